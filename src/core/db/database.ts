@@ -1,0 +1,120 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, sql } from 'kysely'
+import postgres from 'postgres'
+import { lockDataDir } from './data-dir-lock.ts'
+import { PgliteDialect } from './pglite-driver.ts'
+import { loadPgliteImage } from './pglite-image.ts'
+import { PostgresJsDialect } from './postgres-driver.ts'
+
+/**
+ * Table types for Kysely's query builder. Queries are written as plain SQL with
+ * `sql<Row>` (STYLE §4), so features declare their row types beside their queries.
+ */
+// biome-ignore lint/complexity/noBannedTypes: no table is typed through the builder yet
+export type Tables = {}
+export type Db = Kysely<Tables>
+export { sql }
+
+export type DatabaseKind = 'pglite' | 'postgres'
+
+export interface Database {
+  readonly kind: DatabaseKind
+  readonly db: Db
+  /** Resolves when the database answers a trivial query within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<boolean>
+  close(): Promise<void>
+}
+
+const INT8 = 20
+// int8 (bigint, count(*)) comes back as a JS number on both drivers. Values
+// beyond 2^53 are not expected (ids, money in minor units, counts).
+const parseInt8 = (value: string) => Number(value)
+
+/** PostgreSQL through a pool of postgres.js connections. */
+export function openPostgres(url: string, options: { max?: number } = {}): Database {
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    connect_timeout: 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    types: { int8: { to: INT8, from: [INT8], serialize: (v: number) => String(v), parse: parseInt8 } },
+    connection: { application_name: 'plinth' },
+  })
+  return wrap('postgres', new Kysely<Tables>({ dialect: new PostgresJsDialect(client) }))
+}
+
+export type PgliteOptions = {
+  /** A directory on disk; omitted → in memory (tests). */
+  dataDir?: string
+  /** A data-directory tarball to start from (`dumpDataDir`). */
+  loadDataDir?: Blob
+}
+
+/**
+ * The embedded database. With a `dataDir` it takes the data-directory lock first
+ * (one process at a time) and, when the directory is new, starts from the
+ * pre-initialised image instead of running initdb (decision 0003).
+ */
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  let unlock = () => {}
+  let loadDataDir = options.loadDataDir
+  let dataDir: string | undefined
+  if (options.dataDir !== undefined) {
+    unlock = lockDataDir(options.dataDir)
+    dataDir = path.join(options.dataDir, 'pgdata')
+    if (!loadDataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION'))) loadDataDir = await loadPgliteImage()
+  }
+  try {
+    const pglite = await PGlite.create({
+      dataDir,
+      loadDataDir,
+      parsers: { [INT8]: parseInt8 },
+    })
+    const database = wrap('pglite', new Kysely<Tables>({ dialect: new PgliteDialect(pglite) }))
+    return {
+      ...database,
+      async close() {
+        try {
+          await database.close()
+        } finally {
+          unlock()
+        }
+      },
+    }
+  } catch (error) {
+    unlock()
+    throw error
+  }
+}
+
+function wrap(kind: DatabaseKind, db: Db): Database {
+  return {
+    kind,
+    db,
+    async ping(timeoutMs = 2000) {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs)
+      })
+      const query = sql`select 1`.execute(db).then(
+        () => true,
+        () => false,
+      )
+      try {
+        return await Promise.race([query, timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    async close() {
+      await db.destroy()
+    },
+  }
+}
+
+/** Opens what the configuration names: PostgreSQL when `databaseUrl` is set, else PGlite under `dataDir`. */
+export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
+  return config.databaseUrl ? Promise.resolve(openPostgres(config.databaseUrl)) : openPglite({ dataDir: config.dataDir })
+}

@@ -1,0 +1,143 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { renderErrorPage } from './error-page.ts'
+
+/**
+ * Errors with a stable code and a message that is safe to show. Anything else
+ * thrown becomes a generic 500 whose cause goes only to the log (STYLE §6).
+ */
+export type FieldError = { field: string; in: string; message: string }
+
+export class HttpError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly fields: FieldError[] | undefined
+  readonly headers: Record<string, string> | undefined
+  constructor(status: number, code: string, message: string, options: { fields?: FieldError[]; headers?: Record<string, string> } = {}) {
+    super(message)
+    this.name = 'HttpError'
+    this.status = status
+    this.code = code
+    this.fields = options.fields
+    this.headers = options.headers
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, 'bad_request', message)
+export const invalid = (fields: FieldError[], message = 'The request has invalid fields.') =>
+  new HttpError(400, 'validation_failed', message, { fields })
+export const unauthorized = (message = 'Authentication is required.') => new HttpError(401, 'unauthorized', message)
+export const forbidden = (message = 'You are not allowed to do this.') => new HttpError(403, 'forbidden', message)
+export const notFound = (what = 'resource', id?: string | number) =>
+  new HttpError(
+    404,
+    'not_found',
+    id === undefined ? `The ${what} was not found.` : `The ${what} ${JSON.stringify(String(id))} was not found.`,
+  )
+export const conflict = (message: string, field?: string) =>
+  new HttpError(409, 'conflict', message, field ? { fields: [{ field, in: 'body', message }] } : {})
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new HttpError(429, 'too_many_requests', 'Too many requests; try again later.', {
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  })
+export const serviceUnavailable = (message: string, retryAfterSeconds = 5) =>
+  new HttpError(503, 'service_unavailable', message, { headers: { 'retry-after': String(retryAfterSeconds) } })
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+export const statusTitle = (status: number) => STATUS_TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error')
+
+type Problem = {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: string
+  request_id: string
+  errors?: FieldError[]
+}
+
+/** Turns whatever was thrown into a status, a stable code, a safe message and field errors. */
+function toProblem(error: unknown, requestId: string): Problem {
+  if (error instanceof HttpError) {
+    return problem(error.status, error.code, error.message, requestId, error.fields)
+  }
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation) {
+    const location = fastifyError.validationContext ?? 'body'
+    const fields = fastifyError.validation.map((issue) => {
+      const missing = issue.keyword === 'required' ? String((issue.params as { missingProperty?: string }).missingProperty ?? '') : ''
+      const extra =
+        issue.keyword === 'additionalProperties' ? String((issue.params as { additionalProperty?: string }).additionalProperty ?? '') : ''
+      const pointer = [issue.instancePath.replace(/^\//, '').replace(/\//g, '.'), missing || extra].filter(Boolean).join('.')
+      return { field: pointer || location, in: location, message: extra ? 'is not an allowed property' : (issue.message ?? 'is invalid') }
+    })
+    return problem(400, 'validation_failed', 'The request has invalid fields.', requestId, fields)
+  }
+  const status = fastifyError.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own client errors (bad JSON, body too large, unsupported media type) carry safe messages.
+    return problem(status, (fastifyError.code ?? 'client_error').toLowerCase(), fastifyError.message, requestId)
+  }
+  return problem(500, 'internal_error', `Something went wrong on our side. Quote request id ${requestId} when reporting it.`, requestId)
+}
+
+function problem(status: number, code: string, detail: string, requestId: string, errors?: FieldError[]): Problem {
+  return {
+    type: status === 500 ? 'about:blank' : `urn:plinth:problem:${code}`,
+    title: statusTitle(status),
+    status,
+    detail,
+    code,
+    request_id: requestId,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  }
+}
+
+const wantsProblemJson = (request: FastifyRequest) => request.url.startsWith('/api/') || request.url === '/api'
+
+function send(request: FastifyRequest, reply: FastifyReply, body: Problem) {
+  if (wantsProblemJson(request)) {
+    return reply.code(body.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body))
+  }
+  return reply
+    .code(body.status)
+    .type('text/html; charset=utf-8')
+    .send(
+      renderErrorPage(
+        body.status,
+        body.title,
+        body.status >= 500
+          ? body.detail
+          : body.errors
+            ? `${body.detail} ${body.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`
+            : body.detail,
+      ),
+    )
+}
+
+/** One error handler and one not-found handler for the whole app: problem+json under /api, HTML elsewhere. */
+export function registerErrorHandlers(app: FastifyInstance) {
+  app.setErrorHandler((error, request, reply) => {
+    const body = toProblem(error, request.id)
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    if (error instanceof HttpError && error.headers) reply.headers(error.headers)
+    return send(request, reply, body)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    return send(request, reply, problem(404, 'not_found', `Nothing is at ${path}.`, request.id))
+  })
+}

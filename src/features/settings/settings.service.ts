@@ -1,0 +1,27 @@
+import type { Db } from '#core/db/database.ts'
+import { listSettings, upsertSetting } from './settings.queries.ts'
+import type { SiteInfo, SiteInfoPatch } from './settings.schemas.ts'
+
+const SITE_KEYS = { title: 'site_title', description: 'site_description', language: 'site_language' } as const
+const DEFAULTS: SiteInfo = { title: 'My Plinth site', description: '', language: 'en' }
+
+/** The public description of the site: what themes, feeds and front ends show. */
+export async function getSiteInfo(db: Db): Promise<SiteInfo> {
+  const rows = await listSettings(db, Object.values(SITE_KEYS))
+  const byKey = new Map(rows.map((row) => [row.key, row.value]))
+  const pick = (field: keyof SiteInfo) => {
+    const value = byKey.get(SITE_KEYS[field])
+    return typeof value === 'string' ? value : DEFAULTS[field]
+  }
+  return { title: pick('title'), description: pick('description'), language: pick('language') }
+}
+
+/** Changes the given fields in one transaction and returns the result. */
+export async function updateSiteInfo(db: Db, patch: SiteInfoPatch): Promise<SiteInfo> {
+  await db.transaction().execute(async (trx) => {
+    for (const [field, value] of Object.entries(patch) as [keyof SiteInfo, string][]) {
+      await upsertSetting(trx, SITE_KEYS[field], value)
+    }
+  })
+  return getSiteInfo(db)
+}
