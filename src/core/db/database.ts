@@ -25,6 +25,8 @@ export interface Database {
   /** Resolves when the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>
   close(): Promise<void>
+  /** PGlite only: the whole data directory as a gzipped tarball (test templates, backups). */
+  dumpDataDir?: () => Promise<Blob>
 }
 
 const INT8 = 20
@@ -75,6 +77,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     const database = wrap('pglite', new Kysely<Tables>({ dialect: new PgliteDialect(pglite) }))
     return {
       ...database,
+      dumpDataDir: () => pglite.dumpDataDir('gzip'),
       async close() {
         try {
           await database.close()

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import { ConfigError, parseConfig } from './config.ts'
+
+describe('configuration', () => {
+  test('an empty environment gives the documented defaults', () => {
+    const config = parseConfig({}, { cwd: '/srv/site' })
+    assert.equal(config.port, 3000)
+    assert.equal(config.host, '127.0.0.1')
+    assert.equal(config.dataDir, '/srv/site/data')
+    assert.equal(config.databaseUrl, undefined)
+    assert.equal(config.redisUrl, undefined)
+    assert.equal(config.smtpUrl, undefined)
+    assert.equal(config.publicUrl, 'http://127.0.0.1:3000')
+    assert.equal(config.logLevel, 'info')
+    assert.equal(config.nodeEnv, 'development')
+    assert.ok(Object.isFrozen(config))
+  })
+
+  test('valid values are read and normalised', () => {
+    const config = parseConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATA_DIR: 'var/plinth',
+      DATABASE_URL: 'postgres://plinth:secret@db:5432/plinth',
+      REDIS_URL: 'redis://cache:6379/0',
+      PUBLIC_URL: 'https://example.com/',
+      SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+      LOG_LEVEL: 'WARN',
+      NODE_ENV: 'production',
+    }, { cwd: '/srv' })
+    assert.equal(config.port, 8080)
+    assert.equal(config.host, '0.0.0.0')
+    assert.equal(config.dataDir, '/srv/var/plinth')
+    assert.equal(config.databaseUrl, 'postgres://plinth:secret@db:5432/plinth')
+    assert.equal(config.redisUrl, 'redis://cache:6379/0')
+    assert.equal(config.publicUrl, 'https://example.com')
+    assert.equal(config.smtpUrl, 'smtps://user:pass@mail.example.com:465')
+    assert.equal(config.logLevel, 'warn')
+    assert.equal(config.nodeEnv, 'production')
+  })
+
+  const badValues: [string, Record<string, string>, RegExp][] = [
+    ['PORT not a number', { PORT: 'abc' }, /^PORT must be an integer from 0 to 65535 \(got "abc"\)$/],
+    ['PORT out of range', { PORT: '70000' }, /^PORT must be/],
+    ['PORT negative', { PORT: '-1' }, /^PORT must be/],
+    ['PORT with a fraction', { PORT: '80.5' }, /^PORT must be/],
+    ['HOST with a space', { HOST: 'local host' }, /^HOST must be/],
+    ['DATABASE_URL of another database', { DATABASE_URL: 'mysql://root@localhost/db' }, /^DATABASE_URL must be a postgres:\/\//],
+    ['DATABASE_URL not a URL', { DATABASE_URL: 'not a url' }, /^DATABASE_URL must be/],
+    ['REDIS_URL not redis', { REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL must be/],
+    ['PUBLIC_URL not http', { PUBLIC_URL: 'ftp://example.com' }, /^PUBLIC_URL must be an http/],
+    ['PUBLIC_URL relative', { PUBLIC_URL: '/site' }, /^PUBLIC_URL must be/],
+    ['SMTP_URL not smtp', { SMTP_URL: 'mail.example.com' }, /^SMTP_URL must be/],
+    ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    ['NODE_ENV unknown', { NODE_ENV: 'staging' }, /^NODE_ENV must be one of development, production, test/],
+    ['LOG_FORMAT unknown', { LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be json or pretty/],
+  ]
+  for (const [name, env, message] of badValues) {
+    test(`refuses ${name}`, () => {
+      assert.throws(
+        () => parseConfig(env),
+        (error: unknown) => error instanceof ConfigError && error.problems.length === 1 && message.test(error.problems[0] as string),
+      )
+    })
+  }
+
+  test('reports every bad value at once', () => {
+    assert.throws(
+      () => parseConfig({ PORT: 'x', LOG_LEVEL: 'y', DATABASE_URL: 'z' }),
+      (error: unknown) => error instanceof ConfigError && error.problems.length === 3,
+    )
+  })
+
+  test('the server exits 2 with one line naming the bad variable and no stack trace', () => {
+    const root = path.resolve(import.meta.dirname, '../..')
+    const result = spawnSync(process.execPath, ['src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    assert.equal(result.status, 2)
+    assert.equal(result.stderr, 'plinth: configuration error: PORT must be an integer from 0 to 65535 (got "abc")\n')
+    assert.equal(result.stdout, '')
+  })
+})

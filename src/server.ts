@@ -1,0 +1,54 @@
+import { ConfigError, parseConfig } from '#core/config.ts'
+import { type Database, openDatabase } from '#core/db/database.ts'
+import { migrateUp } from '#core/db/migrate.ts'
+import { Lifecycle } from '#core/lifecycle.ts'
+import { installShutdown } from '#core/shutdown.ts'
+import { type App, buildApp } from './app.ts'
+
+/**
+ * The server process: check the configuration (exit 2 with one line per bad
+ * value), open the database, listen, then migrate and turn ready. Listening
+ * comes first so /healthz answers while migrations run; /readyz and every
+ * other route answer 503 until the database is migrated.
+ */
+export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?: (app: App, database: Database) => void } = {}) {
+  let config: ReturnType<typeof parseConfig>
+  try {
+    config = parseConfig(env, { stdoutIsTTY: process.stdout.isTTY })
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    for (const problem of error.problems) process.stderr.write(`plinth: configuration error: ${problem}\n`)
+    process.exit(2)
+  }
+
+  const startedAt = performance.now()
+  const lifecycle = new Lifecycle()
+  let database: Database
+  try {
+    database = await openDatabase(config)
+  } catch (error) {
+    process.stderr.write(`plinth: cannot open the database: ${(error as Error).message}\n`)
+    process.exit(1)
+  }
+  const app = await buildApp({ config, database, lifecycle })
+  options.beforeListen?.(app, database)
+  installShutdown({ app, database, lifecycle })
+
+  await app.listen({ port: config.port, host: config.host })
+  app.log.info(
+    { database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined },
+    `Plinth listening on ${config.publicUrl}`,
+  )
+
+  try {
+    const applied = await migrateUp(database.db)
+    if (applied.length > 0) app.log.info({ applied }, `applied ${applied.length} migration(s)`)
+    if (lifecycle.state === 'starting') lifecycle.state = 'ready'
+    app.log.info({ ms: Math.round(performance.now() - startedAt) }, 'ready')
+  } catch (error) {
+    app.log.fatal({ err: error }, `cannot start: ${(error as Error).message}`)
+    await app.close()
+    await database.close()
+    process.exit(1)
+  }
+}
