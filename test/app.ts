@@ -4,20 +4,20 @@ import { type App, buildApp } from '../src/app.ts'
 import { type Config, parseConfig } from '../src/core/config.ts'
 import type { Database } from '../src/core/db/database.ts'
 import { Lifecycle } from '../src/core/lifecycle.ts'
-import { createTestDatabase } from './db.ts'
+import { createTestDatabase, sharedTestDatabase } from './db.ts'
 
 export type TestApp = { app: App; database: Database; lifecycle: Lifecycle; config: Config; logs: () => Record<string, unknown>[] }
 
 /**
- * An app on its own copy of the migrated test database, closed after the test
- * (STYLE §10). Not yet `ready()`: a test may add routes before its first inject.
+ * An app on the file's copy of the migrated test database (or, with
+ * `privateDatabase`, a copy of its own), closed after the test (STYLE §10). Not yet `ready()`: a test may add routes before its first inject.
  * Log lines are captured (not printed) and readable through `logs()`.
  */
 export async function buildTestApp(
   t: Pick<TestContext, 'after'>,
-  options: { env?: Record<string, string>; lifecycle?: Lifecycle['state'] } = {},
+  options: { env?: Record<string, string>; lifecycle?: Lifecycle['state']; privateDatabase?: boolean } = {},
 ): Promise<TestApp> {
-  const { database } = await createTestDatabase(t)
+  const { database } = options.privateDatabase ? await createTestDatabase(t) : await sharedTestDatabase()
   const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATA_DIR: '/nonexistent-plinth-test-dir', ...options.env })
   const lifecycle = new Lifecycle()
   lifecycle.state = options.lifecycle ?? 'ready'

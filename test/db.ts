@@ -29,17 +29,40 @@ export async function createEmptyPostgresDatabase(t: Pick<TestContext, 'after'>)
   return databaseUrlFor(serverUrl, name)
 }
 
+let shared: Promise<{ database: Database; url?: string; drop: () => Promise<void> }> | undefined
+
+/**
+ * The migrated database that the tests of one file share (each test file runs
+ * in its own process). Tests keep apart by creating their own records
+ * (STYLE §10). test/setup.ts drops it when the file's tests are done.
+ */
+export function sharedTestDatabase(): Promise<{ database: Database; url?: string }> {
+  shared ??= copyTemplate()
+  return shared
+}
+
+export async function dropSharedTestDatabase() {
+  if (shared) await (await shared).drop()
+  shared = undefined
+}
+
 /**
  * A migrated database of the kind under test, private to the caller and gone
- * after the test: a copy of the run's template (see global-setup.ts).
+ * after the test: a copy of the run's template (see global-setup.ts). For tests
+ * that break or close their database.
  */
 export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise<{ database: Database; url?: string }> {
+  const copy = await copyTemplate()
+  t.after(() => copy.drop())
+  return copy
+}
+
+async function copyTemplate(): Promise<{ database: Database; url?: string; drop: () => Promise<void> }> {
   const template = process.env.PLINTH_TEST_TEMPLATE
   if (!template) throw new Error('PLINTH_TEST_TEMPLATE is not set: run tests through `npm test` (global setup makes the template)')
   if (testDatabaseKind() === 'pglite') {
     const database = await openPglite({ loadDataDir: new Blob([fs.readFileSync(template)]) })
-    t.after(() => database.close())
-    return { database }
+    return { database, drop: () => database.close() }
   }
   const serverUrl = process.env.TEST_DATABASE_URL as string
   const name = `${process.env.PLINTH_TEST_RUN}_${randomBytes(4).toString('hex')}`
@@ -56,10 +79,12 @@ export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise
   }
   const url = databaseUrlFor(serverUrl, name)
   const database = openPostgres(url, { max: 4 })
-  t.after(async () => {
+  await admin.end()
+  const drop = async () => {
     await database.close()
-    await admin.unsafe(`drop database if exists ${name} with (force)`)
-    await admin.end()
-  })
-  return { database, url }
+    const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} })
+    await dropper.unsafe(`drop database if exists ${name} with (force)`)
+    await dropper.end()
+  }
+  return { database, url, drop }
 }

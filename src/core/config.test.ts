@@ -20,17 +20,20 @@ describe('configuration', () => {
   })
 
   test('valid values are read and normalised', () => {
-    const config = parseConfig({
-      PORT: '8080',
-      HOST: '0.0.0.0',
-      DATA_DIR: 'var/plinth',
-      DATABASE_URL: 'postgres://plinth:secret@db:5432/plinth',
-      REDIS_URL: 'redis://cache:6379/0',
-      PUBLIC_URL: 'https://example.com/',
-      SMTP_URL: 'smtps://user:pass@mail.example.com:465',
-      LOG_LEVEL: 'WARN',
-      NODE_ENV: 'production',
-    }, { cwd: '/srv' })
+    const config = parseConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DATA_DIR: 'var/plinth',
+        DATABASE_URL: 'postgres://plinth:secret@db:5432/plinth',
+        REDIS_URL: 'redis://cache:6379/0',
+        PUBLIC_URL: 'https://example.com/',
+        SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+        LOG_LEVEL: 'WARN',
+        NODE_ENV: 'production',
+      },
+      { cwd: '/srv' },
+    )
     assert.equal(config.port, 8080)
     assert.equal(config.host, '0.0.0.0')
     assert.equal(config.dataDir, '/srv/var/plinth')

@@ -44,7 +44,7 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
     types: { int8: { to: INT8, from: [INT8], serialize: (v: number) => String(v), parse: parseInt8 } },
     connection: { application_name: 'plinth' },
   })
-  return wrap('postgres', new Kysely<Tables>({ dialect: new PostgresJsDialect(client) }))
+  return wrap('postgres', new Kysely<Tables>({ dialect: new PostgresJsDialect(client) }), () => client.end({ timeout: 5 }))
 }
 
 export type PgliteOptions = {
@@ -74,7 +74,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       loadDataDir,
       parsers: { [INT8]: parseInt8 },
     })
-    const database = wrap('pglite', new Kysely<Tables>({ dialect: new PgliteDialect(pglite) }))
+    const database = wrap('pglite', new Kysely<Tables>({ dialect: new PgliteDialect(pglite) }), async () => {
+      if (!pglite.closed) await pglite.close()
+    })
     return {
       ...database,
       dumpDataDir: () => pglite.dumpDataDir('gzip'),
@@ -92,7 +94,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   }
 }
 
-function wrap(kind: DatabaseKind, db: Db): Database {
+function wrap(kind: DatabaseKind, db: Db, closeClient: () => Promise<void>): Database {
   return {
     kind,
     db,
@@ -113,6 +115,8 @@ function wrap(kind: DatabaseKind, db: Db): Database {
     },
     async close() {
       await db.destroy()
+      // Kysely skips the driver's destroy when no query ever ran; close the client ourselves.
+      await closeClient()
     },
   }
 }

@@ -1,0 +1,395 @@
+/**
+ * `npm run bench`: Plinth against a bare node:http server serving the same bytes,
+ * plus start-up time and idle memory. See bench/README.md for how to read it.
+ */
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import postgres from 'postgres'
+import type { LoadResult } from './load.ts'
+import { type Child, canPin, clockTicks, cpuSeconds, killAll, rssBytes, startChild, stopChild } from './proc.ts'
+import { type Scenario, scenarios } from './scenarios.ts'
+
+const root = path.resolve(import.meta.dirname, '..')
+const settings = {
+  seconds: positiveNumber('BENCH_SECONDS', 8),
+  warmupSeconds: 2,
+  connections: positiveNumber('BENCH_CONNECTIONS', 32),
+  rounds: positiveNumber('BENCH_ROUNDS', 2),
+  serverCpu: 0,
+  loadCpu: 1,
+}
+const databaseUrl = process.env.BENCH_DATABASE_URL?.trim() || undefined
+const POLL_MS = 25
+const READY_TIMEOUT_MS = 60_000
+const IDLE_MS = 3_000
+const MB = 1_000_000
+const TARGETS = { readyEmptyMs: 5_000, readyExistingMs: 2_000, idleRss: { pglite: 350 * MB, postgres: 150 * MB } }
+
+type Kind = 'pglite' | 'postgres'
+type App = { child: Child; base: string; readyMs: number }
+type Run = { requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number; responses: number; load: LoadResult }
+type Summary = Pick<Run, 'requestsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuUsPerRequest'>
+type Target = { what: string; value: number; limit: string; pass: boolean }
+
+const results = {
+  startedAt: new Date().toISOString(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cpus: os.availableParallelism(),
+  pinned: canPin,
+  clockTicks,
+  settings,
+  databases: [] as Record<string, unknown>[],
+  targets: [] as Target[],
+  problems: [] as string[],
+  error: undefined as string | undefined,
+}
+
+// Cleanup runs last-in first-out, on success, on error and on Ctrl-C.
+const cleanups: (() => unknown)[] = []
+async function cleanUp() {
+  for (let fn = cleanups.pop(); fn; fn = cleanups.pop()) {
+    try {
+      await fn()
+    } catch (error) {
+      console.error(`cleanup failed: ${(error as Error).message}`)
+    }
+  }
+}
+process.on('exit', killAll)
+let interrupted: NodeJS.Signals | undefined
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = signal
+    console.error(`\n${signal}: stopping`)
+    killAll()
+    void cleanUp().finally(() => process.exit(130))
+  })
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-bench-'))
+cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+try {
+  console.log(`Plinth bench · Node ${process.version} · ${results.cpu} × ${results.cpus}`)
+  console.log(
+    `${canPin ? `server on CPU ${settings.serverCpu}, load generator on CPU ${settings.loadCpu}` : 'not pinned (no taskset)'} · ` +
+      `${settings.seconds} s runs after ${settings.warmupSeconds} s warm-up · ${settings.connections} connections · ` +
+      `${settings.rounds} round(s), median shown`,
+  )
+  await benchDatabase('pglite', {})
+  if (databaseUrl) await benchDatabase('postgres', { DATABASE_URL: await createDatabase(databaseUrl) })
+  const passed = results.targets.filter((t) => t.pass).length
+  console.log(`\ntargets: ${passed} pass, ${results.targets.length - passed} miss`)
+  if (results.problems.length > 0) {
+    console.log('\nproblems seen:')
+    for (const problem of results.problems) console.log(`  - ${problem}`)
+  }
+} catch (error) {
+  // After Ctrl-C the children are gone and whatever waited on them fails: that is not news.
+  results.error = interrupted ? `stopped by ${interrupted}` : ((error as Error).stack ?? String(error))
+  if (!interrupted) console.error(`\nbench failed: ${results.error}`)
+  process.exitCode = interrupted ? 130 : 1
+} finally {
+  await cleanUp()
+  const file = path.join(root, 'bench', 'results', `${results.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}`)
+}
+
+/** Start-up twice (empty, then existing data), idle memory, then every scenario against the second process. */
+async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
+  const label = kind === 'pglite' ? 'PGlite (embedded)' : `PostgreSQL ${await serverVersion(databaseEnv.DATABASE_URL as string)}`
+  const data = kind === 'pglite' ? 'DATA_DIR' : 'database'
+  const section: Record<string, unknown> = { kind }
+  results.databases.push(section)
+  console.log(`\n${label}`)
+  const env = { ...databaseEnv, DATA_DIR: fs.mkdtempSync(path.join(tmp, `${kind}-data-`)) }
+
+  const first = await startApp(env)
+  await stopApp(first)
+  const app = await startApp(env)
+  try {
+    section.readyEmptyMs = first.readyMs
+    section.readyExistingMs = app.readyMs
+    printFigure(
+      `start → ready, empty ${data}`,
+      ms(first.readyMs),
+      check(`${kind} start→ready, empty`, first.readyMs, TARGETS.readyEmptyMs, 'ms'),
+    )
+    printFigure(
+      `start → ready, existing ${data}`,
+      ms(app.readyMs),
+      check(`${kind} start→ready, existing`, app.readyMs, TARGETS.readyExistingMs, 'ms'),
+    )
+    await sleep(IDLE_MS)
+    const rss = rssBytes(app.child.pid)
+    section.idleRssBytes = rss
+    printFigure(
+      `idle RSS (ready + ${IDLE_MS / 1000} s)`,
+      `${(rss / MB).toFixed(1)} MB`,
+      check(`${kind} idle RSS`, rss, TARGETS.idleRss[kind], 'MB'),
+    )
+
+    console.log(
+      `\n  ${'scenario'.padEnd(22)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'CPU/request'.padStart(14)}`,
+    )
+    const rows = []
+    for (const [index, scenario] of scenarios.entries()) rows.push(await benchScenario(app, scenario, `${kind}-${index}`))
+    section.scenarios = rows
+  } finally {
+    await stopApp(app)
+  }
+  const logged = (first.child.output() + app.child.output()).trim()
+  if (logged) results.problems.push(`${kind}: the app logged at warn or above:\n${indent(logged.slice(-2000))}`)
+}
+
+async function benchScenario(app: App, scenario: Scenario, id: string) {
+  const expected = scenario.status ?? 200
+  const headers = scenario.headers ?? {}
+  const probe = await request(app.base + scenario.path, headers)
+  if (probe.status !== expected) {
+    throw new Error(`${scenario.name} answered ${probe.status}, expected ${expected}: ${probe.body.toString('utf8').slice(0, 300)}`)
+  }
+
+  // The baseline serves exactly the app's bytes, content-type and content-encoding.
+  const bodyFile = path.join(tmp, `body-${id}`)
+  fs.writeFileSync(bodyFile, probe.body)
+  const port = await freePort()
+  const args = ['bench/baseline-server.ts', '--port', String(port), '--body', bodyFile, '--status', String(expected)]
+  for (const name of ['content-type', 'content-encoding']) {
+    const value = probe.headers[name]
+    if (typeof value === 'string') args.push(`--${name}`, value)
+  }
+  const bare = startChild('baseline', [process.execPath, ...args], { cpu: settings.serverCpu, cwd: root, env: childEnv({}) })
+  const bareBase = `http://127.0.0.1:${port}`
+  const bareRuns: Run[] = []
+  const appRuns: Run[] = []
+  try {
+    await waitForStatus(bare, bareBase + scenario.path, expected)
+    const bareProbe = await request(bareBase + scenario.path, headers)
+    if (!bareProbe.body.equals(probe.body)) throw new Error(`the baseline does not serve the same bytes as the app for ${scenario.name}`)
+    for (let round = 0; round < settings.rounds; round++) {
+      bareRuns.push(await measure(bare, bareBase, scenario))
+      appRuns.push(await measure(app.child, app.base, scenario))
+    }
+  } finally {
+    await stopChild(bare)
+  }
+
+  const bareMedian = summarize(bareRuns)
+  const appMedian = summarize(appRuns)
+  const throughputRatio = appMedian.requestsPerSecond / bareMedian.requestsPerSecond
+  const cpuRatio = bareMedian.cpuUsPerRequest / appMedian.cpuUsPerRequest
+  printRun(scenario.name, 'bare', bareMedian)
+  printRun('', 'plinth', appMedian)
+  let verdict = ''
+  if (scenario.minCpuRatio !== undefined) {
+    const pass = cpuRatio >= scenario.minCpuRatio
+    results.targets.push({
+      what: `${id.split('-')[0]} ${scenario.name} cpu ratio`,
+      value: cpuRatio,
+      limit: `≥ ${scenario.minCpuRatio}`,
+      pass,
+    })
+    verdict = `   target ≥ ${scenario.minCpuRatio}×  ${pass ? 'pass' : 'MISS'}`
+  }
+  console.log(`  ${''.padEnd(30)}throughput ${throughputRatio.toFixed(2)}× bare · cpu ratio ${cpuRatio.toFixed(2)}× bare${verdict}`)
+  // Per-round ratios too: each pair ran back to back, so they show how much the machine drifted between rounds.
+  const cpuRatioPerRound = appRuns.map((run, i) => (bareRuns[i] as Run).cpuUsPerRequest / run.cpuUsPerRequest)
+  return {
+    ...scenario,
+    bare: { median: bareMedian, runs: bareRuns },
+    app: { median: appMedian, runs: appRuns },
+    throughputRatio,
+    cpuRatio,
+    cpuRatioPerRound,
+  }
+}
+
+/** Warm up, then one measured run; the server's CPU time is read around the measured run only. */
+async function measure(server: Child, base: string, scenario: Scenario): Promise<Run> {
+  const expected = String(scenario.status ?? 200)
+  await load(base + scenario.path, scenario.headers, settings.warmupSeconds)
+  const before = cpuSeconds(server.pid)
+  const result = await load(base + scenario.path, scenario.headers, settings.seconds)
+  const cpu = cpuSeconds(server.pid) - before
+  const responses = result.statuses[expected] ?? 0
+  const others = Object.entries(result.statuses).filter(([code]) => code !== expected)
+  if (responses === 0) throw new Error(`${server.name}: no ${expected} responses to ${scenario.name}: ${JSON.stringify(result)}`)
+  if (others.length > 0 || result.errors > 0 || result.timeouts > 0) {
+    results.problems.push(
+      `${server.name} ${scenario.name}: ${JSON.stringify(Object.fromEntries(others))} other statuses, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
+    process.exitCode = 1
+  }
+  return {
+    requestsPerSecond: responses / result.seconds,
+    p50Ms: result.latencyMs.p50,
+    p99Ms: result.latencyMs.p99,
+    cpuUsPerRequest: (cpu / responses) * 1e6,
+    responses,
+    load: result,
+  }
+}
+
+/** One autocannon run in its own process, on the load generator's CPU. */
+async function load(url: string, headers: Record<string, string> = {}, seconds: number): Promise<LoadResult> {
+  const args = ['bench/load.ts', '--url', url, '--seconds', String(seconds), '--connections', String(settings.connections)]
+  for (const [name, value] of Object.entries(headers)) args.push('--header', `${name}: ${value}`)
+  const child = startChild('autocannon', [process.execPath, ...args], { cpu: settings.loadCpu, cwd: root, env: childEnv({}) })
+  const exit = await child.exited
+  const json = child
+    .output()
+    .split('\n')
+    .findLast((line) => line.startsWith('{'))
+  if (exit.code !== 0 || json === undefined) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${child.output()}`)
+  return JSON.parse(json) as LoadResult
+}
+
+async function startApp(env: Record<string, string>): Promise<App> {
+  const port = await freePort()
+  const child = startChild('plinth', [process.execPath, 'src/main.ts'], {
+    cpu: settings.serverCpu,
+    cwd: root,
+    env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' }),
+  })
+  const base = `http://127.0.0.1:${port}`
+  try {
+    const readyAt = await waitForStatus(child, `${base}/readyz`, 200)
+    return { child, base, readyMs: readyAt - child.startedAt }
+  } catch (error) {
+    await stopChild(child)
+    throw error
+  }
+}
+
+async function stopApp(app: App) {
+  const exit = await stopChild(app.child)
+  if (exit.code !== 0 || exit.killed) results.problems.push(`plinth did not stop cleanly on SIGTERM: ${JSON.stringify(exit)}`)
+}
+
+/** Polls `url` every 25 ms until it answers `status`; resolves with `performance.now()` at that moment. */
+async function waitForStatus(child: Child, url: string, status: number): Promise<number> {
+  const deadline = performance.now() + READY_TIMEOUT_MS
+  for (;;) {
+    if (child.exit)
+      throw new Error(`${child.name} exited (${JSON.stringify(child.exit)}) before ${url} answered ${status}:\n${child.output()}`)
+    const response = await request(url, {}, 1_000).catch(() => undefined)
+    if (response?.status === status) return performance.now()
+    if (performance.now() > deadline) throw new Error(`${url} did not answer ${status} within ${READY_TIMEOUT_MS} ms:\n${child.output()}`)
+    await sleep(POLL_MS)
+  }
+}
+
+/** A plain GET that sends only `headers` (fetch would add accept-encoding and decompress). */
+function request(url: string, headers: Record<string, string> = {}, timeoutMs = 5_000) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const req = http.get(url, { headers, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)))
+    req.on('error', reject)
+  })
+}
+
+/** Creates a randomly named database on the server at `serverUrl` (dropped at cleanup) and returns its URL. */
+async function createDatabase(serverUrl: string) {
+  const name = `plinth_bench_${randomBytes(6).toString('hex')}`
+  await withPostgres(serverUrl, (sql) => sql.unsafe(`create database ${name}`))
+  cleanups.push(() => withPostgres(serverUrl, (sql) => sql.unsafe(`drop database if exists ${name} with (force)`)))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return url.href
+}
+
+async function serverVersion(url: string) {
+  const [row] = await withPostgres(url, (sql) => sql<{ server_version: string }[]>`show server_version`)
+  return row?.server_version ?? ''
+}
+
+async function withPostgres<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 })
+  try {
+    return await fn(sql)
+  } finally {
+    await sql.end()
+  }
+}
+
+function freePort() {
+  return new Promise<number>((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Children get a small, known environment rather than whatever the shell has (DATABASE_URL, NODE_OPTIONS, …). */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...extra }
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name]
+  return env
+}
+
+function check(what: string, value: number, limit: number, unit: 'ms' | 'MB') {
+  const pass = value <= limit
+  const shown = unit === 'MB' ? `${limit / MB} MB` : `${limit.toLocaleString('en')} ms`
+  results.targets.push({ what, value, limit: `≤ ${shown}`, pass })
+  return `target ≤ ${shown}`.padEnd(20) + (pass ? 'pass' : 'MISS')
+}
+
+function summarize(runs: Run[]): Summary {
+  const pick = (key: keyof Summary) => median(runs.map((run) => run[key]))
+  return {
+    requestsPerSecond: pick('requestsPerSecond'),
+    p50Ms: pick('p50Ms'),
+    p99Ms: pick('p99Ms'),
+    cpuUsPerRequest: pick('cpuUsPerRequest'),
+  }
+}
+
+function median(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+function printFigure(label: string, value: string, target: string) {
+  console.log(`  ${label.padEnd(32)}${value.padStart(10)}   ${target}`)
+}
+
+function printRun(scenario: string, server: string, run: Summary) {
+  console.log(
+    `  ${scenario.padEnd(22)}${server.padEnd(8)}${Math.round(run.requestsPerSecond).toLocaleString('en').padStart(9)}` +
+      `${`${run.p50Ms} ms`.padStart(8)}${`${run.p99Ms} ms`.padStart(8)}${`${run.cpuUsPerRequest.toFixed(1)} µs`.padStart(14)}`,
+  )
+}
+
+function ms(value: number) {
+  return `${Math.round(value).toLocaleString('en')} ms`
+}
+
+function indent(text: string) {
+  return text.replace(/^/gm, '    ')
+}
+
+function positiveNumber(name: string, fallback: number) {
+  const raw = process.env[name]?.trim()
+  if (!raw) return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got "${raw}")`)
+  return value
+}
