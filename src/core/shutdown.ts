@@ -18,7 +18,12 @@ export async function shutdown(deps: { app: FastifyInstance; database: Database;
     timer = setTimeout(() => resolve(false), timeoutMs)
   })
   const closed = app.close().then(() => true as const)
+  // close() drops only the connections idle at that moment; a keep-alive
+  // connection whose in-flight response finishes later would hold the server
+  // open until its keep-alive timeout, so keep dropping idle ones.
+  const sweeper = setInterval(() => app.server.closeIdleConnections(), 50)
   const finished = await Promise.race([closed, timedOut])
+  clearInterval(sweeper)
   clearTimeout(timer)
   if (!finished) {
     app.log.error(`in-flight requests did not finish within ${timeoutMs} ms; closing their connections`)
