@@ -6,9 +6,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import type { Config } from '#core/config.ts'
 import type { Database } from '#core/db/database.ts'
-import { registerErrorHandlers, serviceUnavailable } from '#core/http/errors.ts'
+import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
-import { registerMetrics } from '#core/http/metrics.ts'
+import { createMetrics } from '#core/http/metrics.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions } from '#core/log/logger.ts'
@@ -20,13 +20,6 @@ export type AppDeps = {
   lifecycle: Lifecycle
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Served while the app is still starting (health, readiness, metrics). */
-    probe?: boolean
-  }
-}
-
 /** One log line per request ("request completed", with status and time) instead of two. */
 class OneLinePerRequest extends LogController {
   override incomingRequest() {}
@@ -35,10 +28,22 @@ class OneLinePerRequest extends LogController {
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
 /**
- * Builds the whole app without listening: core first, then features, in the
- * order below. Tests call this with their own config and database.
+ * Builds the whole app without listening. Tests call this with their own
+ * config and database and may add routes before the first request.
+ *
+ * Two scopes (ARCHITECTURE.md): the root holds the error handlers and the
+ * probes (/healthz, /readyz, /metrics), which a load balancer and Prometheus
+ * call all day and which need none of the site's hooks; the `site` scope adds
+ * request ids, the starting gate, security headers, compression and request
+ * metrics, then registers the features in the order listed.
  */
-export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerOptions['logger'] } = {}) {
+export type BuildOptions = {
+  logger?: FastifyServerOptions['logger']
+  /** Adds routes to the site scope after the features: for tests and test fixtures only. */
+  extend?: (site: FastifyInstance) => void
+}
+
+export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   const { config, database, lifecycle } = deps
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
@@ -50,58 +55,63 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  // --- core ---------------------------------------------------------------
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-    if (lifecycle.state === 'starting' && !request.routeOptions.config.probe) {
-      throw serviceUnavailable('Plinth is starting; try again in a moment.', 2)
-    }
-  })
-  registerErrorHandlers(app)
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        baseUri: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        ...(config.publicUrl.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    // HSTS only when the site is served over TLS (behind a proxy that terminates it).
-    strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31536000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-    crossOriginEmbedderPolicy: false,
-  })
-  await app.register(compress, {
-    threshold: 1024,
-    encodings: ['br', 'gzip'],
-    // Brotli's default quality (11) costs milliseconds per response; 4 compresses
-    // dynamic pages about as well as gzip -6 at a fraction of the CPU.
-    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
-  })
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Plinth API',
-        version: '1',
-        description: 'The JSON API of a Plinth site. Errors are application/problem+json (RFC 9457).',
-      },
-      servers: [{ url: config.publicUrl }],
-    },
-  })
-  registerMetrics(app)
-  registerHealth(app, { database, lifecycle })
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  registerErrorHandler(app)
+  const metrics = createMetrics()
+  registerHealth(app, { database, lifecycle, metrics })
 
-  // --- features -----------------------------------------------------------
-  settingsRoutes(app, { db: database.db })
+  await app.register(async (site) => {
+    site.addHook('onRequest', (request, reply, done) => {
+      reply.header('x-request-id', request.id)
+      if (lifecycle.state === 'starting') done(serviceUnavailable('Plinth is starting; try again in a moment.', 2))
+      else done()
+    })
+    site.addHook('onResponse', metrics.observeRequest)
+    await site.register(helmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          baseUri: ["'self'"],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          ...(config.publicUrl.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      // HSTS only when the site is served over TLS (behind a proxy that terminates it).
+      strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31536000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+      crossOriginEmbedderPolicy: false,
+    })
+    await site.register(compress, {
+      threshold: 1024,
+      encodings: ['br', 'gzip'],
+      // Brotli's default quality (11) costs milliseconds per response; 4 compresses
+      // dynamic pages about as well as gzip -6 at a fraction of the CPU.
+      brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+    })
+    await site.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Plinth API',
+          version: '1',
+          description: 'The JSON API of a Plinth site. Errors are application/problem+json (RFC 9457).',
+        },
+        servers: [{ url: config.publicUrl }],
+      },
+    })
+    site.get('/api/openapi.json', { schema: { hide: true } }, async () => site.swagger())
+    registerNotFoundHandler(site)
+
+    // --- features, in order ------------------------------------------------
+    settingsRoutes(site, { db: database.db })
+
+    options.extend?.(site)
+  })
 
   return app
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
-import { type App, buildApp } from '../src/app.ts'
+import { type App, buildApp, type FastifyInstance } from '../src/app.ts'
 import { type Config, parseConfig } from '../src/core/config.ts'
 import type { Database } from '../src/core/db/database.ts'
 import { Lifecycle } from '../src/core/lifecycle.ts'
@@ -15,7 +15,13 @@ export type TestApp = { app: App; database: Database; lifecycle: Lifecycle; conf
  */
 export async function buildTestApp(
   t: Pick<TestContext, 'after'>,
-  options: { env?: Record<string, string>; lifecycle?: Lifecycle['state']; privateDatabase?: boolean } = {},
+  options: {
+    env?: Record<string, string>
+    lifecycle?: Lifecycle['state']
+    privateDatabase?: boolean
+    /** Test-only routes, added to the site scope (with its hooks, headers, compression). */
+    routes?: (site: FastifyInstance) => void
+  } = {},
 ): Promise<TestApp> {
   const { database } = options.privateDatabase ? await createTestDatabase(t) : await sharedTestDatabase()
   const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATA_DIR: '/nonexistent-plinth-test-dir', ...options.env })
@@ -28,7 +34,7 @@ export async function buildTestApp(
       callback()
     },
   })
-  const app = await buildApp({ config, database, lifecycle }, { logger: { level: config.logLevel, stream } })
+  const app = await buildApp({ config, database, lifecycle }, { logger: { level: config.logLevel, stream }, extend: options.routes })
   t.after(() => app.close())
   return {
     app,

@@ -4,7 +4,6 @@ import { buildTestApp } from '../../test/app.ts'
 import { shutdown } from './shutdown.ts'
 
 test('shutdown turns /readyz 503, lets an in-flight request finish, refuses new connections, then closes the database', async (t) => {
-  const { app, database, lifecycle } = await buildTestApp(t, { privateDatabase: true })
   let release!: () => void
   const held = new Promise<void>((resolve) => {
     release = resolve
@@ -13,10 +12,14 @@ test('shutdown turns /readyz 503, lets an in-flight request finish, refuses new 
   const inFlight = new Promise<void>((resolve) => {
     started = resolve
   })
-  app.get('/api/v1/slow', async () => {
-    started()
-    await held
-    return { done: true }
+  const { app, database, lifecycle } = await buildTestApp(t, {
+    privateDatabase: true,
+    routes: (site) =>
+      site.get('/api/v1/slow', async () => {
+        started()
+        await held
+        return { done: true }
+      }),
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
@@ -39,8 +42,10 @@ test('shutdown turns /readyz 503, lets an in-flight request finish, refuses new 
 })
 
 test('shutdown gives up on a request that outlives the timeout and reports it', async (t) => {
-  const { app, database, lifecycle } = await buildTestApp(t, { privateDatabase: true })
-  app.get('/api/v1/stuck', () => new Promise(() => {}))
+  const { app, database, lifecycle } = await buildTestApp(t, {
+    privateDatabase: true,
+    routes: (site) => site.get('/api/v1/stuck', () => new Promise(() => {})),
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
   const stuck = fetch(`http://127.0.0.1:${port}/api/v1/stuck`).catch((error: unknown) => error)

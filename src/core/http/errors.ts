@@ -128,14 +128,18 @@ function send(request: FastifyRequest, reply: FastifyReply, body: Problem) {
     )
 }
 
-/** One error handler and one not-found handler for the whole app: problem+json under /api, HTML elsewhere. */
-export function registerErrorHandlers(app: FastifyInstance) {
+/** The one error handler: problem+json under /api, HTML elsewhere. Set on the root scope. */
+export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const body = toProblem(error, request.id)
     if (body.status >= 500) request.log.error({ err: error }, 'request failed')
     if (error instanceof HttpError && error.headers) reply.headers(error.headers)
     return send(request, reply, body)
   })
+}
+
+/** The one not-found handler. Set on the site scope, so that unmatched URLs pass through its hooks. */
+export function registerNotFoundHandler(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'
     return send(request, reply, problem(404, 'not_found', `Nothing is at ${path}.`, request.id))

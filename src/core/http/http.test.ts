@@ -6,32 +6,33 @@ import { buildTestApp } from '../../../test/app.ts'
 
 describe('errors', () => {
   async function appWithProbeRoutes(t: Parameters<typeof buildTestApp>[0]) {
-    const testApp = await buildTestApp(t)
-    const { app } = testApp
-    app.post(
-      '/api/v1/echo',
-      {
-        schema: {
-          body: Type.Object(
-            {
-              email: Type.String({ format: 'email', maxLength: 254 }),
-              age: Type.Integer({ minimum: 0, maximum: 150 }),
-              name: Type.String({ minLength: 1, maxLength: 10 }),
+    return buildTestApp(t, {
+      routes: (app) => {
+        app.post(
+          '/api/v1/echo',
+          {
+            schema: {
+              body: Type.Object(
+                {
+                  email: Type.String({ format: 'email', maxLength: 254 }),
+                  age: Type.Integer({ minimum: 0, maximum: 150 }),
+                  name: Type.String({ minLength: 1, maxLength: 10 }),
+                },
+                { additionalProperties: false },
+              ),
+              querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
             },
-            { additionalProperties: false },
-          ),
-          querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
-        },
+          },
+          async (request) => request.body,
+        )
+        app.get('/api/v1/explode', async () => {
+          throw new Error('secret detail: password=hunter2')
+        })
+        app.get('/explode', async () => {
+          throw new Error('secret detail: password=hunter2')
+        })
       },
-      async (request) => request.body,
-    )
-    app.get('/api/v1/explode', async () => {
-      throw new Error('secret detail: password=hunter2')
     })
-    app.get('/explode', async () => {
-      throw new Error('secret detail: password=hunter2')
-    })
-    return testApp
   }
 
   test('a validation error is problem+json listing each offending field', async (t) => {
@@ -154,15 +155,15 @@ describe('request id', () => {
   ]) {
     test(`an X-Request-Id ${name} is replaced by a generated one`, async (t) => {
       const { app } = await buildTestApp(t)
-      const response = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': value as string } })
+      const response = await app.inject({ method: 'GET', url: '/api/v1/site', headers: { 'x-request-id': value as string } })
       assert.match(response.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/)
     })
   }
 
   test('without X-Request-Id each response gets its own id', async (t) => {
     const { app } = await buildTestApp(t)
-    const a = await app.inject({ method: 'GET', url: '/healthz' })
-    const b = await app.inject({ method: 'GET', url: '/healthz' })
+    const a = await app.inject({ method: 'GET', url: '/api/v1/site' })
+    const b = await app.inject({ method: 'GET', url: '/api/v1/site' })
     assert.notEqual(a.headers['x-request-id'], b.headers['x-request-id'])
   })
 })
@@ -228,13 +229,15 @@ describe('HTTP defaults', () => {
 
   test('HSTS is on when the public URL is https', async (t) => {
     const { app } = await buildTestApp(t, { env: { PUBLIC_URL: 'https://example.com' } })
-    const response = await app.inject({ method: 'GET', url: '/healthz' })
+    const response = await app.inject({ method: 'GET', url: '/api/v1/site' })
     assert.match(response.headers['strict-transport-security'] as string, /max-age=31536000/)
   })
 
   test('responses over 1 KiB are compressed with brotli when accepted', async (t) => {
-    const { app } = await buildTestApp(t)
-    app.get('/api/v1/large', async () => ({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, title: `Item number ${i}` })) }))
+    const { app } = await buildTestApp(t, {
+      routes: (site) =>
+        site.get('/api/v1/large', async () => ({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, title: `Item number ${i}` })) })),
+    })
     const plain = await app.inject({ method: 'GET', url: '/api/v1/large' })
     const compressed = await app.inject({ method: 'GET', url: '/api/v1/large', headers: { 'accept-encoding': 'br, gzip' } })
     assert.equal(compressed.headers['content-encoding'], 'br')
@@ -266,5 +269,17 @@ describe('HTTP defaults', () => {
     assert.match(response.body, /http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/)
     assert.doesNotMatch(response.body, /unknown-thing-123/, 'raw URLs never become labels')
     assert.match(response.body, /process_cpu_user_seconds_total/)
+  })
+})
+
+describe('probes', () => {
+  test('/healthz skips the site hooks: no security headers, request id or request metrics', async (t) => {
+    const { app } = await buildTestApp(t)
+    const health = await app.inject({ method: 'GET', url: '/healthz' })
+    assert.equal(health.statusCode, 200)
+    assert.equal(health.headers['cache-control'], 'no-store')
+    assert.equal(health.headers['content-security-policy'], undefined)
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+    assert.doesNotMatch(metrics.body, /route="\/healthz"/)
   })
 })

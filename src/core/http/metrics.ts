@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 
 /**
@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
  * set) and status code. One registry per app, so tests can build several apps
  * in one process.
  */
-export function registerMetrics(app: FastifyInstance) {
+export function createMetrics() {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const duration = new Histogram({
@@ -17,14 +17,15 @@ export function registerMetrics(app: FastifyInstance) {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   })
-
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
-  })
-
-  app.get('/metrics', { schema: { hide: true }, config: { probe: true } }, async (_request, reply) => {
-    reply.type(registry.contentType)
-    return registry.metrics()
-  })
+  return {
+    registry,
+    /** An onResponse hook. */
+    observeRequest(request: FastifyRequest, reply: FastifyReply, done: () => void) {
+      const route = request.routeOptions.url ?? 'unmatched'
+      duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+      done()
+    },
+  }
 }
+
+export type Metrics = ReturnType<typeof createMetrics>

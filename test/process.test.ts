@@ -1,0 +1,376 @@
+// The server as a real child process (`node src/main.ts`, or the fixture with
+// test-only routes): first start on an empty database, graceful SIGTERM, writes
+// surviving kill -9, the PGlite data-directory lock, and checksum drift refused
+// at start. Each test gets an empty PGlite data directory or PostgreSQL database.
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, type TestContext, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { openPglite, openPostgres, sql } from '../src/core/db/database.ts'
+import { readMigrationFiles } from '../src/core/db/migrate.ts'
+import { createEmptyPostgresDatabase, testDatabaseKind } from './db.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const MAIN = 'src/main.ts'
+const CLI = 'src/cli.ts'
+const FIXTURE = 'test/fixtures/durable-server.ts'
+const kind = testDatabaseKind()
+const migrations = readMigrationFiles()
+const LOCKED = /in use by another Plinth process \(pid (\d+)\)/
+
+type Site = { DATA_DIR: string; DATABASE_URL?: string }
+type Exit = { code: number | null; signal: NodeJS.Signals | null }
+type LogLine = { level?: number; msg?: string; [field: string]: unknown }
+type Proc = {
+  child: ChildProcess
+  exited: Promise<Exit>
+  hasExited(): boolean
+  stdout(): string
+  stderr(): string
+  /** stdout's JSON log lines */
+  logs(): LogLine[]
+  /** Sends `signal` and waits (bounded) for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<Exit>
+}
+type Server = Proc & { port: number; url(pathname: string): string }
+
+const spawned = new Set<Proc>()
+
+async function killAll() {
+  await Promise.all([...spawned].map((proc) => proc.stop('SIGKILL')))
+}
+
+/** An empty data directory (PGlite) or database (PostgreSQL); children are killed and the directory removed after the test. */
+async function emptySite(t: TestContext): Promise<Site> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-process-'))
+  t.after(async () => {
+    await killAll()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+  return kind === 'postgres' ? { DATA_DIR: dataDir, DATABASE_URL: await createEmptyPostgresDatabase(t) } : { DATA_DIR: dataDir }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+function spawnScript(t: TestContext, script: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  let done = false
+  // 'close', not 'exit': the output has been read by then.
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('close', (code, signal) => {
+      done = true
+      resolve({ code, signal })
+    })
+  })
+  const proc: Proc = {
+    child,
+    exited,
+    hasExited: () => done,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    logs: () =>
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          try {
+            return JSON.parse(line) as LogLine
+          } catch {
+            return { msg: line, notJson: true }
+          }
+        }),
+    async stop(signal = 'SIGTERM') {
+      if (!done) child.kill(signal)
+      return withTimeout(exited, 20_000, `${script} to exit after ${signal}`)
+    },
+  }
+  spawned.add(proc)
+  exited.then(() => spawned.delete(proc))
+  t.after(() => proc.stop('SIGKILL'))
+  return proc
+}
+
+/** A port that was free a moment ago (PORT=0 would not tell us which one the server got). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer()
+    probe.on('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+function spawnServer(t: TestContext, site: Site, port: number, script = MAIN): Server {
+  const proc = spawnScript(t, script, [], { ...site, PORT: String(port) })
+  return { ...proc, port, url: (pathname) => `http://127.0.0.1:${port}${pathname}` }
+}
+
+const describeProc = (proc: Proc) => `stderr:\n${proc.stderr()}\nstdout:\n${proc.stdout()}`
+
+/** Spawns the server and waits until it logs that it listens (another port if the chosen one was taken meanwhile). */
+async function startServer(t: TestContext, site: Site, script = MAIN): Promise<Server> {
+  for (let attempt = 1; ; attempt++) {
+    const server = spawnServer(t, site, await freePort(), script)
+    const listening = `Plinth listening on http://127.0.0.1:${server.port}`
+    const started = await until(
+      () => `${script} to listen`,
+      () => (server.logs().some((line) => line.msg === listening) ? true : server.hasExited() ? false : undefined),
+    )
+    if (started) return server
+    if (attempt < 3 && /EADDRINUSE/.test(server.stderr() + server.stdout())) continue
+    assert.fail(`${script} exited before listening (${JSON.stringify(await server.exited)})\n${describeProc(server)}`)
+  }
+}
+
+async function until<T>(what: () => string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`)
+    await sleep(50)
+  }
+}
+
+type Reply = { status: number; body: unknown }
+
+/** One HTTP request on a new connection (no keep-alive pool), so a refused connection shows as ECONNREFUSED. */
+function request(url: string, options: { method?: string; body?: unknown; onHeaders?: (status: number) => void } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        agent: false,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const status = res.statusCode ?? 0
+        options.onHeaders?.(status)
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+        })
+        res.on('error', reject)
+        res.on('end', () => {
+          try {
+            resolve({ status, body: text === '' ? undefined : JSON.parse(text) })
+          } catch {
+            resolve({ status, body: text })
+          }
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+/** Polls `url` every 50 ms (up to 30 s) until it answers `status`; gives up at once if `server` exits. */
+function waitFor(url: string, status: number, server?: Proc): Promise<Reply> {
+  let last = 'no answer yet'
+  return until(
+    () => `${url} to answer ${status} (last: ${last})`,
+    async () => {
+      if (server?.hasExited()) assert.fail(`the server exited while waiting for ${url} → ${status}\n${describeProc(server)}`)
+      try {
+        const reply = await request(url)
+        last = `${reply.status} ${JSON.stringify(reply.body)}`
+        return reply.status === status ? reply : undefined
+      } catch (error) {
+        last = (error as NodeJS.ErrnoException).code ?? String(error)
+        return undefined
+      }
+    },
+  )
+}
+
+async function runCli(t: TestContext, site: Site, args: string[]) {
+  const proc = spawnScript(t, CLI, args, site)
+  const exit = await withTimeout(proc.exited, 30_000, `${CLI} ${args.join(' ')}`)
+  return { ...exit, stdout: proc.stdout(), stderr: proc.stderr() }
+}
+
+const lockFile = (site: Site) => path.join(site.DATA_DIR, 'plinth.lock')
+const lockOwner = (site: Site) => (fs.existsSync(lockFile(site)) ? Number.parseInt(fs.readFileSync(lockFile(site), 'utf8'), 10) : undefined)
+const statusSummary = `${migrations.length} applied, 0 pending, 0 changed`
+
+describe(`the server process on ${kind}`, { timeout: 60_000 }, () => {
+  test('first start on an empty database: listens, migrates, turns ready; the CLI runs beside it only on PostgreSQL', async (t) => {
+    const site = await emptySite(t)
+    const server = await startServer(t, site)
+    const listening = server.logs().find((line) => line.msg === `Plinth listening on http://127.0.0.1:${server.port}`)
+    assert.equal(listening?.database, kind)
+
+    await waitFor(server.url('/healthz'), 200, server)
+    await waitFor(server.url('/readyz'), 200, server)
+    const applied = server.logs().find((line) => line.msg === `applied ${migrations.length} migration(s)`)
+    assert.deepEqual(
+      applied?.applied,
+      migrations.map((file) => file.name),
+    )
+    assert.ok(server.logs().some((line) => line.msg === 'ready'))
+
+    const status = await runCli(t, site, ['migrate', 'status'])
+    if (kind === 'postgres') {
+      assert.equal(status.code, 0, status.stderr)
+      const lines = status.stdout.trimEnd().split('\n')
+      assert.equal(lines.at(-1), statusSummary)
+      for (const file of migrations) assert.ok(lines.some((line) => line.startsWith(file.name) && / applied \d{4}-/.test(line)))
+    } else {
+      // PGlite allows one process: the CLI is refused, names the server's pid, and leaves everything as it was.
+      assert.equal(status.code, 1)
+      assert.equal(status.stdout, '')
+      assert.equal(status.stderr.split('\n').filter(Boolean).length, 1, status.stderr)
+      assert.match(status.stderr, /^plinth: cannot open the database: the data directory .* is in use by another Plinth process/)
+      assert.equal(Number(LOCKED.exec(status.stderr)?.[1]), server.child.pid)
+      assert.equal(lockOwner(site), server.child.pid)
+    }
+    assert.equal((await request(server.url('/readyz'))).status, 200)
+    assert.equal((await request(server.url('/api/v1/site'))).status, 200)
+
+    assert.deepEqual(await server.stop(), { code: 0, signal: null })
+    if (kind === 'pglite') {
+      assert.equal(lockOwner(site), undefined, 'a graceful stop releases the data-directory lock')
+      const after = await runCli(t, site, ['migrate', 'status'])
+      assert.equal(after.code, 0, after.stderr)
+      assert.equal(after.stdout.trimEnd().split('\n').at(-1), statusSummary)
+    }
+  })
+
+  test('SIGTERM: the in-flight request finishes, new connections are refused, exit 0', async (t) => {
+    const site = await emptySite(t)
+    const server = await startServer(t, site, FIXTURE)
+    await waitFor(server.url('/readyz'), 200, server)
+
+    const slow = request(server.url('/test/slow?ms=1500'))
+    await sleep(200)
+    server.child.kill('SIGTERM')
+    await sleep(100)
+    const probe = await request(server.url('/readyz')).then(
+      (reply) => reply.status,
+      (error: NodeJS.ErrnoException) => error.code,
+    )
+    assert.ok(!server.hasExited(), 'the server waits for the in-flight request')
+    assert.ok(probe === 503 || probe === 'ECONNREFUSED', `/readyz during shutdown answered ${probe}`)
+    t.diagnostic(`/readyz during shutdown: ${probe}`)
+
+    assert.deepEqual(await slow, { status: 200, body: { done: true } })
+    assert.deepEqual(await withTimeout(server.exited, 20_000, 'the exit after SIGTERM'), { code: 0, signal: null })
+    const messages = server.logs().map((line) => line.msg)
+    assert.ok(messages.includes('SIGTERM received: shutting down'), describeProc(server))
+    assert.ok(messages.includes('shut down'), describeProc(server))
+    assert.ok(!server.logs().some((line) => (line.level ?? 0) >= 50), describeProc(server))
+    await assert.rejects(request(server.url('/healthz')), { code: 'ECONNREFUSED' })
+  })
+
+  test('a write answered 200 survives kill -9 right after the answer', async (t) => {
+    const site = await emptySite(t)
+    let server = await startServer(t, site, FIXTURE)
+    for (let round = 1; round <= 3; round++) {
+      await waitFor(server.url('/readyz'), 200, server)
+      const title = `durable ${round} ${randomBytes(6).toString('hex')}`
+      let killed = false
+      const put = request(server.url('/test/site'), {
+        method: 'PUT',
+        body: { title },
+        onHeaders: (status) => {
+          if (status !== 200) return
+          server.child.kill('SIGKILL')
+          killed = true
+        },
+      })
+      // The kill may cut off the body; the status line is what counts.
+      const outcome = await put.catch((error: unknown) => error)
+      assert.ok(killed, `PUT /test/site answered ${JSON.stringify(outcome)}`)
+      assert.deepEqual(await withTimeout(server.exited, 10_000, 'the kill'), { code: null, signal: 'SIGKILL' })
+      // PGlite: the killed process left its lock behind; the restart must take it over.
+      if (kind === 'pglite') assert.equal(lockOwner(site), server.child.pid)
+
+      server = await startServer(t, site, FIXTURE)
+      await waitFor(server.url('/readyz'), 200, server)
+      const site1 = await request(server.url('/api/v1/site'))
+      assert.equal(site1.status, 200)
+      assert.equal((site1.body as { title: string }).title, title, `round ${round}: the committed title was lost after kill -9`)
+      if (kind === 'pglite') assert.equal(lockOwner(site), server.child.pid)
+    }
+    assert.deepEqual(await server.stop(), { code: 0, signal: null })
+  })
+
+  test('a second server on the same data directory is refused; the first keeps serving', {
+    skip: kind !== 'pglite' && 'PGlite only',
+  }, async (t) => {
+    const site = await emptySite(t)
+    const first = await startServer(t, site)
+    await waitFor(first.url('/readyz'), 200, first)
+
+    const second = spawnServer(t, site, await freePort())
+    const exit = await withTimeout(second.exited, 30_000, 'the second server to give up')
+    assert.notEqual(exit.code, 0)
+    assert.equal(exit.code, 1)
+    const lines = second.stderr().split('\n').filter(Boolean)
+    assert.equal(lines.length, 1, second.stderr())
+    assert.match(lines[0] as string, LOCKED)
+    assert.equal(Number(LOCKED.exec(lines[0] as string)?.[1]), first.child.pid)
+    assert.equal(second.stdout(), '', 'the second server never listened')
+
+    assert.equal(lockOwner(site), first.child.pid)
+    assert.equal((await request(first.url('/readyz'))).status, 200)
+    assert.equal((await request(first.url('/api/v1/site'))).status, 200)
+    assert.deepEqual(await first.stop(), { code: 0, signal: null })
+  })
+
+  test('a migration changed after being applied stops the start with exit 1', async (t) => {
+    const site = await emptySite(t)
+    const first = await startServer(t, site)
+    await waitFor(first.url('/readyz'), 200, first)
+    assert.deepEqual(await first.stop(), { code: 0, signal: null })
+
+    const changed = migrations[0]?.name as string
+    const database = site.DATABASE_URL ? openPostgres(site.DATABASE_URL, { max: 1 }) : await openPglite({ dataDir: site.DATA_DIR })
+    try {
+      const { rows } = await sql`update schema_migrations set checksum = 'x' where name = ${changed} returning name`.execute(database.db)
+      assert.equal(rows.length, 1)
+    } finally {
+      await database.close()
+    }
+
+    const second = await startServer(t, site)
+    const exit = await withTimeout(second.exited, 30_000, 'the refused start to exit')
+    assert.deepEqual(exit, { code: 1, signal: null }, describeProc(second))
+    const fatal = second.logs().find((line) => line.level === 60)
+    assert.ok(fatal, describeProc(second))
+    assert.match(fatal.msg ?? '', /changed after being applied/)
+    assert.ok(fatal.msg?.includes(changed))
+    assert.ok(!second.logs().some((line) => line.msg === 'ready'))
+    if (kind === 'pglite') assert.equal(lockOwner(site), undefined, 'the refused start releases the data-directory lock')
+  })
+})
