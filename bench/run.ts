@@ -24,6 +24,8 @@ const settings = {
   loadCpu: 1,
 }
 const databaseUrl = process.env.BENCH_DATABASE_URL?.trim() || undefined
+/** BENCH_ONLY=text: run only the scenarios whose name contains it. */
+const only = process.env.BENCH_ONLY?.trim() || undefined
 const POLL_MS = 25
 const READY_TIMEOUT_MS = 60_000
 const IDLE_MS = 3_000
@@ -141,7 +143,10 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
       `\n  ${'scenario'.padEnd(22)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'CPU/request'.padStart(14)}`,
     )
     const rows = []
-    for (const [index, scenario] of scenarios.entries()) rows.push(await benchScenario(app, scenario, `${kind}-${index}`))
+    for (const [index, scenario] of scenarios.entries()) {
+      if (only && !scenario.name.includes(only)) continue
+      rows.push(await benchScenario(app, scenario, `${kind}-${index}`))
+    }
     section.scenarios = rows
   } finally {
     await stopApp(app)

@@ -3,7 +3,7 @@ import { type Database, openDatabase } from '#core/db/database.ts'
 import { migrateUp } from '#core/db/migrate.ts'
 import { Lifecycle } from '#core/lifecycle.ts'
 import { installShutdown } from '#core/shutdown.ts'
-import { type App, buildApp } from './app.ts'
+import type { App } from './app.ts'
 
 /**
  * The server process: check the configuration (exit 2 with one line per bad
@@ -21,11 +21,15 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     process.exit(2)
   }
 
-  const startedAt = performance.now()
   const lifecycle = new Lifecycle()
+  // Start opening the database (PGlite compiles its WebAssembly on background
+  // threads) while the app's modules load.
+  const opening = openDatabase(config)
+  opening.catch(() => {})
+  const { buildApp } = await import('./app.ts')
   let database: Database
   try {
-    database = await openDatabase(config)
+    database = await opening
   } catch (error) {
     process.stderr.write(`plinth: cannot open the database: ${(error as Error).message}\n`)
     process.exit(1)
@@ -44,7 +48,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     const applied = await migrateUp(database.db)
     if (applied.length > 0) app.log.info({ applied }, `applied ${applied.length} migration(s)`)
     if (lifecycle.state === 'starting') lifecycle.state = 'ready'
-    app.log.info({ ms: Math.round(performance.now() - startedAt) }, 'ready')
+    app.log.info({ msSinceProcessStart: Math.round(performance.now()) }, 'ready')
   } catch (error) {
     app.log.fatal({ err: error }, `cannot start: ${(error as Error).message}`)
     await app.close()
