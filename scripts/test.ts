@@ -2,12 +2,17 @@
 // the same suite on that PostgreSQL server (each run in its own random databases).
 // Extra arguments are passed to `node --test` (e.g. a file to run alone).
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 const files = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
 const flags = process.argv.slice(2).filter((arg) => arg.startsWith('-'))
 const targets: ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']
 const only = process.env.TEST_DB
 let failed = false
+const total = { passed: 0, failed: 0, skipped: 0 }
+const countsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-test-counts-')), 'counts.json')
 
 for (const target of only === 'pglite' || only === 'postgres' ? [only] : targets) {
   if (target === 'postgres' && !process.env.TEST_DATABASE_URL) {
@@ -23,11 +28,26 @@ for (const target of only === 'pglite' || only === 'postgres' ? [only] : targets
       '--import=./test/setup.ts',
       '--test-concurrency=2',
       '--test-timeout=120000',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=./test/count-reporter.ts',
+      `--test-reporter-destination=${countsFile}`,
       ...flags,
       ...(files.length > 0 ? files : ['src/**/*.test.ts', 'test/**/*.test.ts']),
     ],
     { stdio: 'inherit', env: { ...process.env, TEST_DB: target, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
   )
   if (result.status !== 0) failed = true
+  try {
+    const counts = JSON.parse(fs.readFileSync(countsFile, 'utf8')) as typeof total
+    total.passed += counts.passed
+    total.failed += counts.failed
+    total.skipped += counts.skipped
+  } catch {
+    failed = true // the run died before reporting
+  }
 }
+fs.rmSync(path.dirname(countsFile), { recursive: true, force: true })
+// One closing line over every database run.
+console.log(`\ntotal: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`)
 process.exit(failed ? 1 : 0)
