@@ -40,17 +40,15 @@ type Proc = {
 }
 type Server = Proc & { port: number; url(pathname: string): string }
 
-const spawned = new Set<Proc>()
-
-async function killAll() {
-  await Promise.all([...spawned].map((proc) => proc.stop('SIGKILL')))
-}
+// The children each test spawned, killed before its data directory is removed.
+const spawned = new WeakMap<TestContext, Set<Proc>>()
+const spawnedBy = (t: TestContext) => spawned.get(t) ?? (spawned.set(t, new Set()).get(t) as Set<Proc>)
 
 /** An empty data directory (PGlite) or database (PostgreSQL); children are killed and the directory removed after the test. */
 async function emptySite(t: TestContext): Promise<Site> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-process-'))
   t.after(async () => {
-    await killAll()
+    await Promise.all([...spawnedBy(t)].map((proc) => proc.stop('SIGKILL')))
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
   return kind === 'postgres' ? { DATA_DIR: dataDir, DATABASE_URL: await createEmptyPostgresDatabase(t) } : { DATA_DIR: dataDir }
@@ -108,8 +106,7 @@ function spawnScript(t: TestContext, script: string, args: string[], env: Record
       return withTimeout(exited, 20_000, `${script} to exit after ${signal}`)
     },
   }
-  spawned.add(proc)
-  exited.then(() => spawned.delete(proc))
+  spawnedBy(t).add(proc)
   t.after(() => proc.stop('SIGKILL'))
   return proc
 }
@@ -223,8 +220,11 @@ const lockFile = (site: Site) => path.join(site.DATA_DIR, 'plinth.lock')
 const lockOwner = (site: Site) => (fs.existsSync(lockFile(site)) ? Number.parseInt(fs.readFileSync(lockFile(site), 'utf8'), 10) : undefined)
 const statusSummary = `${migrations.length} applied, 0 pending, 0 changed`
 
-describe(`the server process on ${kind}`, { timeout: 60_000 }, () => {
-  test('first start on an empty database: listens, migrates, turns ready; the CLI runs beside it only on PostgreSQL', async (t) => {
+// Per test: PGlite needs a few seconds for each cold start of a process.
+const timeout = 60_000
+
+describe(`the server process on ${kind}`, () => {
+  test('first start on an empty database: listens, migrates, turns ready; the CLI beside it', { timeout }, async (t) => {
     const site = await emptySite(t)
     const server = await startServer(t, site)
     const listening = server.logs().find((line) => line.msg === `Plinth listening on http://127.0.0.1:${server.port}`)
@@ -266,7 +266,7 @@ describe(`the server process on ${kind}`, { timeout: 60_000 }, () => {
     }
   })
 
-  test('SIGTERM: the in-flight request finishes, new connections are refused, exit 0', async (t) => {
+  test('SIGTERM: the in-flight request finishes, new connections are refused, exit 0', { timeout }, async (t) => {
     const site = await emptySite(t)
     const server = await startServer(t, site, FIXTURE)
     await waitFor(server.url('/readyz'), 200, server)
@@ -292,10 +292,10 @@ describe(`the server process on ${kind}`, { timeout: 60_000 }, () => {
     await assert.rejects(request(server.url('/healthz')), { code: 'ECONNREFUSED' })
   })
 
-  test('a write answered 200 survives kill -9 right after the answer', async (t) => {
+  test('a write answered 200 survives kill -9 right after the answer', { timeout }, async (t) => {
     const site = await emptySite(t)
     let server = await startServer(t, site, FIXTURE)
-    for (let round = 1; round <= 3; round++) {
+    for (let round = 1; round <= 2; round++) {
       await waitFor(server.url('/readyz'), 200, server)
       const title = `durable ${round} ${randomBytes(6).toString('hex')}`
       let killed = false
@@ -317,15 +317,16 @@ describe(`the server process on ${kind}`, { timeout: 60_000 }, () => {
 
       server = await startServer(t, site, FIXTURE)
       await waitFor(server.url('/readyz'), 200, server)
-      const site1 = await request(server.url('/api/v1/site'))
-      assert.equal(site1.status, 200)
-      assert.equal((site1.body as { title: string }).title, title, `round ${round}: the committed title was lost after kill -9`)
+      const info = await request(server.url('/api/v1/site'))
+      assert.equal(info.status, 200)
+      assert.equal((info.body as { title: string }).title, title, `round ${round}: the committed title was lost after kill -9`)
       if (kind === 'pglite') assert.equal(lockOwner(site), server.child.pid)
     }
     assert.deepEqual(await server.stop(), { code: 0, signal: null })
   })
 
   test('a second server on the same data directory is refused; the first keeps serving', {
+    timeout,
     skip: kind !== 'pglite' && 'PGlite only',
   }, async (t) => {
     const site = await emptySite(t)
@@ -334,7 +335,6 @@ describe(`the server process on ${kind}`, { timeout: 60_000 }, () => {
 
     const second = spawnServer(t, site, await freePort())
     const exit = await withTimeout(second.exited, 30_000, 'the second server to give up')
-    assert.notEqual(exit.code, 0)
     assert.equal(exit.code, 1)
     const lines = second.stderr().split('\n').filter(Boolean)
     assert.equal(lines.length, 1, second.stderr())
@@ -348,7 +348,7 @@ describe(`the server process on ${kind}`, { timeout: 60_000 }, () => {
     assert.deepEqual(await first.stop(), { code: 0, signal: null })
   })
 
-  test('a migration changed after being applied stops the start with exit 1', async (t) => {
+  test('a migration changed after being applied stops the start with exit 1', { timeout }, async (t) => {
     const site = await emptySite(t)
     const first = await startServer(t, site)
     await waitFor(first.url('/readyz'), 200, first)

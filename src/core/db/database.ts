@@ -4,9 +4,9 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, sql } from 'kysely'
 import postgres from 'postgres'
 import { lockDataDir } from './data-dir-lock.ts'
-import { PgliteDialect } from './pglite-driver.ts'
+import { pgliteDialect } from './pglite-driver.ts'
 import { loadPgliteImage } from './pglite-image.ts'
-import { PostgresJsDialect } from './postgres-driver.ts'
+import { postgresJsDialect } from './postgres-driver.ts'
 
 /**
  * Table types for Kysely's query builder. Queries are written as plain SQL with
@@ -44,7 +44,7 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
     types: { int8: { to: INT8, from: [INT8], serialize: (v: number) => String(v), parse: parseInt8 } },
     connection: { application_name: 'plinth' },
   })
-  return wrap('postgres', new Kysely<Tables>({ dialect: new PostgresJsDialect(client) }), () => client.end({ timeout: 5 }))
+  return wrap('postgres', new Kysely<Tables>({ dialect: postgresJsDialect(client) }), () => client.end({ timeout: 5 }))
 }
 
 export type PgliteOptions = {
@@ -78,7 +78,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       // cache still holds the data files (measured in decision 0003).
       startParams: [...(PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams, '-c', 'shared_buffers=16MB'],
     })
-    const database = wrap('pglite', new Kysely<Tables>({ dialect: new PgliteDialect(pglite) }), async () => {
+    const database = wrap('pglite', new Kysely<Tables>({ dialect: pgliteDialect(pglite) }), async () => {
       if (!pglite.closed) await pglite.close()
     })
     return {

@@ -1,16 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite'
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type QueryResult,
-  type TransactionSettings,
-} from 'kysely'
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely'
+import { postgresDialect, StatementTransactions } from './kysely-dialect.ts'
 
 /**
  * Kysely dialect over PGlite (decision 0002).
@@ -22,32 +12,16 @@ import {
  * transaction from `begin` to `commit`. Keep transactions short and never await
  * network I/O inside one: every other query waits for it.
  */
-export class PgliteDialect implements Dialect {
-  readonly #pglite: PGlite
-  constructor(pglite: PGlite) {
-    this.#pglite = pglite
-  }
-  createDriver(): Driver {
-    return new PgliteDriver(this.#pglite)
-  }
-  createQueryCompiler() {
-    return new PostgresQueryCompiler()
-  }
-  createAdapter() {
-    return new PostgresAdapter()
-  }
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db)
-  }
-}
+export const pgliteDialect = (pglite: PGlite): Dialect => postgresDialect(() => new PgliteDriver(pglite))
 
-class PgliteDriver implements Driver {
+class PgliteDriver extends StatementTransactions implements Driver {
   readonly #pglite: PGlite
   readonly #connection: PgliteConnection
   #queue: Promise<void> = Promise.resolve()
   #releaseHolder: (() => void) | undefined
 
   constructor(pglite: PGlite) {
+    super()
     this.#pglite = pglite
     this.#connection = new PgliteConnection(pglite)
   }
@@ -63,18 +37,6 @@ class PgliteDriver implements Driver {
     await previous
     this.#releaseHolder = release
     return this.#connection
-  }
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
-    let begin = 'begin'
-    if (settings.isolationLevel) begin += ` isolation level ${settings.isolationLevel}`
-    if (settings.accessMode) begin += ` ${settings.accessMode}`
-    await connection.executeQuery(CompiledQuery.raw(begin))
-  }
-  async commitTransaction(connection: DatabaseConnection) {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
-  }
-  async rollbackTransaction(connection: DatabaseConnection) {
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
   }
   async releaseConnection() {
     const release = this.#releaseHolder

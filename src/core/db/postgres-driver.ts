@@ -1,16 +1,6 @@
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type QueryResult,
-  type TransactionSettings,
-} from 'kysely'
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely'
 import type { ReservedSql, Sql } from 'postgres'
+import { postgresDialect, StatementTransactions } from './kysely-dialect.ts'
 
 /**
  * Kysely dialect over postgres.js (decision 0002).
@@ -23,47 +13,21 @@ import type { ReservedSql, Sql } from 'postgres'
  * without parameters use the simple protocol, which also allows the
  * multi-statement text of a migration file.
  */
-export class PostgresJsDialect implements Dialect {
-  readonly #sql: Sql
-  constructor(sql: Sql) {
-    this.#sql = sql
-  }
-  createDriver(): Driver {
-    return new PostgresJsDriver(this.#sql)
-  }
-  createQueryCompiler() {
-    return new PostgresQueryCompiler()
-  }
-  createAdapter() {
-    return new PostgresAdapter()
-  }
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db)
-  }
-}
+export const postgresJsDialect = (sql: Sql): Dialect => postgresDialect(() => new PostgresJsDriver(sql))
 
-class PostgresJsDriver implements Driver {
+class PostgresJsDriver extends StatementTransactions implements Driver {
   readonly #sql: Sql
   constructor(sql: Sql) {
+    super()
     this.#sql = sql
   }
   async init() {}
   async acquireConnection(): Promise<DatabaseConnection> {
     return new PostgresJsConnection(this.#sql)
   }
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
-    const conn = connection as PostgresJsConnection
-    await conn.reserve()
-    let begin = 'begin'
-    if (settings.isolationLevel) begin += ` isolation level ${settings.isolationLevel}`
-    if (settings.accessMode) begin += ` ${settings.accessMode}`
-    await conn.executeQuery(CompiledQuery.raw(begin))
-  }
-  async commitTransaction(connection: DatabaseConnection) {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
-  }
-  async rollbackTransaction(connection: DatabaseConnection) {
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    await (connection as PostgresJsConnection).reserve()
+    await super.beginTransaction(connection, settings)
   }
   async releaseConnection(connection: DatabaseConnection) {
     ;(connection as PostgresJsConnection).release()
