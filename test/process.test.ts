@@ -373,4 +373,30 @@ describe(`the server process on ${kind}`, () => {
     assert.ok(!second.logs().some((line) => line.msg === 'ready'))
     if (kind === 'pglite') assert.equal(lockOwner(site), undefined, 'the refused start releases the data-directory lock')
   })
+
+  test('two servers starting at once on one empty database both turn ready; each migration is applied once', {
+    timeout,
+    skip: kind !== 'postgres' && 'PostgreSQL only: PGlite allows one process',
+  }, async (t) => {
+    const site = await emptySite(t)
+    const servers = await Promise.all([startServer(t, site), startServer(t, site)])
+    await Promise.all(servers.map((server) => waitFor(server.url('/readyz'), 200, server)))
+    const appliedBy = servers.map((server) => (server.logs().find((line) => Array.isArray(line.applied))?.applied ?? []) as string[])
+    assert.deepEqual(
+      appliedBy.flat().sort(),
+      migrations.map((file) => file.name),
+      'between them, the two servers applied every migration, none twice',
+    )
+    const database = openPostgres(site.DATABASE_URL as string, { max: 1 })
+    try {
+      const { rows } = await sql<{ name: string }>`select name from schema_migrations order by name`.execute(database.db)
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        migrations.map((file) => file.name),
+      )
+    } finally {
+      await database.close()
+    }
+    for (const server of servers) assert.deepEqual(await server.stop(), { code: 0, signal: null })
+  })
 })
