@@ -10,9 +10,12 @@ import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } fro
 import { registerHealth } from '#core/http/health.ts'
 import { createMetrics } from '#core/http/metrics.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
+import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions } from '#core/log/logger.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
+import { registerAuthHooks } from './features/users/auth.hooks.ts'
+import { authRoutes } from './features/users/auth.routes.ts'
 
 export type AppDeps = {
   config: Config
@@ -52,10 +55,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandler(app)
+  registerValidation(app)
   const metrics = createMetrics()
   registerHealth(app, { database, lifecycle, metrics })
 
@@ -108,7 +111,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     registerNotFoundHandler(site)
 
     // --- features, in order ------------------------------------------------
+    registerAuthHooks(site, { db: database.db, publicUrl: config.publicUrl })
     settingsRoutes(site, { db: database.db })
+    authRoutes(site, { db: database.db, publicUrl: config.publicUrl })
 
     options.extend?.(site)
   })

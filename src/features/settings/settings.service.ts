@@ -25,3 +25,11 @@ export async function updateSiteInfo(db: Db, patch: SiteInfoPatch): Promise<Site
   })
   return getSiteInfo(db)
 }
+
+/** Whether visitors may create accounts (setting `signup_enabled`, on unless set to false). */
+export async function isSignupEnabled(db: Db): Promise<boolean> {
+  const [row] = await listSettings(db, ['signup_enabled'])
+  return row?.value !== false
+}
+
+export const setSignupEnabled = (db: Db, enabled: boolean) => upsertSetting(db, 'signup_enabled', enabled)

@@ -1,0 +1,60 @@
+import { parseCookie } from 'cookie'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Db } from '#core/db/database.ts'
+import { forbidden } from '#core/http/errors.ts'
+import { SESSION_COOKIE, type SessionUser, tokensEqual, validateSession } from './sessions.ts'
+
+export type Actor = { user: SessionUser; via: 'session'; sessionTokenHash: string; csrfToken: string }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling: set from the session cookie, or null for anonymous requests. */
+    actor: Actor | null
+  }
+  interface FastifyContextConfig {
+    /** A cookie-less unsafe route that browsers call (login, sign-up): refuse other origins. */
+    checkOrigin?: boolean
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/**
+ * Resolves `request.actor` from the session cookie, then enforces CSRF on
+ * cookie-authenticated writes: the session's token in X-CSRF-Token and a
+ * same-origin request (Origin / Sec-Fetch-Site, when the browser sends them).
+ */
+export function registerAuthHooks(app: FastifyInstance, deps: { db: Db; publicUrl: string }) {
+  const siteOrigin = new URL(deps.publicUrl).origin
+  app.decorateRequest('actor', null)
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.cookie
+    const token = header?.includes(SESSION_COOKIE) ? parseCookie(header)[SESSION_COOKIE] : undefined
+    if (token) {
+      const session = await validateSession(deps.db, token)
+      if (session) request.actor = { user: session.user, via: 'session', sessionTokenHash: session.tokenHash, csrfToken: session.csrfToken }
+    }
+    if (!UNSAFE.has(request.method)) return
+    if (request.actor) {
+      if (!isSameOrigin(request, siteOrigin)) throw forbidden('Cross-origin requests may not change anything.')
+      const sent = request.headers['x-csrf-token']
+      if (typeof sent !== 'string' || !tokensEqual(sent, request.actor.csrfToken)) {
+        throw forbidden('Missing or wrong CSRF token: send the token from GET /api/v1/auth/csrf in the X-CSRF-Token header.')
+      }
+    } else if (request.routeOptions.config.checkOrigin && !isSameOrigin(request, siteOrigin)) {
+      throw forbidden('Cross-origin requests may not sign in or sign up.')
+    }
+  })
+}
+
+// Browsers send Origin on cross-origin and on same-origin POSTs, and
+// Sec-Fetch-Site everywhere modern; scripts and servers usually send neither,
+// and they cannot ride a victim's cookies, so their absence is allowed.
+function isSameOrigin(request: FastifyRequest, siteOrigin: string): boolean {
+  const fetchSite = request.headers['sec-fetch-site']
+  if (typeof fetchSite === 'string' && fetchSite !== 'same-origin' && fetchSite !== 'none') return false
+  const origin = request.headers.origin
+  if (typeof origin === 'string' && origin !== siteOrigin) return false
+  return true
+}

@@ -1,0 +1,86 @@
+import { stringifySetCookie } from 'cookie'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Db } from '#core/db/database.ts'
+import { unauthorized } from '#core/http/errors.ts'
+import type { RequestMeta } from './audit.ts'
+import type { Actor } from './auth.hooks.ts'
+import { CsrfToken, LoginBody, SignupBody, UpdateMeBody, User } from './auth.schemas.ts'
+import { logIn, logOut, signUp, updateOwnAccount } from './auth.service.ts'
+import { requireUser } from './roles.ts'
+import { SESSION_COOKIE } from './sessions.ts'
+import { presentUser } from './users.present.ts'
+
+const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
+const signedIn = (request: FastifyRequest) => request.actor as Actor
+const tags = ['auth']
+
+export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: string }) {
+  const { db } = deps
+  const secure = deps.publicUrl.startsWith('https:')
+  const setSessionCookie = (reply: FastifyReply, value: string, expires: Date) =>
+    reply.header(
+      'set-cookie',
+      stringifySetCookie({ name: SESSION_COOKIE, value, httpOnly: true, sameSite: 'lax', secure, path: '/', expires }),
+    )
+
+  app.post(
+    '/api/v1/auth/signup',
+    { config: { checkOrigin: true }, schema: { tags, summary: 'Create an account', body: SignupBody, response: { 201: User } } },
+    async (request, reply) => {
+      const user = await signUp(db, request.body as { email: string; password: string; name: string }, meta(request))
+      return reply.code(201).send(presentUser(user))
+    },
+  )
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { checkOrigin: true },
+      schema: { tags, summary: 'Sign in: answers the user and sets the session cookie', body: LoginBody, response: { 200: User } },
+    },
+    async (request, reply) => {
+      const { user, session } = await logIn(db, request.body as { email: string; password: string }, meta(request))
+      setSessionCookie(reply, session.token, session.expiresAt)
+      return presentUser(user)
+    },
+  )
+
+  app.post(
+    '/api/v1/auth/logout',
+    { preHandler: requireUser, schema: { tags, summary: 'Sign out: revokes the session' } },
+    async (request, reply) => {
+      await logOut(db, signedIn(request), meta(request))
+      setSessionCookie(reply, '', new Date(0))
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/api/v1/auth/me',
+    { preHandler: requireUser, schema: { tags, summary: 'The signed-in user', response: { 200: User } } },
+    async (request) => presentUser(signedIn(request).user),
+  )
+
+  app.patch(
+    '/api/v1/auth/me',
+    {
+      preHandler: requireUser,
+      schema: {
+        tags,
+        summary: 'Change your name, email or password (current_password required for email and password)',
+        body: UpdateMeBody,
+        response: { 200: User },
+      },
+    },
+    async (request) => presentUser(await updateOwnAccount(db, signedIn(request), request.body as Record<string, string>, meta(request))),
+  )
+
+  app.get(
+    '/api/v1/auth/csrf',
+    { schema: { tags, summary: 'The CSRF token of your session, for the X-CSRF-Token header', response: { 200: CsrfToken } } },
+    async (request) => {
+      if (!request.actor) throw unauthorized()
+      return { token: request.actor.csrfToken }
+    },
+  )
+}

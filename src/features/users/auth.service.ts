@@ -1,0 +1,140 @@
+import type { Db } from '#core/db/database.ts'
+import { conflict, forbidden, HttpError, invalid, tooManyRequests, unauthorized } from '#core/http/errors.ts'
+import { isSignupEnabled } from '../settings/settings.service.ts'
+import { type RequestMeta, recordAudit } from './audit.ts'
+import { hashPassword, isCommonPassword, needsRehash, verifyDummyPassword, verifyPassword } from './passwords.ts'
+import { deleteUserSessions } from './sessions.queries.ts'
+import { createSession, type NewSession, revokeSession, type SessionUser } from './sessions.ts'
+import { accountKey, clearLoginFailures, ipKey, lockedForSeconds, recordLoginFailure, THROTTLE } from './throttle.ts'
+import { findUserByEmail, findUserById, insertUser, type UserRow, updatePasswordHash, updateUserProfile } from './users.queries.ts'
+
+const INVALID_LOGIN = 'Wrong email or password.'
+
+function refuseCommonPassword(password: string, field = 'password') {
+  if (isCommonPassword(password)) {
+    throw invalid([{ field, in: 'body', message: 'is too common; choose a password that others are unlikely to use' }])
+  }
+}
+
+/** 23505 on users' email index → 409 naming the field. */
+async function withUniqueEmail<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw conflict('An account with this email already exists.', 'email')
+    throw error
+  }
+}
+
+export async function signUp(db: Db, input: { email: string; password: string; name: string }, meta: RequestMeta): Promise<UserRow> {
+  if (!(await isSignupEnabled(db))) throw forbidden('Sign-up is turned off on this site.')
+  refuseCommonPassword(input.password)
+  const passwordHash = await hashPassword(input.password)
+  return withUniqueEmail(() =>
+    db.transaction().execute(async (trx) => {
+      const user = await insertUser(trx, { email: input.email.trim(), name: input.name.trim(), passwordHash, role: 'member' })
+      await recordAudit(trx, { event: 'signup', userId: user.id, actorId: user.id, meta })
+      return user
+    }),
+  )
+}
+
+/**
+ * Checks the credentials and opens a new session. Unknown email and wrong
+ * password give the same 401 after the same work (a dummy hash check).
+ * Throttled per account and per IP: 429 with Retry-After.
+ */
+export async function logIn(
+  db: Db,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+): Promise<{ user: UserRow; session: NewSession }> {
+  const keys = [accountKey(input.email), ipKey(meta.ip)]
+  const locked = await lockedForSeconds(db, keys)
+  if (locked > 0) {
+    await recordAudit(db, { event: 'login_throttled', userId: null, actorId: null, meta, details: { email: input.email.slice(0, 254) } })
+    throw tooManyRequests(locked)
+  }
+  const user = await findUserByEmail(db, input.email)
+  const ok = user ? await verifyPassword(user.password_hash, input.password) : await verifyDummyPassword(input.password)
+  if (!user || !ok) {
+    await recordLoginFailure(db, keys[0] as string, THROTTLE.account)
+    await recordLoginFailure(db, keys[1] as string, THROTTLE.ip)
+    await recordAudit(db, {
+      event: 'login_failed',
+      userId: user?.id ?? null,
+      actorId: null,
+      meta,
+      details: { email: input.email.slice(0, 254) },
+    })
+    throw unauthorized(INVALID_LOGIN)
+  }
+  if (user.disabled_at) throw new HttpError(403, 'account_disabled', 'This account is disabled.')
+  if (needsRehash(user.password_hash)) await updatePasswordHash(db, user.id, await hashPassword(input.password))
+  await clearLoginFailures(db, keys[0] as string)
+  const session = await db.transaction().execute(async (trx) => {
+    const created = await createSession(trx, user.id, meta)
+    await recordAudit(trx, { event: 'login_ok', userId: user.id, actorId: user.id, meta })
+    return created
+  })
+  return { user, session }
+}
+
+export async function logOut(db: Db, actor: { user: SessionUser; sessionTokenHash: string }, meta: RequestMeta) {
+  await db.transaction().execute(async (trx) => {
+    await revokeSession(trx, actor.sessionTokenHash)
+    await recordAudit(trx, { event: 'logout', userId: actor.user.id, actorId: actor.user.id, meta })
+  })
+}
+
+/**
+ * Changes the caller's own name, email and/or password. Email and password
+ * need the current password. A new password ends every other session.
+ */
+export async function updateOwnAccount(
+  db: Db,
+  actor: { user: SessionUser; sessionTokenHash: string },
+  changes: { name?: string; email?: string; password?: string; current_password?: string },
+  meta: RequestMeta,
+): Promise<UserRow> {
+  const user = await findUserById(db, actor.user.id)
+  if (!user) throw unauthorized()
+  const emailChanged = changes.email !== undefined && changes.email.trim().toLowerCase() !== user.email.toLowerCase()
+  if (emailChanged || changes.password !== undefined) {
+    if (changes.current_password === undefined) {
+      throw invalid([{ field: 'current_password', in: 'body', message: 'is required to change the email or password' }])
+    }
+    if (!(await verifyPassword(user.password_hash, changes.current_password))) {
+      throw invalid([{ field: 'current_password', in: 'body', message: 'is wrong' }])
+    }
+  }
+  if (changes.password !== undefined) refuseCommonPassword(changes.password)
+  const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password)
+  return withUniqueEmail(() =>
+    db.transaction().execute(async (trx) => {
+      const updated = await updateUserProfile(trx, user.id, {
+        name: changes.name?.trim() ?? user.name,
+        email: emailChanged ? (changes.email as string).trim() : user.email,
+        emailVerified: !emailChanged,
+      })
+      if (emailChanged) {
+        await recordAudit(trx, {
+          event: 'email_changed',
+          userId: user.id,
+          actorId: user.id,
+          meta,
+          details: { from: user.email, to: updated.email },
+        })
+      }
+      if (passwordHash) {
+        await updatePasswordHash(trx, user.id, passwordHash)
+        await deleteUserSessions(trx, user.id, actor.sessionTokenHash)
+        await recordAudit(trx, { event: 'password_changed', userId: user.id, actorId: user.id, meta })
+      }
+      if (changes.name !== undefined && changes.name.trim() !== user.name) {
+        await recordAudit(trx, { event: 'profile_changed', userId: user.id, actorId: user.id, meta })
+      }
+      return updated
+    }),
+  )
+}

@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { sql } from '#core/db/database.ts'
+import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { createUser, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
+import { setSignupEnabled } from '../settings/settings.service.ts'
+
+type Inject = TestApp['app']['inject']
+const json = { 'content-type': 'application/json' }
+
+/** Logs in and returns the cookie header value and the session's CSRF token. */
+async function logIn(inject: Inject, email: string, password = TEST_PASSWORD) {
+  const response = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } })
+  assert.equal(response.statusCode, 200, response.body)
+  const setCookie = response.headers['set-cookie'] as string
+  const cookie = setCookie.split(';')[0] as string
+  const csrf = await inject({ method: 'GET', url: '/api/v1/auth/csrf', headers: { cookie } })
+  return { cookie, csrf: csrf.json().token as string, setCookie, user: response.json() }
+}
+
+const auditEvents = async (t: TestApp, userId: number) =>
+  (await sql<{ event: string }>`select event from audit_log where user_id = ${userId} order by id`.execute(t.database.db)).rows.map(
+    (r) => r.event,
+  )
+
+describe('sign-up', () => {
+  test('creates a member, unverified, without exposing the password hash', async (t) => {
+    const testApp = await buildTestApp(t)
+    const email = uniqueEmail('signup')
+    const response = await testApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email, password: 'a fine long passphrase', name: 'Zoë 山田' },
+    })
+    assert.equal(response.statusCode, 201)
+    const user = response.json()
+    assert.deepEqual(Object.keys(user).sort(), ['created_at', 'email', 'email_verified', 'id', 'name', 'role'])
+    assert.equal(user.email, email)
+    assert.equal(user.name, 'Zoë 山田')
+    assert.equal(user.role, 'member')
+    assert.equal(user.email_verified, false)
+    assert.deepEqual(await auditEvents(testApp, user.id), ['signup'])
+    await logIn(testApp.app.inject.bind(testApp.app), email, 'a fine long passphrase')
+  })
+
+  test('an email already in use, in any letter case, is a 409 naming the field', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const existing = await createUser(database.db)
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: existing.email.toUpperCase(), password: 'another fine passphrase', name: 'B' },
+    })
+    assert.equal(response.statusCode, 409)
+    assert.deepEqual(response.json().errors, [{ field: 'email', in: 'body', message: 'An account with this email already exists.' }])
+  })
+
+  test('refuses with 403 when sign-up is turned off', async (t) => {
+    const { app, database } = await buildTestApp(t, { privateDatabase: true })
+    await setSignupEnabled(database.db, false)
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: uniqueEmail(), password: 'a fine long passphrase', name: 'C' },
+    })
+    assert.equal(response.statusCode, 403)
+  })
+
+  const bad: [string, Record<string, unknown>, string][] = [
+    ['an invalid email', { email: 'not-an-email', password: 'a fine long passphrase', name: 'A' }, 'email'],
+    ['a password of 7 characters', { email: 'x@example.com', password: 'short12', name: 'A' }, 'password'],
+    ['a password of 257 characters', { email: 'x@example.com', password: 'p'.repeat(257), name: 'A' }, 'password'],
+    ['a common password', { email: 'x@example.com', password: 'password1', name: 'A' }, 'password'],
+    ['an empty name', { email: 'x@example.com', password: 'a fine long passphrase', name: '' }, 'name'],
+    ['a blank name', { email: 'x@example.com', password: 'a fine long passphrase', name: '   ' }, 'name'],
+    ['a name of 101 characters', { email: 'x@example.com', password: 'a fine long passphrase', name: 'n'.repeat(101) }, 'name'],
+    ['a number for a name', { email: 'x@example.com', password: 'a fine long passphrase', name: 42 }, 'name'],
+    ['an object for a password', { email: 'x@example.com', password: { $gt: '' }, name: 'A' }, 'password'],
+    ['a missing email', { password: 'a fine long passphrase', name: 'A' }, 'email'],
+    ['a role (mass assignment)', { email: 'x@example.com', password: 'a fine long passphrase', name: 'A', role: 'admin' }, 'role'],
+    [
+      'an email_verified flag',
+      { email: 'x@example.com', password: 'a fine long passphrase', name: 'A', email_verified: true },
+      'email_verified',
+    ],
+  ]
+  for (const [name, payload, field] of bad) {
+    test(`${name} is a 400 naming ${field}, and no account is created`, async (t) => {
+      const { app, database } = await buildTestApp(t)
+      const response = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload })
+      assert.equal(response.statusCode, 400, response.body)
+      assert.ok(
+        (response.json().errors as { field: string }[]).some((e) => e.field === field),
+        response.body,
+      )
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from users where lower(email) = 'x@example.com'`.execute(
+        database.db,
+      )
+      assert.equal(rows[0]?.n, 0)
+    })
+  }
+})
+
+describe('login and sessions', () => {
+  test('sets an HttpOnly, SameSite=Lax session cookie; /me answers the user', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const { setCookie, cookie } = await logIn(app.inject.bind(app), user.email)
+    assert.match(setCookie, /^plinth_session=[A-Za-z0-9_-]{43}; /)
+    assert.match(setCookie, /HttpOnly/)
+    assert.match(setCookie, /SameSite=Lax/)
+    assert.match(setCookie, /Path=\//)
+    assert.doesNotMatch(setCookie, /Secure/, 'plain http in tests')
+    const me = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })
+    assert.equal(me.statusCode, 200)
+    assert.equal(me.json().id, user.id)
+  })
+
+  test('the cookie is Secure when the public URL is https', async (t) => {
+    const { app, database } = await buildTestApp(t, { env: { PUBLIC_URL: 'https://example.com' } })
+    const user = await createUser(database.db)
+    const { setCookie } = await logIn(app.inject.bind(app), user.email)
+    assert.match(setCookie, /Secure/)
+  })
+
+  test('an unknown email and a wrong password get the same 401 body', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const wrongPassword = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: 'not the password' },
+    })
+    const unknownEmail = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: uniqueEmail('nobody'), password: 'not the password' },
+    })
+    assert.equal(wrongPassword.statusCode, 401)
+    assert.equal(unknownEmail.statusCode, 401)
+    const strip = (body: Record<string, unknown>) => ({ ...body, request_id: undefined })
+    assert.deepEqual(strip(wrongPassword.json()), strip(unknownEmail.json()))
+    assert.equal(wrongPassword.json().detail, 'Wrong email or password.')
+  })
+
+  test('every login opens a new session id (no fixation), and a planted cookie is ignored', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const planted = 'plinth_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+    const first = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { cookie: planted },
+      payload: { email: user.email, password: TEST_PASSWORD },
+    })
+    const second = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })
+    const token = (r: typeof first) => (r.headers['set-cookie'] as string).split(';')[0]
+    assert.notEqual(token(first), planted)
+    assert.notEqual(token(first), token(second))
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: planted } })).statusCode, 401)
+  })
+
+  test('logout revokes the session on the server', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, database } = testApp
+    const user = await createUser(database.db)
+    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    const out = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, 'x-csrf-token': csrf } })
+    assert.equal(out.statusCode, 204)
+    assert.match(out.headers['set-cookie'] as string, /plinth_session=;.*Expires=Thu, 01 Jan 1970/)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode, 401)
+    assert.deepEqual(await auditEvents(testApp, user.id), ['login_ok', 'logout'])
+  })
+
+  test('without a session, /me and logout answer 401', async (t) => {
+    const { app } = await buildTestApp(t)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me' })).statusCode, 401)
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode, 401)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/csrf' })).statusCode, 401)
+  })
+
+  test('a disabled account cannot log in, and its sessions stop working', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const { cookie } = await logIn(app.inject.bind(app), user.email)
+    await sql`update users set disabled_at = now() where id = ${user.id}`.execute(database.db)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode, 401)
+    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })
+    assert.equal(login.statusCode, 403)
+    assert.equal(login.json().code, 'account_disabled')
+  })
+
+  test('after 10 failures in a row an account is locked: 429 with Retry-After, even with the right password', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, database } = testApp
+    const user = await createUser(database.db)
+    for (let i = 0; i < 10; i++) {
+      const failed = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: `wrong ${i}` } })
+      assert.equal(failed.statusCode, 401)
+    }
+    const locked = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })
+    assert.equal(locked.statusCode, 429)
+    const retryAfter = Number(locked.headers['retry-after'])
+    assert.ok(retryAfter > 800 && retryAfter <= 900, `Retry-After ${retryAfter}`)
+    const events = await auditEvents(testApp, user.id)
+    assert.equal(events.filter((e) => e === 'login_failed').length, 10)
+  })
+})
+
+describe('CSRF', () => {
+  test('a cookie-authenticated write needs the session CSRF token and the same origin', async (t) => {
+    const { app, database, config } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    const patch = (headers: Record<string, string>) =>
+      app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie, ...json, ...headers }, payload: { name: 'Renamed' } })
+    assert.equal((await patch({})).statusCode, 403, 'no token')
+    assert.equal((await patch({ 'x-csrf-token': 'x'.repeat(43) })).statusCode, 403, 'wrong token')
+    assert.equal((await patch({ 'x-csrf-token': csrf, origin: 'https://evil.example' })).statusCode, 403, 'other origin')
+    assert.equal((await patch({ 'x-csrf-token': csrf, 'sec-fetch-site': 'cross-site' })).statusCode, 403, 'cross-site fetch')
+    const ok = await patch({ 'x-csrf-token': csrf, origin: new URL(config.publicUrl).origin, 'sec-fetch-site': 'same-origin' })
+    assert.equal(ok.statusCode, 200)
+    assert.equal(ok.json().name, 'Renamed')
+  })
+
+  test('login from another origin is refused', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { origin: 'https://evil.example' },
+      payload: { email: user.email, password: TEST_PASSWORD },
+    })
+    assert.equal(response.statusCode, 403)
+  })
+})
+
+describe('PATCH /api/v1/auth/me', () => {
+  test('role, id and email_verified cannot be set', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    for (const payload of [{ role: 'admin' }, { id: 1 }, { email_verified: true }, { name: 'X', role: 'admin' }]) {
+      const response = await app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie, 'x-csrf-token': csrf }, payload })
+      assert.equal(response.statusCode, 400, JSON.stringify(payload))
+    }
+    const { rows } = await sql<{ role: string; name: string }>`select role, name from users where id = ${user.id}`.execute(database.db)
+    assert.deepEqual(rows[0], { role: 'member', name: 'Test User' })
+  })
+
+  test('a new password needs the current one and ends the other sessions', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, database } = testApp
+    const user = await createUser(database.db)
+    const here = await logIn(app.inject.bind(app), user.email)
+    const elsewhere = await logIn(app.inject.bind(app), user.email)
+    const patch = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie: here.cookie, 'x-csrf-token': here.csrf }, payload })
+
+    const missing = await patch({ password: 'a brand new passphrase' })
+    assert.equal(missing.statusCode, 400)
+    assert.equal(missing.json().errors[0].field, 'current_password')
+    const wrong = await patch({ password: 'a brand new passphrase', current_password: 'nope nope' })
+    assert.equal(wrong.statusCode, 400)
+    const common = await patch({ password: 'iloveyou', current_password: TEST_PASSWORD })
+    assert.equal(common.statusCode, 400)
+
+    assert.equal((await patch({ password: 'a brand new passphrase', current_password: TEST_PASSWORD })).statusCode, 200)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: here.cookie } })).statusCode, 200)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: elsewhere.cookie } })).statusCode, 401)
+    await logIn(app.inject.bind(app), user.email, 'a brand new passphrase')
+    assert.ok((await auditEvents(testApp, user.id)).includes('password_changed'))
+  })
+
+  test('a new email needs the current password, unverifies the address and is audited', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, database } = testApp
+    const user = await createUser(database.db)
+    const taken = await createUser(database.db)
+    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    const patch = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie, 'x-csrf-token': csrf }, payload })
+    assert.equal((await patch({ email: uniqueEmail() })).statusCode, 400)
+    assert.equal((await patch({ email: taken.email, current_password: TEST_PASSWORD })).statusCode, 409)
+    const email = uniqueEmail('moved')
+    const moved = await patch({ email, current_password: TEST_PASSWORD })
+    assert.equal(moved.statusCode, 200)
+    assert.equal(moved.json().email, email)
+    assert.equal(moved.json().email_verified, false)
+    assert.ok((await auditEvents(testApp, user.id)).includes('email_changed'))
+  })
+})

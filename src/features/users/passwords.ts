@@ -1,0 +1,39 @@
+import { dictionary } from '@zxcvbn-ts/language-common'
+import argon2 from 'argon2'
+
+/**
+ * argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1). node-argon2 hashes
+ * on libuv's thread pool, so a hash never blocks the event loop.
+ */
+export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
+
+export const PASSWORD_MIN = 8
+export const PASSWORD_MAX = 256
+
+const COMMON = new Set<string>(dictionary['passwords-common'])
+
+/** True for a password found in zxcvbn's list of common passwords (compared lower-cased). */
+export const isCommonPassword = (password: string) => COMMON.has(password.toLowerCase())
+
+export const hashPassword = (password: string) => argon2.hash(password, ARGON2_OPTIONS)
+
+/** Checks a password against a stored hash; false (never a throw) for a malformed hash. */
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  try {
+    return await argon2.verify(hash, password)
+  } catch {
+    return false
+  }
+}
+
+/** True when the hash was made with other parameters than today's: rehash at the next login. */
+export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPTIONS)
+
+// A login for an unknown email still costs one verification, so its answer
+// takes as long as a wrong password's (no user enumeration by timing).
+let dummyHash: Promise<string> | undefined
+export async function verifyDummyPassword(password: string): Promise<false> {
+  dummyHash ??= hashPassword('plinth-dummy-password-for-timing')
+  await verifyPassword(await dummyHash, password)
+  return false
+}

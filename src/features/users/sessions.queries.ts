@@ -1,0 +1,33 @@
+import { type Db, sql } from '#core/db/database.ts'
+import type { UserRow } from './users.queries.ts'
+
+export type SessionRow = { token_hash: string; user_id: number; csrf_token: string; last_seen_at: Date; expires_at: Date }
+
+export const insertSession = (
+  db: Db,
+  session: { tokenHash: string; userId: number; csrfToken: string; ip: string; userAgent: string | undefined; expiresAt: Date },
+) =>
+  sql`insert into sessions (token_hash, user_id, csrf_token, ip, user_agent, expires_at)
+    values (${session.tokenHash}, ${session.userId}, ${session.csrfToken}, ${session.ip}, ${session.userAgent ?? null}, ${session.expiresAt})`.execute(
+    db,
+  )
+
+/** The session and its user in one query (every authenticated request runs it). */
+export const findSessionWithUser = (db: Db, tokenHash: string) =>
+  sql<SessionRow & { user: UserRow }>`
+    select s.token_hash, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at,
+      json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'role', u.role,
+        'email_verified_at', u.email_verified_at, 'disabled_at', u.disabled_at,
+        'created_at', u.created_at, 'updated_at', u.updated_at) as user
+    from sessions s join users u on u.id = s.user_id
+    where s.token_hash = ${tokenHash}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+export const touchSession = (db: Db, tokenHash: string) =>
+  sql`update sessions set last_seen_at = now() where token_hash = ${tokenHash}`.execute(db)
+
+export const deleteSession = (db: Db, tokenHash: string) => sql`delete from sessions where token_hash = ${tokenHash}`.execute(db)
+
+export const deleteUserSessions = (db: Db, userId: number, exceptTokenHash?: string) =>
+  sql`delete from sessions where user_id = ${userId} and token_hash <> ${exceptTokenHash ?? ''}`.execute(db)

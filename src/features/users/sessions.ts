@@ -1,0 +1,73 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Db } from '#core/db/database.ts'
+import { deleteSession, findSessionWithUser, insertSession, type SessionRow, touchSession } from './sessions.queries.ts'
+import type { UserRow } from './users.queries.ts'
+
+/**
+ * Sessions (STYLE §7, after Lucia and the Copenhagen Book): a random 256-bit
+ * token in an HttpOnly cookie, stored only as its SHA-256; a fresh session at
+ * every login (no fixation); idle and absolute lifetimes; revocable.
+ */
+export const SESSION_COOKIE = 'plinth_session'
+export const SESSION_ABSOLUTE_MS = 30 * 24 * 3600 * 1000
+export const SESSION_IDLE_MS = 7 * 24 * 3600 * 1000
+// last_seen_at is written at most this often, so that reads stay reads.
+const TOUCH_EVERY_MS = 3600 * 1000
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+const randomToken = () => randomBytes(32).toString('base64url')
+
+export type NewSession = { token: string; csrfToken: string; expiresAt: Date }
+export type SessionUser = Omit<UserRow, 'password_hash'>
+export type ValidSession = { tokenHash: string; csrfToken: string; user: SessionUser }
+
+export async function createSession(db: Db, userId: number, meta: { ip: string; userAgent: string | undefined }): Promise<NewSession> {
+  const token = randomToken()
+  const csrfToken = randomToken()
+  const expiresAt = new Date(Date.now() + SESSION_ABSOLUTE_MS)
+  await insertSession(db, { tokenHash: hashToken(token), userId, csrfToken, ip: meta.ip, userAgent: meta.userAgent, expiresAt })
+  return { token, csrfToken, expiresAt }
+}
+
+/** The session for a cookie token, or null when unknown, expired (it is then deleted) or its user is disabled. */
+export async function validateSession(db: Db, token: string): Promise<ValidSession | null> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null
+  const tokenHash = hashToken(token)
+  const row = await findSessionWithUser(db, tokenHash)
+  if (!row) return null
+  const now = Date.now()
+  if (isExpired(row, now)) {
+    await deleteSession(db, tokenHash)
+    return null
+  }
+  if (row.user.disabled_at) return null
+  if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) await touchSession(db, tokenHash)
+  return { tokenHash, csrfToken: row.csrf_token, user: normaliseUser(row.user) }
+}
+
+const isExpired = (row: SessionRow, now: number) =>
+  new Date(row.expires_at).getTime() <= now || new Date(row.last_seen_at).getTime() + SESSION_IDLE_MS <= now
+
+// json_build_object gives timestamps as strings.
+function normaliseUser(user: UserRow): SessionUser {
+  const date = (value: Date | string | null) => (value === null ? null : new Date(value))
+  return {
+    id: Number(user.id),
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    email_verified_at: date(user.email_verified_at),
+    disabled_at: date(user.disabled_at),
+    created_at: date(user.created_at) as Date,
+    updated_at: date(user.updated_at) as Date,
+  }
+}
+
+/** Constant-time comparison of two tokens. */
+export function tokensEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+export const revokeSession = (db: Db, tokenHash: string) => deleteSession(db, tokenHash)
