@@ -16,6 +16,7 @@ import { loggerOptions } from '#core/log/logger.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
 import { registerAuthHooks } from './features/users/auth.hooks.ts'
 import { authRoutes } from './features/users/auth.routes.ts'
+import { usersRoutes } from './features/users/users.routes.ts'
 
 export type AppDeps = {
   config: Config
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     registerAuthHooks(site, { db: database.db, publicUrl: config.publicUrl })
     settingsRoutes(site, { db: database.db })
     authRoutes(site, { db: database.db, publicUrl: config.publicUrl })
+    usersRoutes(site, { db: database.db })
 
     options.extend?.(site)
   })

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import type { App } from '../src/app.ts'
 import type { Db } from '../src/core/db/database.ts'
 import { hashPassword } from '../src/features/users/passwords.ts'
 import { insertUser, type Role, type UserRow } from '../src/features/users/users.queries.ts'
@@ -19,4 +21,14 @@ export async function createUser(db: Db, options: { role?: Role; email?: string;
     passwordHash: await passwordHash,
     role: options.role ?? 'member',
   })
+}
+
+/** Signs in over HTTP; returns the cookie header value and the session's CSRF token. */
+export async function logIn(app: App, email: string, password = TEST_PASSWORD) {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } })
+  assert.equal(response.statusCode, 200, response.body)
+  const setCookie = response.headers['set-cookie'] as string
+  const cookie = setCookie.split(';')[0] as string
+  const csrf = await app.inject({ method: 'GET', url: '/api/v1/auth/csrf', headers: { cookie } })
+  return { cookie, csrf: csrf.json().token as string, setCookie, user: response.json() }
 }

@@ -1,14 +1,18 @@
 import { parseCookie } from 'cookie'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Db } from '#core/db/database.ts'
-import { forbidden } from '#core/http/errors.ts'
+import { forbidden, unauthorized } from '#core/http/errors.ts'
 import { SESSION_COOKIE, type SessionUser, tokensEqual, validateSession } from './sessions.ts'
+import type { ApiScope } from './tokens.queries.ts'
+import { validateApiToken } from './tokens.ts'
 
-export type Actor = { user: SessionUser; via: 'session'; sessionTokenHash: string; csrfToken: string }
+export type SessionActor = { user: SessionUser; via: 'session'; sessionTokenHash: string; csrfToken: string }
+export type TokenActor = { user: SessionUser; via: 'token'; tokenId: number; scopes: ApiScope[] }
+export type Actor = SessionActor | TokenActor
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who is calling: set from the session cookie, or null for anonymous requests. */
+    /** Who is calling: from a Bearer token or the session cookie; null when anonymous. */
     actor: Actor | null
   }
   interface FastifyContextConfig {
@@ -20,15 +24,26 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
- * Resolves `request.actor` from the session cookie, then enforces CSRF on
- * cookie-authenticated writes: the session's token in X-CSRF-Token and a
- * same-origin request (Origin / Sec-Fetch-Site, when the browser sends them).
+ * Resolves `request.actor` from `Authorization: Bearer` (a personal API token)
+ * or the session cookie, then enforces CSRF on cookie-authenticated writes: the
+ * session's token in X-CSRF-Token and a same-origin request (Origin /
+ * Sec-Fetch-Site, when the browser sends them). Bearer requests carry no
+ * ambient credential, so they need no CSRF token. A Bearer header that is not a
+ * valid token is a 401, never a silent fall-back to the cookie.
  */
 export function registerAuthHooks(app: FastifyInstance, deps: { db: Db; publicUrl: string }) {
   const siteOrigin = new URL(deps.publicUrl).origin
   app.decorateRequest('actor', null)
 
   app.addHook('onRequest', async (request) => {
+    const authorization = request.headers.authorization
+    if (authorization !== undefined) {
+      const match = /^Bearer (\S+)$/i.exec(authorization)
+      const found = match ? await validateApiToken(deps.db, match[1] as string) : null
+      if (!found) throw unauthorized('The API token is missing, malformed, expired or revoked.')
+      request.actor = { user: found.user, via: 'token', tokenId: found.tokenId, scopes: found.scopes }
+      return
+    }
     const header = request.headers.cookie
     const token = header?.includes(SESSION_COOKIE) ? parseCookie(header)[SESSION_COOKIE] : undefined
     if (token) {
@@ -36,7 +51,7 @@ export function registerAuthHooks(app: FastifyInstance, deps: { db: Db; publicUr
       if (session) request.actor = { user: session.user, via: 'session', sessionTokenHash: session.tokenHash, csrfToken: session.csrfToken }
     }
     if (!UNSAFE.has(request.method)) return
-    if (request.actor) {
+    if (request.actor?.via === 'session') {
       if (!isSameOrigin(request, siteOrigin)) throw forbidden('Cross-origin requests may not change anything.')
       const sent = request.headers['x-csrf-token']
       if (typeof sent !== 'string' || !tokensEqual(sent, request.actor.csrfToken)) {

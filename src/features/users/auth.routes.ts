@@ -3,15 +3,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Db } from '#core/db/database.ts'
 import { unauthorized } from '#core/http/errors.ts'
 import type { RequestMeta } from './audit.ts'
-import type { Actor } from './auth.hooks.ts'
+import type { Actor, SessionActor } from './auth.hooks.ts'
 import { CsrfToken, LoginBody, SignupBody, UpdateMeBody, User } from './auth.schemas.ts'
 import { logIn, logOut, signUp, updateOwnAccount } from './auth.service.ts'
-import { requireUser } from './roles.ts'
+import { requireSession, requireUser } from './roles.ts'
 import { SESSION_COOKIE } from './sessions.ts'
 import { presentUser } from './users.present.ts'
 
 const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
-const signedIn = (request: FastifyRequest) => request.actor as Actor
+const inSession = (request: FastifyRequest) => request.actor as SessionActor
 const tags = ['auth']
 
 export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: string }) {
@@ -47,9 +47,9 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
 
   app.post(
     '/api/v1/auth/logout',
-    { preHandler: requireUser, schema: { tags, summary: 'Sign out: revokes the session' } },
+    { preHandler: requireSession, schema: { tags, summary: 'Sign out: revokes the session' } },
     async (request, reply) => {
-      await logOut(db, signedIn(request), meta(request))
+      await logOut(db, inSession(request), meta(request))
       setSessionCookie(reply, '', new Date(0))
       return reply.code(204).send()
     },
@@ -58,13 +58,13 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
   app.get(
     '/api/v1/auth/me',
     { preHandler: requireUser, schema: { tags, summary: 'The signed-in user', response: { 200: User } } },
-    async (request) => presentUser(signedIn(request).user),
+    async (request) => presentUser((request.actor as Actor).user),
   )
 
   app.patch(
     '/api/v1/auth/me',
     {
-      preHandler: requireUser,
+      preHandler: requireSession,
       schema: {
         tags,
         summary: 'Change your name, email or password (current_password required for email and password)',
@@ -72,14 +72,14 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
         response: { 200: User },
       },
     },
-    async (request) => presentUser(await updateOwnAccount(db, signedIn(request), request.body as Record<string, string>, meta(request))),
+    async (request) => presentUser(await updateOwnAccount(db, inSession(request), request.body as Record<string, string>, meta(request))),
   )
 
   app.get(
     '/api/v1/auth/csrf',
     { schema: { tags, summary: 'The CSRF token of your session, for the X-CSRF-Token header', response: { 200: CsrfToken } } },
     async (request) => {
-      if (!request.actor) throw unauthorized()
+      if (request.actor?.via !== 'session') throw unauthorized('The CSRF token belongs to a browser session; sign in first.')
       return { token: request.actor.csrfToken }
     },
   )

@@ -2,21 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { createUser, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
+import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
 import { setSignupEnabled } from '../settings/settings.service.ts'
-
-type Inject = TestApp['app']['inject']
-const json = { 'content-type': 'application/json' }
-
-/** Logs in and returns the cookie header value and the session's CSRF token. */
-async function logIn(inject: Inject, email: string, password = TEST_PASSWORD) {
-  const response = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } })
-  assert.equal(response.statusCode, 200, response.body)
-  const setCookie = response.headers['set-cookie'] as string
-  const cookie = setCookie.split(';')[0] as string
-  const csrf = await inject({ method: 'GET', url: '/api/v1/auth/csrf', headers: { cookie } })
-  return { cookie, csrf: csrf.json().token as string, setCookie, user: response.json() }
-}
 
 const auditEvents = async (t: TestApp, userId: number) =>
   (await sql<{ event: string }>`select event from audit_log where user_id = ${userId} order by id`.execute(t.database.db)).rows.map(
@@ -40,7 +27,7 @@ describe('sign-up', () => {
     assert.equal(user.role, 'member')
     assert.equal(user.email_verified, false)
     assert.deepEqual(await auditEvents(testApp, user.id), ['signup'])
-    await logIn(testApp.app.inject.bind(testApp.app), email, 'a fine long passphrase')
+    await logIn(testApp.app, email, 'a fine long passphrase')
   })
 
   test('an email already in use, in any letter case, is a 409 naming the field', async (t) => {
@@ -105,7 +92,7 @@ describe('login and sessions', () => {
   test('sets an HttpOnly, SameSite=Lax session cookie; /me answers the user', async (t) => {
     const { app, database } = await buildTestApp(t)
     const user = await createUser(database.db)
-    const { setCookie, cookie } = await logIn(app.inject.bind(app), user.email)
+    const { setCookie, cookie } = await logIn(app, user.email)
     assert.match(setCookie, /^plinth_session=[A-Za-z0-9_-]{43}; /)
     assert.match(setCookie, /HttpOnly/)
     assert.match(setCookie, /SameSite=Lax/)
@@ -119,7 +106,7 @@ describe('login and sessions', () => {
   test('the cookie is Secure when the public URL is https', async (t) => {
     const { app, database } = await buildTestApp(t, { env: { PUBLIC_URL: 'https://example.com' } })
     const user = await createUser(database.db)
-    const { setCookie } = await logIn(app.inject.bind(app), user.email)
+    const { setCookie } = await logIn(app, user.email)
     assert.match(setCookie, /Secure/)
   })
 
@@ -164,7 +151,7 @@ describe('login and sessions', () => {
     const testApp = await buildTestApp(t)
     const { app, database } = testApp
     const user = await createUser(database.db)
-    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    const { cookie, csrf } = await logIn(app, user.email)
     const out = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, 'x-csrf-token': csrf } })
     assert.equal(out.statusCode, 204)
     assert.match(out.headers['set-cookie'] as string, /plinth_session=;.*Expires=Thu, 01 Jan 1970/)
@@ -182,7 +169,7 @@ describe('login and sessions', () => {
   test('a disabled account cannot log in, and its sessions stop working', async (t) => {
     const { app, database } = await buildTestApp(t)
     const user = await createUser(database.db)
-    const { cookie } = await logIn(app.inject.bind(app), user.email)
+    const { cookie } = await logIn(app, user.email)
     await sql`update users set disabled_at = now() where id = ${user.id}`.execute(database.db)
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode, 401)
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })
@@ -211,9 +198,14 @@ describe('CSRF', () => {
   test('a cookie-authenticated write needs the session CSRF token and the same origin', async (t) => {
     const { app, database, config } = await buildTestApp(t)
     const user = await createUser(database.db)
-    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    const { cookie, csrf } = await logIn(app, user.email)
     const patch = (headers: Record<string, string>) =>
-      app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie, ...json, ...headers }, payload: { name: 'Renamed' } })
+      app.inject({
+        method: 'PATCH',
+        url: '/api/v1/auth/me',
+        headers: { cookie, 'content-type': 'application/json', ...headers },
+        payload: { name: 'Renamed' },
+      })
     assert.equal((await patch({})).statusCode, 403, 'no token')
     assert.equal((await patch({ 'x-csrf-token': 'x'.repeat(43) })).statusCode, 403, 'wrong token')
     assert.equal((await patch({ 'x-csrf-token': csrf, origin: 'https://evil.example' })).statusCode, 403, 'other origin')
@@ -240,7 +232,7 @@ describe('PATCH /api/v1/auth/me', () => {
   test('role, id and email_verified cannot be set', async (t) => {
     const { app, database } = await buildTestApp(t)
     const user = await createUser(database.db)
-    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    const { cookie, csrf } = await logIn(app, user.email)
     for (const payload of [{ role: 'admin' }, { id: 1 }, { email_verified: true }, { name: 'X', role: 'admin' }]) {
       const response = await app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie, 'x-csrf-token': csrf }, payload })
       assert.equal(response.statusCode, 400, JSON.stringify(payload))
@@ -253,8 +245,8 @@ describe('PATCH /api/v1/auth/me', () => {
     const testApp = await buildTestApp(t)
     const { app, database } = testApp
     const user = await createUser(database.db)
-    const here = await logIn(app.inject.bind(app), user.email)
-    const elsewhere = await logIn(app.inject.bind(app), user.email)
+    const here = await logIn(app, user.email)
+    const elsewhere = await logIn(app, user.email)
     const patch = (payload: Record<string, unknown>) =>
       app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie: here.cookie, 'x-csrf-token': here.csrf }, payload })
 
@@ -269,7 +261,7 @@ describe('PATCH /api/v1/auth/me', () => {
     assert.equal((await patch({ password: 'a brand new passphrase', current_password: TEST_PASSWORD })).statusCode, 200)
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: here.cookie } })).statusCode, 200)
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: elsewhere.cookie } })).statusCode, 401)
-    await logIn(app.inject.bind(app), user.email, 'a brand new passphrase')
+    await logIn(app, user.email, 'a brand new passphrase')
     assert.ok((await auditEvents(testApp, user.id)).includes('password_changed'))
   })
 
@@ -278,7 +270,7 @@ describe('PATCH /api/v1/auth/me', () => {
     const { app, database } = testApp
     const user = await createUser(database.db)
     const taken = await createUser(database.db)
-    const { cookie, csrf } = await logIn(app.inject.bind(app), user.email)
+    const { cookie, csrf } = await logIn(app, user.email)
     const patch = (payload: Record<string, unknown>) =>
       app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie, 'x-csrf-token': csrf }, payload })
     assert.equal((await patch({ email: uniqueEmail() })).statusCode, 400)

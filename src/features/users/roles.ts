@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, unauthorized } from '#core/http/errors.ts'
+import { scopeAllows } from './tokens.ts'
 import type { Role } from './users.queries.ts'
 
 /**
@@ -10,9 +11,26 @@ const RANK: Record<Role, number> = { member: 0, author: 1, editor: 2, admin: 3 }
 
 export const hasRole = (role: Role, atLeast: Role) => RANK[role] >= RANK[atLeast]
 
-/** preHandler: any signed-in user. */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** An API token acts for its owner only within its scopes: read for reads, write for changes, admin for admin routes. */
+function checkScope(request: FastifyRequest, adminRoute: boolean) {
+  const actor = request.actor
+  if (actor?.via !== 'token') return
+  const needed = adminRoute ? 'admin' : SAFE.has(request.method) ? 'read' : 'write'
+  if (!scopeAllows(actor.scopes, needed)) throw forbidden(`This API token lacks the "${needed}" scope.`)
+}
+
+/** preHandler: any signed-in user (session or API token). */
 export async function requireUser(request: FastifyRequest, _reply: FastifyReply) {
   if (!request.actor) throw unauthorized()
+  checkScope(request, false)
+}
+
+/** preHandler: a browser session (account changes and token management are not done with a token). */
+export async function requireSession(request: FastifyRequest, _reply: FastifyReply) {
+  if (!request.actor) throw unauthorized()
+  if (request.actor.via !== 'session') throw forbidden('This needs a signed-in browser session, not an API token.')
 }
 
 /** preHandler factory: a signed-in user with at least `role`. */
@@ -20,4 +38,5 @@ export const requireRole = (role: Role) =>
   async function requireRoleHandler(request: FastifyRequest, _reply: FastifyReply) {
     if (!request.actor) throw unauthorized()
     if (!hasRole(request.actor.user.role, role)) throw forbidden()
+    checkScope(request, role === 'admin')
   }

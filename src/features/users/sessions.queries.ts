@@ -1,5 +1,5 @@
 import { type Db, sql } from '#core/db/database.ts'
-import type { UserRow } from './users.queries.ts'
+import { type SafeUser, USER_AS_JSON } from './users.queries.ts'
 
 export type SessionRow = { token_hash: string; user_id: number; csrf_token: string; last_seen_at: Date; expires_at: Date }
 
@@ -14,11 +14,9 @@ export const insertSession = (
 
 /** The session and its user in one query (every authenticated request runs it). */
 export const findSessionWithUser = (db: Db, tokenHash: string) =>
-  sql<SessionRow & { user: UserRow }>`
+  sql<SessionRow & { user: SafeUser }>`
     select s.token_hash, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at,
-      json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'role', u.role,
-        'email_verified_at', u.email_verified_at, 'disabled_at', u.disabled_at,
-        'created_at', u.created_at, 'updated_at', u.updated_at) as user
+      ${USER_AS_JSON} as user
     from sessions s join users u on u.id = s.user_id
     where s.token_hash = ${tokenHash}`
     .execute(db)

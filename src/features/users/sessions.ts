@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Db } from '#core/db/database.ts'
 import { deleteSession, findSessionWithUser, insertSession, type SessionRow, touchSession } from './sessions.queries.ts'
-import type { UserRow } from './users.queries.ts'
+import { type SafeUser, userFromJson } from './users.queries.ts'
 
 /**
  * Sessions (STYLE §7, after Lucia and the Copenhagen Book): a random 256-bit
@@ -18,7 +18,7 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 const randomToken = () => randomBytes(32).toString('base64url')
 
 export type NewSession = { token: string; csrfToken: string; expiresAt: Date }
-export type SessionUser = Omit<UserRow, 'password_hash'>
+export type SessionUser = SafeUser
 export type ValidSession = { tokenHash: string; csrfToken: string; user: SessionUser }
 
 export async function createSession(db: Db, userId: number, meta: { ip: string; userAgent: string | undefined }): Promise<NewSession> {
@@ -42,26 +42,11 @@ export async function validateSession(db: Db, token: string): Promise<ValidSessi
   }
   if (row.user.disabled_at) return null
   if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) await touchSession(db, tokenHash)
-  return { tokenHash, csrfToken: row.csrf_token, user: normaliseUser(row.user) }
+  return { tokenHash, csrfToken: row.csrf_token, user: userFromJson(row.user) }
 }
 
 const isExpired = (row: SessionRow, now: number) =>
   new Date(row.expires_at).getTime() <= now || new Date(row.last_seen_at).getTime() + SESSION_IDLE_MS <= now
-
-// json_build_object gives timestamps as strings.
-function normaliseUser(user: UserRow): SessionUser {
-  const date = (value: Date | string | null) => (value === null ? null : new Date(value))
-  return {
-    id: Number(user.id),
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    email_verified_at: date(user.email_verified_at),
-    disabled_at: date(user.disabled_at),
-    created_at: date(user.created_at) as Date,
-    updated_at: date(user.updated_at) as Date,
-  }
-}
 
 /** Constant-time comparison of two tokens. */
 export function tokensEqual(a: string, b: string): boolean {

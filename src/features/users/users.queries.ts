@@ -16,6 +16,28 @@ export type UserRow = {
 
 const USER_COLUMNS = sql`id, email, name, password_hash, role, email_verified_at, disabled_at, created_at, updated_at`
 
+/** The user of alias `u` as one JSON column, for queries that join it (sessions, API tokens). */
+export const USER_AS_JSON = sql`json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'role', u.role,
+  'email_verified_at', u.email_verified_at, 'disabled_at', u.disabled_at,
+  'created_at', u.created_at, 'updated_at', u.updated_at)`
+
+export type SafeUser = Omit<UserRow, 'password_hash'>
+
+/** A user read through USER_AS_JSON: JSON gives timestamps as strings. */
+export function userFromJson(user: SafeUser): SafeUser {
+  const date = (value: Date | string | null) => (value === null ? null : new Date(value))
+  return {
+    id: Number(user.id),
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    email_verified_at: date(user.email_verified_at),
+    disabled_at: date(user.disabled_at),
+    created_at: date(user.created_at) as Date,
+    updated_at: date(user.updated_at) as Date,
+  }
+}
+
 export const findUserById = (db: Db, id: number) =>
   sql<UserRow>`select ${USER_COLUMNS} from users where id = ${id}`.execute(db).then((r) => r.rows[0])
 
@@ -39,3 +61,25 @@ export const updateUserProfile = (db: Db, id: number, changes: { name: string; e
 
 export const updatePasswordHash = (db: Db, id: number, passwordHash: string) =>
   sql`update users set password_hash = ${passwordHash}, updated_at = now() where id = ${id}`.execute(db)
+
+/** Users newest first, optionally matching `q` in email or name (keyset by id). */
+export const listUsers = (db: Db, options: { limit: number; beforeId?: number; q?: string }) =>
+  sql<UserRow>`select ${USER_COLUMNS} from users
+    where (${options.beforeId ?? null}::bigint is null or id < ${options.beforeId ?? null}::bigint)
+      and (${options.q ?? null}::text is null
+        or strpos(lower(email), lower(${options.q ?? ''})) > 0 or strpos(lower(name), lower(${options.q ?? ''})) > 0)
+    order by id desc limit ${options.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+
+export const updateUserAccess = (db: Db, id: number, changes: { role: Role; disabled: boolean }) =>
+  sql<UserRow>`update users set role = ${changes.role},
+      disabled_at = case when ${changes.disabled} then coalesce(disabled_at, now()) else null end, updated_at = now()
+    where id = ${id} returning ${USER_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as UserRow)
+
+export const countOtherActiveAdmins = (db: Db, exceptId: number) =>
+  sql<{ n: number }>`select count(*)::int as n from users where role = 'admin' and disabled_at is null and id <> ${exceptId}`
+    .execute(db)
+    .then((r) => r.rows[0]?.n ?? 0)

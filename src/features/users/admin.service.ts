@@ -1,0 +1,39 @@
+import type { Db } from '#core/db/database.ts'
+import { conflict, notFound } from '#core/http/errors.ts'
+import { type RequestMeta, recordAudit } from './audit.ts'
+import { deleteUserSessions } from './sessions.queries.ts'
+import { countOtherActiveAdmins, findUserById, type Role, type UserRow, updateUserAccess } from './users.queries.ts'
+
+/**
+ * An administrator changes a user's role or disables the account. Either ends
+ * the user's sessions, so the new rights apply from a fresh login (session
+ * rotation on privilege change). The last active admin cannot be demoted or
+ * disabled.
+ */
+export async function changeUserAccess(
+  db: Db,
+  actorId: number,
+  userId: number,
+  changes: { role?: Role; disabled?: boolean },
+  meta: RequestMeta,
+): Promise<UserRow> {
+  return db.transaction().execute(async (trx) => {
+    const user = await findUserById(trx, userId)
+    if (!user) throw notFound('user', userId)
+    const role = changes.role ?? user.role
+    const disabled = changes.disabled ?? user.disabled_at !== null
+    const losesAdmin = user.role === 'admin' && user.disabled_at === null && (role !== 'admin' || disabled)
+    if (losesAdmin && (await countOtherActiveAdmins(trx, user.id)) === 0) {
+      throw conflict('This is the last active administrator; make another user an admin first.')
+    }
+    const updated = await updateUserAccess(trx, user.id, { role, disabled })
+    if (role !== user.role) {
+      await recordAudit(trx, { event: 'role_changed', userId: user.id, actorId, meta, details: { from: user.role, to: role } })
+    }
+    if (disabled !== (user.disabled_at !== null)) {
+      await recordAudit(trx, { event: disabled ? 'user_disabled' : 'user_enabled', userId: user.id, actorId, meta })
+    }
+    if (role !== user.role || disabled) await deleteUserSessions(trx, user.id)
+    return updated
+  })
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { sql } from '#core/db/database.ts'
+import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { createUser, logIn } from '../../../test/factories.ts'
+
+async function createToken(testApp: TestApp, session: { cookie: string; csrf: string }, payload: Record<string, unknown>) {
+  return testApp.app.inject({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+    payload,
+  })
+}
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+describe('personal API tokens', () => {
+  test('a token is shown once, stored hashed, and authenticates as its owner', async (t) => {
+    const testApp = await buildTestApp(t)
+    const user = await createUser(testApp.database.db)
+    const session = await logIn(testApp.app, user.email)
+    const created = await createToken(testApp, session, { name: 'CI deploy', scopes: ['read'] })
+    assert.equal(created.statusCode, 201, created.body)
+    const { token, id, prefix } = created.json()
+    assert.match(token, /^plinth_[A-Za-z0-9_-]{43}$/)
+    assert.ok(token.startsWith(prefix))
+
+    const list = await testApp.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { cookie: session.cookie } })
+    assert.ok(!list.body.includes(token), 'never shown again')
+    assert.equal(list.json().data[0].id, id)
+    const { rows } = await sql<{ token_hash: string }>`select token_hash from api_tokens where id = ${id}`.execute(testApp.database.db)
+    assert.notEqual(rows[0]?.token_hash, token)
+    assert.ok(!rows[0]?.token_hash.includes(token.slice(7)))
+
+    const me = await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) })
+    assert.equal(me.statusCode, 200)
+    assert.equal(me.json().id, user.id)
+  })
+
+  test('scopes are enforced: a read token cannot use admin routes, an admin token can', async (t) => {
+    const testApp = await buildTestApp(t)
+    const admin = await createUser(testApp.database.db, { role: 'admin' })
+    const session = await logIn(testApp.app, admin.email)
+    const read = (await createToken(testApp, session, { name: 'read', scopes: ['read'] })).json().token
+    const full = (await createToken(testApp, session, { name: 'admin', scopes: ['admin'] })).json().token
+    assert.equal((await testApp.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(read) })).statusCode, 403)
+    assert.equal((await testApp.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(full) })).statusCode, 200)
+  })
+
+  test('a token cannot change the account or manage tokens (a browser session is required)', async (t) => {
+    const testApp = await buildTestApp(t)
+    const user = await createUser(testApp.database.db)
+    const session = await logIn(testApp.app, user.email)
+    const token = (await createToken(testApp, session, { name: 'w', scopes: ['write'] })).json().token
+    const patch = await testApp.app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: bearer(token), payload: { name: 'X' } })
+    assert.equal(patch.statusCode, 403)
+    const more = await testApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: bearer(token),
+      payload: { name: 'more', scopes: ['read'] },
+    })
+    assert.equal(more.statusCode, 403)
+  })
+
+  test('a member cannot mint an admin-scoped token', async (t) => {
+    const testApp = await buildTestApp(t)
+    const user = await createUser(testApp.database.db)
+    const response = await createToken(testApp, await logIn(testApp.app, user.email), { name: 'x', scopes: ['admin'] })
+    assert.equal(response.statusCode, 400)
+    assert.equal(response.json().errors[0].field, 'scopes')
+  })
+
+  test('revoked, expired, malformed and unknown tokens are refused with 401', async (t) => {
+    const testApp = await buildTestApp(t)
+    const user = await createUser(testApp.database.db)
+    const session = await logIn(testApp.app, user.email)
+    const revoked = (await createToken(testApp, session, { name: 'r', scopes: ['read'] })).json()
+    const expired = (await createToken(testApp, session, { name: 'e', scopes: ['read'] })).json()
+    const del = await testApp.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${revoked.id}`,
+      headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+    })
+    assert.equal(del.statusCode, 204)
+    await sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${expired.id}`.execute(testApp.database.db)
+    for (const header of [
+      `Bearer ${revoked.token}`,
+      `Bearer ${expired.token}`,
+      'Bearer plinth_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      'Bearer short',
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+    ]) {
+      const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: header } })
+      assert.equal(response.statusCode, 401, header)
+    }
+  })
+
+  test("another user's token cannot be revoked (404), and bad token input is a 400", async (t) => {
+    const testApp = await buildTestApp(t)
+    const owner = await createUser(testApp.database.db)
+    const other = await createUser(testApp.database.db)
+    const ownerToken = (await createToken(testApp, await logIn(testApp.app, owner.email), { name: 'mine', scopes: ['read'] })).json()
+    const otherSession = await logIn(testApp.app, other.email)
+    const headers = { cookie: otherSession.cookie, 'x-csrf-token': otherSession.csrf }
+    assert.equal((await testApp.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${ownerToken.id}`, headers })).statusCode, 404)
+    assert.equal((await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(ownerToken.token) })).statusCode, 200)
+    for (const payload of [
+      { name: 'x', scopes: [] },
+      { name: 'x', scopes: ['delete'] },
+      { name: '', scopes: ['read'] },
+      { name: 'x', scopes: ['read'], expires_at: 'tomorrow' },
+      { name: 'x', scopes: ['read'], expires_at: '2001-01-01T00:00:00Z' },
+      { name: 'x', scopes: ['read'], user_id: owner.id },
+    ]) {
+      const response = await createToken(testApp, otherSession, payload)
+      assert.equal(response.statusCode, 400, JSON.stringify(payload))
+    }
+  })
+})

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto'
+import type { Db } from '#core/db/database.ts'
+import { hashToken } from './sessions.ts'
+import { type ApiScope, findActiveApiTokenWithUser, touchApiToken } from './tokens.queries.ts'
+import { type SafeUser, userFromJson } from './users.queries.ts'
+
+export const API_TOKEN_PREFIX = 'plinth_'
+const TOUCH_EVERY_MS = 3600 * 1000
+
+/** A new token: shown once to its owner, stored only as a hash. */
+export function generateApiToken() {
+  const token = API_TOKEN_PREFIX + randomBytes(32).toString('base64url')
+  return { token, tokenHash: hashToken(token), prefix: token.slice(0, API_TOKEN_PREFIX.length + 6) }
+}
+
+/** What a scope allows: admin ⊃ write ⊃ read. */
+export const scopeAllows = (scopes: readonly ApiScope[], needed: ApiScope) =>
+  scopes.includes('admin') || scopes.includes(needed) || (needed === 'read' && scopes.includes('write'))
+
+/** The token's owner and scopes, or null for an unknown, revoked or expired token or a disabled user. */
+export async function validateApiToken(db: Db, token: string): Promise<{ tokenId: number; scopes: ApiScope[]; user: SafeUser } | null> {
+  if (!token.startsWith(API_TOKEN_PREFIX) || token.length !== API_TOKEN_PREFIX.length + 43) return null
+  const row = await findActiveApiTokenWithUser(db, hashToken(token))
+  if (!row || row.user.disabled_at) return null
+  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > TOUCH_EVERY_MS) await touchApiToken(db, row.id)
+  return { tokenId: Number(row.id), scopes: row.scopes, user: userFromJson(row.user) }
+}
