@@ -1,6 +1,8 @@
+import { parseArgs } from 'node:util'
 import { ConfigError, parseConfig } from '#core/config.ts'
 import { type Database, openDatabase } from '#core/db/database.ts'
 import { migrateUp, migrationStatus, readMigrationFiles } from '#core/db/migrate.ts'
+import { createAdministrator } from './features/users/setup.service.ts'
 
 /**
  * `npm run plinth -- <command>`: operator commands that run beside (PostgreSQL)
@@ -11,11 +13,30 @@ const USAGE = `usage: npm run plinth -- <command>
 commands:
   migrate status   list migrations: applied, pending, changed
   migrate up       apply pending migrations
+  admin create --email E [--name N]
+                   create an administrator; the password is read from stdin
+                   (one line) when it is not a terminal, else asked for
 `
 
-type Command = (database: Database) => Promise<number>
+type Command = (database: Database, args: string[]) => Promise<number>
 
 const commands: Record<string, Command> = {
+  'admin create': async (database, args) => {
+    const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true })
+    if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email) || values.email.length > 254) {
+      process.stderr.write('plinth: admin create needs --email with a valid address\n')
+      return 2
+    }
+    const password = await readPassword()
+    if (password.length < 8 || password.length > 256) {
+      process.stderr.write('plinth: the password must be 8 to 256 characters\n')
+      return 2
+    }
+    const name = (values.name ?? 'Administrator').trim().slice(0, 100) || 'Administrator'
+    const user = await createAdministrator(database.db, { email: values.email, password, name }, { ip: 'cli', userAgent: 'plinth cli' })
+    console.log(`created administrator ${user.email} (id ${user.id})`)
+    return 0
+  },
   'migrate status': async (database) => {
     const files = readMigrationFiles()
     const status = await migrationStatus(database.db, files)
@@ -41,6 +62,7 @@ const commands: Record<string, Command> = {
 async function main(argv: string[]): Promise<number> {
   const name = argv.slice(0, 2).join(' ')
   const command = commands[name]
+  const args = argv.slice(2)
   if (!command) {
     process.stderr.write(
       argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' ? USAGE : `plinth: unknown command "${argv.join(' ')}"\n\n${USAGE}`,
@@ -63,13 +85,42 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   try {
-    return await command(database)
+    return await command(database, args)
   } catch (error) {
-    process.stderr.write(`plinth: ${name} failed: ${(error as Error).message}\n`)
+    const fields = (error as { fields?: { field: string; message: string }[] }).fields
+    const detail = fields ? fields.map((f) => `${f.field} ${f.message}`).join('; ') : (error as Error).message
+    process.stderr.write(`plinth: ${name} failed: ${detail}\n`)
     return 1
   } finally {
     await database.close()
   }
+}
+
+/** One line from stdin when piped; asked for without echo on a terminal. */
+async function readPassword(): Promise<string> {
+  const stdin = process.stdin
+  if (!stdin.isTTY) {
+    let text = ''
+    for await (const chunk of stdin) text += chunk
+    return text.split(/\r?\n/)[0] ?? ''
+  }
+  process.stdout.write('Password (not shown): ')
+  stdin.setRawMode(true)
+  stdin.setEncoding('utf8')
+  let password = ''
+  for await (const chunk of stdin as AsyncIterable<string>) {
+    for (const char of chunk) {
+      if (char === '\r' || char === '\n') {
+        stdin.setRawMode(false)
+        stdin.pause()
+        process.stdout.write('\n')
+        return password
+      }
+      if (char === '\u0003') process.exit(130)
+      password = char === '\u007f' ? password.slice(0, -1) : password + char
+    }
+  }
+  return password
 }
 
 process.exitCode = await main(process.argv.slice(2))

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp } from '../../test/app.ts'
+import { waitFor } from '../../test/wait-for.ts'
+import { findJob } from './jobs/jobs.queries.ts'
+import { enqueueJob, startJobWorker } from './jobs/queue.ts'
 import { shutdown } from './shutdown.ts'
 
 test('shutdown turns /readyz 503, lets an in-flight request finish, refuses new connections, then closes the database', async (t) => {
@@ -52,4 +55,39 @@ test('shutdown gives up on a request that outlives the timeout and reports it', 
   await new Promise((resolve) => setTimeout(resolve, 100))
   assert.equal(await shutdown({ app, database, lifecycle }, 300), false)
   assert.ok((await stuck) instanceof Error, 'the stuck connection was closed')
+})
+
+test('shutdown stops the job worker, waits for its running job, and records it before the database closes', async (t) => {
+  const { app, database, lifecycle } = await buildTestApp(t, { privateDatabase: true })
+  let release!: () => void
+  const released = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let started = false
+  const worker = startJobWorker({
+    db: database.db,
+    log: app.log,
+    pollMs: 10,
+    handlers: {
+      hold: async () => {
+        started = true
+        await released
+      },
+    },
+  })
+  const id = await enqueueJob(database.db, { name: 'hold', payload: {} })
+  await waitFor('the job to start', () => started)
+
+  let statusWhenClosed: string | undefined
+  const closing = {
+    ...database,
+    close: async () => {
+      statusWhenClosed = (await findJob(database.db, id))?.status
+      await database.close()
+    },
+  }
+  const stopping = shutdown({ app, database: closing, lifecycle, beforeDatabaseClose: (ms) => worker.stop(ms) }, 5000)
+  release()
+  assert.equal(await stopping, true)
+  assert.equal(statusWhenClosed, 'done')
 })

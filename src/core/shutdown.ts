@@ -6,13 +6,26 @@ export const SHUTDOWN_TIMEOUT_MS = 10_000
 
 /**
  * Graceful shutdown: /readyz turns 503, the server stops accepting connections
- * and closes idle keep-alive ones, in-flight requests finish (up to the
- * timeout), then the database closes. Resolves true when everything finished
- * in time.
+ * and closes idle keep-alive ones, in-flight requests and running jobs finish
+ * (up to the timeout), then the database closes. Resolves true when everything
+ * finished in time.
  */
-export async function shutdown(deps: { app: FastifyInstance; database: Database; lifecycle: Lifecycle }, timeoutMs = SHUTDOWN_TIMEOUT_MS) {
+export type ShutdownDeps = {
+  app: FastifyInstance
+  database: Database
+  lifecycle: Lifecycle
+  /**
+   * Background work to stop (the job worker): started together with the HTTP
+   * server's close and awaited before the database closes. Resolves false when
+   * it had to cut work short.
+   */
+  beforeDatabaseClose?: (timeoutMs: number) => Promise<boolean>
+}
+
+export async function shutdown(deps: ShutdownDeps, timeoutMs = SHUTDOWN_TIMEOUT_MS) {
   const { app, database, lifecycle } = deps
   lifecycle.state = 'stopping'
+  const background = deps.beforeDatabaseClose?.(timeoutMs) ?? Promise.resolve(true)
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs)
@@ -29,12 +42,13 @@ export async function shutdown(deps: { app: FastifyInstance; database: Database;
     app.log.error(`in-flight requests did not finish within ${timeoutMs} ms; closing their connections`)
     app.server.closeAllConnections()
   }
+  const backgroundFinished = await background
   await database.close()
-  return finished
+  return finished && backgroundFinished
 }
 
-/** SIGTERM/SIGINT → graceful shutdown, then exit 0 (1 if requests had to be cut off). A second signal exits at once. */
-export function installShutdown(deps: { app: FastifyInstance; database: Database; lifecycle: Lifecycle }) {
+/** SIGTERM/SIGINT → graceful shutdown, then exit 0 (1 if requests or jobs had to be cut off). A second signal exits at once. */
+export function installShutdown(deps: ShutdownDeps) {
   let stopping = false
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

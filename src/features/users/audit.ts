@@ -14,6 +14,7 @@ export const AUDIT_EVENTS = [
   'user_enabled',
   'token_created',
   'token_revoked',
+  'admin_created',
 ] as const
 export type AuditEvent = (typeof AUDIT_EVENTS)[number]
 

@@ -4,10 +4,11 @@ import type { Db } from '#core/db/database.ts'
 import { unauthorized } from '#core/http/errors.ts'
 import type { RequestMeta } from './audit.ts'
 import type { Actor, SessionActor } from './auth.hooks.ts'
-import { CsrfToken, LoginBody, SignupBody, UpdateMeBody, User } from './auth.schemas.ts'
+import { CsrfToken, LoginBody, SetupBody, SignupBody, UpdateMeBody, User } from './auth.schemas.ts'
 import { logIn, logOut, signUp, updateOwnAccount } from './auth.service.ts'
 import { requireSession, requireUser } from './roles.ts'
 import { SESSION_COOKIE } from './sessions.ts'
+import { completeSetup } from './setup.service.ts'
 import { presentUser } from './users.present.ts'
 
 const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
@@ -81,6 +82,23 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
     async (request) => {
       if (request.actor?.via !== 'session') throw unauthorized('The CSRF token belongs to a browser session; sign in first.')
       return { token: request.actor.csrfToken }
+    },
+  )
+
+  app.post(
+    '/api/v1/setup',
+    {
+      config: { checkOrigin: true },
+      schema: {
+        tags,
+        summary: 'Create the first administrator with the one-time link printed in the server log',
+        body: SetupBody,
+        response: { 201: User },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { token: string; email: string; password: string; name: string }
+      return reply.code(201).send(presentUser(await completeSetup(db, body, meta(request))))
     },
   )
 }

@@ -42,3 +42,8 @@ export const UpdateMeBody = Type.Object(
 )
 
 export const CsrfToken = Type.Object({ token: Type.String() }, { additionalProperties: false })
+
+export const SetupBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 100 }), email: Email, password: Password, name: Name },
+  { additionalProperties: false },
+)

@@ -83,3 +83,6 @@ export const countOtherActiveAdmins = (db: Db, exceptId: number) =>
   sql<{ n: number }>`select count(*)::int as n from users where role = 'admin' and disabled_at is null and id <> ${exceptId}`
     .execute(db)
     .then((r) => r.rows[0]?.n ?? 0)
+
+export const markEmailVerified = (db: Db, id: number) =>
+  sql`update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now() where id = ${id}`.execute(db)

@@ -1,0 +1,115 @@
+import { type Db, sql } from '#core/db/database.ts'
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'dead'
+
+export type JobRow = {
+  id: number
+  queue: string
+  name: string
+  payload: unknown
+  status: JobStatus
+  attempts: number
+  max_attempts: number
+  run_at: Date
+  locked_at: Date | null
+  locked_by: string | null
+  last_error: string | null
+  created_at: Date
+  updated_at: Date
+  finished_at: Date | null
+}
+
+/** What a worker needs to run a job it has claimed. */
+export type ClaimedJob = Pick<JobRow, 'id' | 'name' | 'payload' | 'attempts' | 'max_attempts'>
+
+/** A claim is identified by the job, the worker and the attempt it started (a reclaimed job has a higher attempt). */
+export type Claim = { id: number; workerId: string; attempt: number }
+
+const JOB_COLUMNS = sql`id, queue, name, payload, status, attempts, max_attempts, run_at, locked_at, locked_by, last_error,
+  created_at, updated_at, finished_at`
+
+export const insertJob = (db: Db, job: { queue: string; name: string; payload: unknown; runAt: Date | undefined; maxAttempts: number }) =>
+  // The payload is sent as text and cast on the server (decision 0002).
+  sql<{ id: number }>`
+    insert into jobs (queue, name, payload, run_at, max_attempts)
+    values (${job.queue}, ${job.name}, ${JSON.stringify(job.payload ?? null)}::text::jsonb,
+            coalesce(${job.runAt ?? null}::timestamptz, now()), ${job.maxAttempts})
+    returning id`
+    .execute(db)
+    .then((r) => (r.rows[0] as { id: number }).id)
+
+export const findJob = (db: Db, id: number) =>
+  sql<JobRow>`select ${JOB_COLUMNS} from jobs where id = ${id}`.execute(db).then((r) => r.rows[0])
+
+/**
+ * Takes the next runnable job of a queue and marks it running, in one statement
+ * (so one implicit transaction, committed before the handler runs). The inner
+ * select walks `jobs_runnable_idx`; SKIP LOCKED passes over rows another worker is
+ * claiming at this moment instead of waiting for them, so concurrent workers each
+ * get a different job.
+ */
+export const claimNextJob = (db: Db, queue: string, workerId: string) =>
+  sql<ClaimedJob>`
+    update jobs
+       set status = 'running', attempts = attempts + 1, locked_at = now(), locked_by = ${workerId}, updated_at = now()
+     where id = (
+       select id from jobs
+        where queue = ${queue} and status in ('queued', 'failed') and run_at <= now()
+        order by run_at, id
+        limit 1
+        for update skip locked)
+    returning id, name, payload, attempts, max_attempts`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/** Renews the lease of a running job. False when the claim is no longer ours (the lease expired and another worker took it). */
+export const renewJobLease = (db: Db, claim: Claim) =>
+  sql`update jobs set locked_at = now(), updated_at = now()
+       where id = ${claim.id} and status = 'running' and locked_by = ${claim.workerId} and attempts = ${claim.attempt}`
+    .execute(db)
+    .then((r) => r.numAffectedRows === 1n)
+
+export const markJobDone = (db: Db, claim: Claim) =>
+  sql`update jobs set status = 'done', locked_at = null, locked_by = null, finished_at = now(), updated_at = now()
+       where id = ${claim.id} and status = 'running' and locked_by = ${claim.workerId} and attempts = ${claim.attempt}`
+    .execute(db)
+    .then((r) => r.numAffectedRows === 1n)
+
+/**
+ * Records a failed attempt: `failed` with the next run in `retryInMs`, or `dead`
+ * when this was the last attempt or `giveUp` is set.
+ */
+export const markJobFailed = (db: Db, claim: Claim, failure: { error: string; retryInMs: number; giveUp: boolean }) =>
+  sql<{ status: JobStatus }>`
+    update jobs
+       set status = case when ${failure.giveUp}::boolean or attempts >= max_attempts then 'dead' else 'failed' end,
+           run_at = case when ${failure.giveUp}::boolean or attempts >= max_attempts then run_at
+                         else now() + ${Math.max(0, Math.round(failure.retryInMs))} * interval '1 millisecond' end,
+           finished_at = case when ${failure.giveUp}::boolean or attempts >= max_attempts then now() end,
+           last_error = ${failure.error}, locked_at = null, locked_by = null, updated_at = now()
+     where id = ${claim.id} and status = 'running' and locked_by = ${claim.workerId} and attempts = ${claim.attempt}
+    returning status`
+    .execute(db)
+    .then((r) => r.rows[0]?.status)
+
+/**
+ * Jobs whose worker stopped renewing the lease (a killed instance) become
+ * runnable again at once, or dead when that was their last attempt. Returns them.
+ */
+export const releaseExpiredJobs = (db: Db, leaseMs: number) =>
+  sql<Pick<JobRow, 'id' | 'name' | 'status' | 'locked_by'>>`
+    with expired as (
+      select id, locked_by from jobs
+       where status = 'running' and locked_at < now() - ${Math.round(leaseMs)} * interval '1 millisecond'
+       for update skip locked)
+    update jobs
+       set status = case when jobs.attempts >= jobs.max_attempts then 'dead' else 'failed' end,
+           finished_at = case when jobs.attempts >= jobs.max_attempts then now() end,
+           run_at = now(),
+           last_error = 'the worker ' || coalesce(expired.locked_by, '?') || ' stopped renewing its lease (killed or stuck)',
+           locked_at = null, locked_by = null, updated_at = now()
+      from expired
+     where jobs.id = expired.id
+    returning jobs.id, jobs.name, jobs.status, expired.locked_by`
+    .execute(db)
+    .then((r) => r.rows)
