@@ -15,6 +15,9 @@ export const AUDIT_EVENTS = [
   'token_created',
   'token_revoked',
   'admin_created',
+  'password_reset_requested',
+  'password_reset',
+  'email_verified',
 ] as const
 export type AuditEvent = (typeof AUDIT_EVENTS)[number]
 

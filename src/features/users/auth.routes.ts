@@ -4,8 +4,19 @@ import type { Db } from '#core/db/database.ts'
 import { unauthorized } from '#core/http/errors.ts'
 import type { RequestMeta } from './audit.ts'
 import type { Actor, SessionActor } from './auth.hooks.ts'
-import { CsrfToken, LoginBody, SetupBody, SignupBody, UpdateMeBody, User } from './auth.schemas.ts'
+import {
+  CsrfToken,
+  LoginBody,
+  PasswordResetBody,
+  PasswordResetConfirmBody,
+  SetupBody,
+  SignupBody,
+  UpdateMeBody,
+  User,
+  VerifyEmailBody,
+} from './auth.schemas.ts'
 import { logIn, logOut, signUp, updateOwnAccount } from './auth.service.ts'
+import { confirmPasswordReset, requestPasswordReset, verifyEmail } from './recovery.service.ts'
 import { requireSession, requireUser } from './roles.ts'
 import { SESSION_COOKIE } from './sessions.ts'
 import { completeSetup } from './setup.service.ts'
@@ -28,7 +39,7 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
     '/api/v1/auth/signup',
     { config: { checkOrigin: true }, schema: { tags, summary: 'Create an account', body: SignupBody, response: { 201: User } } },
     async (request, reply) => {
-      const user = await signUp(db, request.body as { email: string; password: string; name: string }, meta(request))
+      const user = await signUp(db, request.body as { email: string; password: string; name: string }, meta(request), deps.publicUrl)
       return reply.code(201).send(presentUser(user))
     },
   )
@@ -99,6 +110,39 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
     async (request, reply) => {
       const body = request.body as { token: string; email: string; password: string; name: string }
       return reply.code(201).send(presentUser(await completeSetup(db, body, meta(request))))
+    },
+  )
+
+  app.post(
+    '/api/v1/auth/password-reset',
+    {
+      config: { checkOrigin: true },
+      schema: { tags, summary: 'Mail a password-reset link (202 whether or not the address has an account)', body: PasswordResetBody },
+    },
+    async (request, reply) => {
+      await requestPasswordReset(db, (request.body as { email: string }).email, deps.publicUrl, meta(request))
+      return reply.code(202).send()
+    },
+  )
+
+  app.post(
+    '/api/v1/auth/password-reset/confirm',
+    {
+      config: { checkOrigin: true },
+      schema: { tags, summary: 'Set a new password with the mailed token; ends every session', body: PasswordResetConfirmBody },
+    },
+    async (request, reply) => {
+      await confirmPasswordReset(db, request.body as { token: string; password: string }, meta(request))
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/api/v1/auth/verify-email',
+    { config: { checkOrigin: true }, schema: { tags, summary: 'Confirm an email address with the mailed token', body: VerifyEmailBody } },
+    async (request, reply) => {
+      await verifyEmail(db, (request.body as { token: string }).token, meta(request))
+      return reply.code(204).send()
     },
   )
 }

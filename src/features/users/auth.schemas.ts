@@ -47,3 +47,10 @@ export const SetupBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 100 }), email: Email, password: Password, name: Name },
   { additionalProperties: false },
 )
+
+export const PasswordResetBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }) }, { additionalProperties: false })
+export const PasswordResetConfirmBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 100 }), password: Password },
+  { additionalProperties: false },
+)
+export const VerifyEmailBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false })

@@ -3,6 +3,7 @@ import { conflict, forbidden, HttpError, invalid, tooManyRequests, unauthorized 
 import { isSignupEnabled } from '../settings/settings.service.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
 import { hashPassword, isCommonPassword, needsRehash, verifyDummyPassword, verifyPassword } from './passwords.ts'
+import { sendVerificationMail } from './recovery.service.ts'
 import { deleteUserSessions } from './sessions.queries.ts'
 import { createSession, type NewSession, revokeSession, type SessionUser } from './sessions.ts'
 import { accountKey, clearLoginFailures, ipKey, lockedForSeconds, recordLoginFailure, THROTTLE } from './throttle.ts'
@@ -26,7 +27,12 @@ async function withUniqueEmail<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function signUp(db: Db, input: { email: string; password: string; name: string }, meta: RequestMeta): Promise<UserRow> {
+export async function signUp(
+  db: Db,
+  input: { email: string; password: string; name: string },
+  meta: RequestMeta,
+  publicUrl: string,
+): Promise<UserRow> {
   if (!(await isSignupEnabled(db))) throw forbidden('Sign-up is turned off on this site.')
   refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
@@ -34,6 +40,7 @@ export async function signUp(db: Db, input: { email: string; password: string; n
     db.transaction().execute(async (trx) => {
       const user = await insertUser(trx, { email: input.email.trim(), name: input.name.trim(), passwordHash, role: 'member' })
       await recordAudit(trx, { event: 'signup', userId: user.id, actorId: user.id, meta })
+      await sendVerificationMail(trx, user, publicUrl)
       return user
     }),
   )

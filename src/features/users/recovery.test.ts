@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { type Db, sql } from '#core/db/database.ts'
+import { buildTestApp } from '../../../test/app.ts'
+import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
+
+/** The token in the link of the newest queued mail to `to` (the job worker would send it; mailer.test.ts covers SMTP). */
+async function tokenMailedTo(db: Db, to: string, path: string): Promise<string | undefined> {
+  const { rows } = await sql<{ payload: { to: string; data: { action?: { url: string } } } }>`
+    select payload from jobs where name = 'mail.send' and payload->>'to' = ${to} order by id desc limit 1`.execute(db)
+  const url = rows[0]?.payload.data.action?.url
+  return url?.includes(path) ? (new URL(url).searchParams.get('token') ?? undefined) : undefined
+}
+
+describe('password reset', () => {
+  test('mails a single-use link; the new password works and every session ends', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const session = await logIn(app, user.email)
+    const request = await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email.toUpperCase() } })
+    assert.equal(request.statusCode, 202)
+    const token = (await tokenMailedTo(database.db, user.email, '/reset-password')) as string
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/)
+    const { rows } = await sql<{ token_hash: string }>`select token_hash from one_time_tokens where user_id = ${user.id}`.execute(
+      database.db,
+    )
+    assert.ok(
+      rows.every((row) => row.token_hash !== token),
+      'stored hashed',
+    )
+
+    const confirm = (password: string, withToken = token) =>
+      app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token: withToken, password } })
+    assert.equal((await confirm('password1')).statusCode, 400, 'a common password is refused and the token stays usable')
+    assert.equal((await confirm('my new reset passphrase')).statusCode, 204)
+    assert.equal((await confirm('another new passphrase')).statusCode, 400, 'works once')
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: session.cookie } })).statusCode, 401)
+    await logIn(app, user.email, 'my new reset passphrase')
+    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })
+    assert.equal(login.statusCode, 401)
+  })
+
+  test('an unknown address gets the same 202 and no mail', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const email = uniqueEmail('ghost')
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email } })
+    assert.equal(response.statusCode, 202)
+    assert.equal(response.body, '')
+    assert.equal(await tokenMailedTo(database.db, email, '/reset-password'), undefined)
+  })
+
+  test('expired, forged, superseded and wrong-purpose tokens are refused', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const ask = () => app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email } })
+    await ask()
+    const first = (await tokenMailedTo(database.db, user.email, '/reset-password')) as string
+    await ask()
+    const second = (await tokenMailedTo(database.db, user.email, '/reset-password')) as string
+    const confirm = (token: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token, password: 'a brand new passphrase' } })
+    assert.equal((await confirm(first)).statusCode, 400, 'superseded by the newer link')
+    assert.equal((await confirm('A'.repeat(43))).statusCode, 400, 'forged')
+    assert.equal((await confirm('<script>')).statusCode, 400, 'malformed')
+    await sql`update one_time_tokens set expires_at = now() - interval '1 second' where user_id = ${user.id} and purpose = 'password_reset'`.execute(
+      database.db,
+    )
+    assert.equal((await confirm(second)).statusCode, 400, 'expired')
+    const verify = await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token: second } })
+    assert.equal(verify.statusCode, 400, 'a reset token is not a verification token')
+    await logIn(app, user.email)
+  })
+})
+
+describe('email verification', () => {
+  test('sign-up mails a verification link that marks the address verified, once', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const email = uniqueEmail('verify')
+    const signup = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email, password: 'a fine long passphrase', name: 'Vera' },
+    })
+    assert.equal(signup.statusCode, 201)
+    const token = (await tokenMailedTo(database.db, email, '/verify-email')) as string
+    assert.ok(token)
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })).statusCode, 204)
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })).statusCode, 400)
+    const session = await logIn(app, email, 'a fine long passphrase')
+    assert.equal(session.user.email_verified, true)
+  })
+
+  for (const [name, payload] of [
+    ['no token', {}],
+    ['a number', { token: 42 }],
+    ['an empty token', { token: '' }],
+    ['a very long token', { token: 'x'.repeat(101) }],
+  ] as const) {
+    test(`verify-email with ${name} is a 400`, async (t) => {
+      const { app } = await buildTestApp(t)
+      const response = await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload })
+      assert.equal(response.statusCode, 400)
+      assert.equal(response.json().errors[0].field, 'token')
+    })
+  }
+})
