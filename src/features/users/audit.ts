@@ -18,6 +18,8 @@ export const AUDIT_EVENTS = [
   'password_reset_requested',
   'password_reset',
   'email_verified',
+  'totp_enabled',
+  'totp_disabled',
 ] as const
 export type AuditEvent = (typeof AUDIT_EVENTS)[number]
 

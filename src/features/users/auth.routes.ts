@@ -1,5 +1,6 @@
 import { stringifySetCookie } from 'cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import type { Db } from '#core/db/database.ts'
 import { unauthorized } from '#core/http/errors.ts'
 import type { RequestMeta } from './audit.ts'
@@ -20,6 +21,7 @@ import { confirmPasswordReset, requestPasswordReset, verifyEmail } from './recov
 import { requireSession, requireUser } from './roles.ts'
 import { SESSION_COOKIE } from './sessions.ts'
 import { completeSetup } from './setup.service.ts'
+import { beginTotpSetup, disableTotp, enableTotp } from './two-factor.ts'
 import { presentUser } from './users.present.ts'
 
 const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
@@ -51,7 +53,7 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
       schema: { tags, summary: 'Sign in: answers the user and sets the session cookie', body: LoginBody, response: { 200: User } },
     },
     async (request, reply) => {
-      const { user, session } = await logIn(db, request.body as { email: string; password: string }, meta(request))
+      const { user, session } = await logIn(db, request.body as { email: string; password: string; totp_code?: string }, meta(request))
       setSessionCookie(reply, session.token, session.expiresAt)
       return presentUser(user)
     },
@@ -142,6 +144,52 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
     { config: { checkOrigin: true }, schema: { tags, summary: 'Confirm an email address with the mailed token', body: VerifyEmailBody } },
     async (request, reply) => {
       await verifyEmail(db, (request.body as { token: string }).token, meta(request))
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/api/v1/auth/totp/setup',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags,
+        summary: 'Start two-factor sign-in: a new secret and its otpauth:// URI for an authenticator app',
+        response: { 200: Type.Object({ secret: Type.String(), otpauth_uri: Type.String() }) },
+      },
+    },
+    async (request) => beginTotpSetup(db, inSession(request).user),
+  )
+
+  app.post(
+    '/api/v1/auth/totp/enable',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags,
+        summary: 'Turn two-factor sign-in on with a current code; answers ten single-use recovery codes, shown once',
+        body: Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) },
+      },
+    },
+    async (request) => enableTotp(db, inSession(request).user, (request.body as { code: string }).code, meta(request)),
+  )
+
+  app.post(
+    '/api/v1/auth/totp/disable',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags,
+        summary: 'Turn two-factor sign-in off (password and a current or recovery code)',
+        body: Type.Object(
+          { password: Type.String({ minLength: 1, maxLength: 256 }), code: Type.String({ minLength: 6, maxLength: 32 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      await disableTotp(db, inSession(request).user, request.body as { password: string; code: string }, meta(request))
       return reply.code(204).send()
     },
   )

@@ -25,7 +25,7 @@ export const LoginBody = Type.Object(
   {
     email: Type.String({ minLength: 1, maxLength: 254 }),
     password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
-    totp_code: Type.Optional(Type.String({ maxLength: 10 })),
+    totp_code: Type.Optional(Type.String({ minLength: 6, maxLength: 32, description: 'a 6-digit code, or a recovery code' })),
   },
   { additionalProperties: false },
 )

@@ -7,6 +7,7 @@ import { sendVerificationMail } from './recovery.service.ts'
 import { deleteUserSessions } from './sessions.queries.ts'
 import { createSession, type NewSession, revokeSession, type SessionUser } from './sessions.ts'
 import { accountKey, clearLoginFailures, ipKey, lockedForSeconds, recordLoginFailure, THROTTLE } from './throttle.ts'
+import { checkSecondFactor, isTotpEnabled, totpInvalid, totpRequired } from './two-factor.ts'
 import { findUserByEmail, findUserById, insertUser, type UserRow, updatePasswordHash, updateUserProfile } from './users.queries.ts'
 
 const INVALID_LOGIN = 'Wrong email or password.'
@@ -53,7 +54,7 @@ export async function signUp(
  */
 export async function logIn(
   db: Db,
-  input: { email: string; password: string },
+  input: { email: string; password: string; totp_code?: string },
   meta: RequestMeta,
 ): Promise<{ user: UserRow; session: NewSession }> {
   const keys = [accountKey(input.email), ipKey(meta.ip)]
@@ -77,6 +78,15 @@ export async function logIn(
     throw unauthorized(INVALID_LOGIN)
   }
   if (user.disabled_at) throw new HttpError(403, 'account_disabled', 'This account is disabled.')
+  if (await isTotpEnabled(db, user.id)) {
+    if (input.totp_code === undefined) throw totpRequired()
+    const accepted = await db.transaction().execute((trx) => checkSecondFactor(trx, user.id, input.totp_code as string))
+    if (!accepted) {
+      await recordLoginFailure(db, keys[0] as string, THROTTLE.account)
+      await recordAudit(db, { event: 'login_failed', userId: user.id, actorId: null, meta, details: { reason: 'totp' } })
+      throw totpInvalid()
+    }
+  }
   if (needsRehash(user.password_hash)) await updatePasswordHash(db, user.id, await hashPassword(input.password))
   await clearLoginFailures(db, keys[0] as string)
   const session = await db.transaction().execute(async (trx) => {

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import * as OTPAuth from 'otpauth'
+import { sql } from '#core/db/database.ts'
+import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { createUser, logIn, TEST_PASSWORD } from '../../../test/factories.ts'
+
+const codeAt = (secret: string, offsetSteps = 0) =>
+  new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offsetSteps * 30_000 })
+
+async function withTotp(testApp: TestApp) {
+  const user = await createUser(testApp.database.db)
+  const session = await logIn(testApp.app, user.email)
+  const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf }
+  const setup = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/setup', headers })
+  assert.equal(setup.statusCode, 200)
+  const { secret, otpauth_uri } = setup.json()
+  assert.match(otpauth_uri, /^otpauth:\/\/totp\/Plinth:.*secret=/)
+  const wrong = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/enable', headers, payload: { code: codeAt(secret, 5) } })
+  assert.equal(wrong.statusCode, 400, 'a code far from now does not enable it')
+  const enabled = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/enable', headers, payload: { code: codeAt(secret) } })
+  assert.equal(enabled.statusCode, 200, enabled.body)
+  return { user, secret, headers, recoveryCodes: enabled.json().recovery_codes as string[] }
+}
+
+const login = (testApp: TestApp, email: string, totp_code?: string) =>
+  testApp.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password: TEST_PASSWORD, ...(totp_code ? { totp_code } : {}) },
+  })
+
+test('with TOTP on, login needs a current code; a code works once (replay refused)', async (t) => {
+  const testApp = await buildTestApp(t)
+  const { user, secret } = await withTotp(testApp)
+  const missing = await login(testApp, user.email)
+  assert.equal(missing.statusCode, 401)
+  assert.equal(missing.json().code, 'totp_required')
+  assert.equal((await login(testApp, user.email, '000000')).json().code, 'totp_invalid')
+
+  const next = codeAt(secret, 1) // the enabling code used this step; the next one is within the ±1 window
+  assert.equal((await login(testApp, user.email, next)).statusCode, 200)
+  const replay = await login(testApp, user.email, next)
+  assert.equal(replay.statusCode, 401)
+  assert.equal(replay.json().code, 'totp_invalid')
+  const { rows } = await sql<{ event: string }>`select event from audit_log where user_id = ${user.id} order by id`.execute(
+    testApp.database.db,
+  )
+  assert.ok(rows.some((r) => r.event === 'totp_enabled'))
+})
+
+test('a recovery code signs in once; the secret and codes are never shown again', async (t) => {
+  const testApp = await buildTestApp(t)
+  const { user, recoveryCodes } = await withTotp(testApp)
+  assert.equal(recoveryCodes.length, 10)
+  assert.equal(new Set(recoveryCodes).size, 10)
+  const code = recoveryCodes[3] as string
+  const first = await login(testApp, user.email, code)
+  assert.equal(first.statusCode, 200)
+  assert.equal((await login(testApp, user.email, code)).statusCode, 401)
+  const cookie = (first.headers['set-cookie'] as string).split(';')[0] as string
+  const me = await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })
+  assert.equal(me.statusCode, 200)
+  assert.doesNotMatch(me.body, /totp|recovery|secret/)
+})
+
+test('turning TOTP off needs the password and a code; setup cannot restart while on', async (t) => {
+  const testApp = await buildTestApp(t)
+  const { user, secret, headers } = await withTotp(testApp)
+  assert.equal((await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/setup', headers })).statusCode, 409)
+  const off = (payload: Record<string, unknown>) =>
+    testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/disable', headers, payload })
+  assert.equal((await off({ password: 'wrong password', code: codeAt(secret, 1) })).statusCode, 400)
+  assert.equal((await off({ password: TEST_PASSWORD, code: '123' })).statusCode, 400)
+  assert.equal((await off({ password: TEST_PASSWORD, code: codeAt(secret, 1) })).statusCode, 204)
+  assert.equal((await login(testApp, user.email)).statusCode, 200, 'no code needed any more')
+})
+
+test('TOTP endpoints need a browser session and valid input', async (t) => {
+  const testApp = await buildTestApp(t)
+  assert.equal((await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/setup' })).statusCode, 401)
+  const user = await createUser(testApp.database.db)
+  const session = await logIn(testApp.app, user.email)
+  const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf }
+  for (const payload of [{}, { code: 'abcdef' }, { code: 123456 }, { code: '1234567' }]) {
+    const response = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/enable', headers, payload })
+    assert.equal(response.statusCode, 400, JSON.stringify(payload))
+  }
+  const early = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/enable', headers, payload: { code: '123456' } })
+  assert.equal(early.statusCode, 409, 'enable before setup')
+})
