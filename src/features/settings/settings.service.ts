@@ -33,3 +33,11 @@ export async function isSignupEnabled(db: Db): Promise<boolean> {
 }
 
 export const setSignupEnabled = (db: Db, enabled: boolean) => upsertSetting(db, 'signup_enabled', enabled)
+
+/** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
+export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
+  const [row] = await listSettings(db, ['require_email_verification'])
+  return row?.value === true
+}
+
+export const setEmailVerificationRequired = (db: Db, required: boolean) => upsertSetting(db, 'require_email_verification', required)

@@ -86,7 +86,8 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
         response: { 200: User },
       },
     },
-    async (request) => presentUser(await updateOwnAccount(db, inSession(request), request.body as Record<string, string>, meta(request))),
+    async (request) =>
+      presentUser(await updateOwnAccount(db, inSession(request), request.body as Record<string, string>, meta(request), deps.publicUrl)),
   )
 
   app.get(

@@ -1,6 +1,6 @@
 import type { Db } from '#core/db/database.ts'
 import { conflict, forbidden, HttpError, invalid, tooManyRequests, unauthorized } from '#core/http/errors.ts'
-import { isSignupEnabled } from '../settings/settings.service.ts'
+import { isEmailVerificationRequired, isSignupEnabled } from '../settings/settings.service.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
 import { hashPassword, isCommonPassword, needsRehash, verifyDummyPassword, verifyPassword } from './passwords.ts'
 import { sendVerificationMail } from './recovery.service.ts'
@@ -78,6 +78,9 @@ export async function logIn(
     throw unauthorized(INVALID_LOGIN)
   }
   if (user.disabled_at) throw new HttpError(403, 'account_disabled', 'This account is disabled.')
+  if (!user.email_verified_at && (await isEmailVerificationRequired(db))) {
+    throw new HttpError(403, 'email_not_verified', 'Confirm your email address first: use the link we mailed you.')
+  }
   if (await isTotpEnabled(db, user.id)) {
     if (input.totp_code === undefined) throw totpRequired()
     const accepted = await db.transaction().execute((trx) => checkSecondFactor(trx, user.id, input.totp_code as string))
@@ -106,13 +109,15 @@ export async function logOut(db: Db, actor: { user: SessionUser; sessionTokenHas
 
 /**
  * Changes the caller's own name, email and/or password. Email and password
- * need the current password. A new password ends every other session.
+ * need the current password. A new address is unverified until its mailed link
+ * is used. A new password ends every other session.
  */
 export async function updateOwnAccount(
   db: Db,
   actor: { user: SessionUser; sessionTokenHash: string },
   changes: { name?: string; email?: string; password?: string; current_password?: string },
   meta: RequestMeta,
+  publicUrl: string,
 ): Promise<UserRow> {
   const user = await findUserById(db, actor.user.id)
   if (!user) throw unauthorized()
@@ -142,6 +147,7 @@ export async function updateOwnAccount(
           meta,
           details: { from: user.email, to: updated.email },
         })
+        await sendVerificationMail(trx, updated, publicUrl)
       }
       if (passwordHash) {
         await updatePasswordHash(trx, user.id, passwordHash)

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import argon2 from 'argon2'
 import { type Db, sql } from '#core/db/database.ts'
 import { buildTestApp } from '../../../test/app.ts'
 import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
+import { setEmailVerificationRequired } from '../settings/settings.service.ts'
 
 /** The token in the link of the newest queued mail to `to` (the job worker would send it; mailer.test.ts covers SMTP). */
 async function tokenMailedTo(db: Db, to: string, path: string): Promise<string | undefined> {
@@ -103,4 +105,47 @@ describe('email verification', () => {
       assert.equal(response.json().errors[0].field, 'token')
     })
   }
+})
+
+describe('verification rules', () => {
+  test('a changed address gets a new verification mail', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db)
+    const { cookie, csrf } = await logIn(app, user.email)
+    const email = uniqueEmail('changed')
+    const moved = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/auth/me',
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: { email, current_password: TEST_PASSWORD },
+    })
+    assert.equal(moved.statusCode, 200)
+    const token = (await tokenMailedTo(database.db, email, '/verify-email')) as string
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })).statusCode, 204)
+    const me = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })
+    assert.equal(me.json().email_verified, true)
+  })
+
+  test('with require_email_verification on, an unverified account cannot log in until it verifies', async (t) => {
+    const { app, database } = await buildTestApp(t, { privateDatabase: true })
+    await setEmailVerificationRequired(database.db, true)
+    const email = uniqueEmail('strict')
+    await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password: 'a fine long passphrase', name: 'S' } })
+    const refused = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'a fine long passphrase' } })
+    assert.equal(refused.statusCode, 403)
+    assert.equal(refused.json().code, 'email_not_verified')
+    const token = (await tokenMailedTo(database.db, email, '/verify-email')) as string
+    await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })
+    await logIn(app, email, 'a fine long passphrase')
+  })
+})
+
+test('a password hashed with older, weaker parameters is rehashed at login', async (t) => {
+  const { app, database } = await buildTestApp(t)
+  const user = await createUser(database.db)
+  const weak = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 })
+  await sql`update users set password_hash = ${weak} where id = ${user.id}`.execute(database.db)
+  await logIn(app, user.email)
+  const { rows } = await sql<{ password_hash: string }>`select password_hash from users where id = ${user.id}`.execute(database.db)
+  assert.match(rows[0]?.password_hash ?? '', /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/)
 })
