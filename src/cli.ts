@@ -33,6 +33,8 @@ const commands: Record<string, Command> = {
       return 2
     }
     const name = (values.name ?? 'Administrator').trim().slice(0, 100) || 'Administrator'
+    // A new site may not have started yet: bring its schema up to date first.
+    await migrateUp(database.db)
     const user = await createAdministrator(database.db, { email: values.email, password, name }, { ip: 'cli', userAgent: 'plinth cli' })
     console.log(`created administrator ${user.email} (id ${user.id})`)
     return 0
