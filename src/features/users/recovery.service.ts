@@ -10,25 +10,47 @@ import { findUserByEmail, markEmailVerified, updatePasswordHash } from './users.
 export const RESET_TTL_MS = 3600 * 1000
 export const VERIFY_TTL_MS = 48 * 3600 * 1000
 
+type LinkMail = {
+  purpose: 'verify_email' | 'password_reset'
+  ttlMs: number
+  path: string
+  subject: string
+  text: string
+  label: string
+  footnote: string
+}
+
+/** Issues a one-time token (replacing older ones of its purpose) and queues a mail with its link, in the caller's transaction. */
+async function mailOneTimeLink(trx: Db, user: { id: number; email: string; name: string }, publicUrl: string, mail: LinkMail) {
+  await discardOneTimeTokens(trx, mail.purpose, user.id)
+  const token = await issueOneTimeToken(trx, mail.purpose, user.id, mail.ttlMs)
+  await queueMail(trx, {
+    to: user.email,
+    subject: mail.subject,
+    template: 'notice',
+    data: {
+      heading: `Hello ${user.name}`,
+      paragraphs: [mail.text],
+      action: { label: mail.label, url: `${publicUrl}${mail.path}?token=${token}` },
+      footnote: mail.footnote,
+    },
+  })
+}
+
 /**
  * Mails a verification link for the user's address. Call inside the transaction
  * that created or changed the address: the mail goes only if it commits.
  */
-export async function sendVerificationMail(trx: Db, user: { id: number; email: string; name: string }, publicUrl: string) {
-  await discardOneTimeTokens(trx, 'verify_email', user.id)
-  const token = await issueOneTimeToken(trx, 'verify_email', user.id, VERIFY_TTL_MS)
-  await queueMail(trx, {
-    to: user.email,
+export const sendVerificationMail = (trx: Db, user: { id: number; email: string; name: string }, publicUrl: string) =>
+  mailOneTimeLink(trx, user, publicUrl, {
+    purpose: 'verify_email',
+    ttlMs: VERIFY_TTL_MS,
+    path: '/verify-email',
     subject: 'Confirm your email address',
-    template: 'notice',
-    data: {
-      heading: `Hello ${user.name}`,
-      paragraphs: ['Please confirm that this is your email address.'],
-      action: { label: 'Confirm my address', url: `${publicUrl}/verify-email?token=${token}` },
-      footnote: 'The link works once, for 48 hours. If you did not create an account, ignore this mail.',
-    },
+    text: 'Please confirm that this is your email address.',
+    label: 'Confirm my address',
+    footnote: 'The link works once, for 48 hours. If you did not create an account, ignore this mail.',
   })
-}
 
 /**
  * Mails a single-use reset link (1 h) when the address belongs to an active
@@ -39,18 +61,14 @@ export async function requestPasswordReset(db: Db, email: string, publicUrl: str
   const user = await findUserByEmail(db, email)
   if (!user || user.disabled_at) return
   await db.transaction().execute(async (trx) => {
-    await discardOneTimeTokens(trx, 'password_reset', user.id)
-    const token = await issueOneTimeToken(trx, 'password_reset', user.id, RESET_TTL_MS)
-    await queueMail(trx, {
-      to: user.email,
+    await mailOneTimeLink(trx, user, publicUrl, {
+      purpose: 'password_reset',
+      ttlMs: RESET_TTL_MS,
+      path: '/reset-password',
       subject: 'Reset your password',
-      template: 'notice',
-      data: {
-        heading: `Hello ${user.name}`,
-        paragraphs: ['Someone (we hope you) asked to reset the password of your account.'],
-        action: { label: 'Choose a new password', url: `${publicUrl}/reset-password?token=${token}` },
-        footnote: 'The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays as it is.',
-      },
+      text: 'Someone (we hope you) asked to reset the password of your account.',
+      label: 'Choose a new password',
+      footnote: 'The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays as it is.',
     })
     await recordAudit(trx, { event: 'password_reset_requested', userId: user.id, actorId: null, meta })
   })
