@@ -194,6 +194,44 @@ describe('login and sessions', () => {
   })
 })
 
+describe('login input', () => {
+  const bad: [string, Record<string, unknown>, string][] = [
+    ['an email of 255 characters', { email: `${'e'.repeat(243)}@example.com`, password: 'whatever it is' }, 'email'],
+    ['an empty password', { email: 'a@example.com', password: '' }, 'password'],
+    ['a password of 257 characters', { email: 'a@example.com', password: 'p'.repeat(257) }, 'password'],
+    ['an array for an email', { email: ['a@example.com'], password: 'whatever it is' }, 'email'],
+    ['null for a password', { email: 'a@example.com', password: null }, 'password'],
+    ['a missing password', { email: 'a@example.com' }, 'password'],
+  ]
+  for (const [name, payload, field] of bad) {
+    test(`${name} is a 400 naming ${field}`, async (t) => {
+      const { app } = await buildTestApp(t)
+      const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload })
+      assert.equal(response.statusCode, 400, response.body)
+      assert.ok(
+        response.json().errors.some((e: { field: string }) => e.field === field),
+        response.body,
+      )
+    })
+  }
+
+  test('a unicode password and name work; an internationalised address is refused with a 400 for now', async (t) => {
+    const { app } = await buildTestApp(t)
+    const email = uniqueEmail('unicode')
+    const password = 'пароль 密码 🔐 długie hasło'
+    const signup = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password, name: 'Zoë 山田' } })
+    assert.equal(signup.statusCode, 201, signup.body)
+    await logIn(app, email, password)
+    const idn = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: 'zoë@exämple.com', password, name: 'Zoë' },
+    })
+    assert.equal(idn.statusCode, 400)
+    assert.equal(idn.json().errors[0].field, 'email')
+  })
+})
+
 describe('CSRF', () => {
   test('a cookie-authenticated write needs the session CSRF token and the same origin', async (t) => {
     const { app, database, config } = await buildTestApp(t)

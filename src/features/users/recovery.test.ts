@@ -38,6 +38,12 @@ describe('password reset', () => {
     assert.equal((await confirm('another new passphrase')).statusCode, 400, 'works once')
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: session.cookie } })).statusCode, 401)
     await logIn(app, user.email, 'my new reset passphrase')
+    const { rows: events } = await sql<{ event: string }>`
+      select event from audit_log where user_id = ${user.id} and event like 'password_reset%' order by id`.execute(database.db)
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['password_reset_requested', 'password_reset'],
+    )
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: TEST_PASSWORD } })
     assert.equal(login.statusCode, 401)
   })

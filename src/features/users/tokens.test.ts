@@ -83,6 +83,16 @@ describe('personal API tokens', () => {
       headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
     })
     assert.equal(del.statusCode, 204)
+    const { rows: events } = await sql<{ event: string; details: { token_id: number } }>`
+      select event, details from audit_log where user_id = ${user.id} and event like 'token_%' order by id`.execute(testApp.database.db)
+    assert.deepEqual(
+      events.map((e) => [e.event, e.details.token_id]),
+      [
+        ['token_created', revoked.id],
+        ['token_created', expired.id],
+        ['token_revoked', revoked.id],
+      ],
+    )
     await sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${expired.id}`.execute(testApp.database.db)
     for (const header of [
       `Bearer ${revoked.token}`,

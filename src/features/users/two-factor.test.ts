@@ -74,6 +74,13 @@ test('turning TOTP off needs the password and a code; setup cannot restart while
   assert.equal((await off({ password: TEST_PASSWORD, code: '123' })).statusCode, 400)
   assert.equal((await off({ password: TEST_PASSWORD, code: codeAt(secret, 1) })).statusCode, 204)
   assert.equal((await login(testApp, user.email)).statusCode, 200, 'no code needed any more')
+  const { rows } = await sql<{
+    event: string
+  }>`select event from audit_log where user_id = ${user.id} and event like 'totp_%' order by id`.execute(testApp.database.db)
+  assert.deepEqual(
+    rows.map((r) => r.event),
+    ['totp_enabled', 'totp_disabled'],
+  )
 })
 
 test('TOTP endpoints need a browser session and valid input', async (t) => {
