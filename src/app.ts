@@ -8,6 +8,7 @@ import type { Config } from '#core/config.ts'
 import type { Database } from '#core/db/database.ts'
 import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
+import { registerJsonBodyParser } from '#core/http/json-body.ts'
 import { createMetrics } from '#core/http/metrics.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
 import { registerValidation } from '#core/http/validation.ts'
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
 
   registerErrorHandler(app)
   registerValidation(app)
+  registerJsonBodyParser(app)
   const metrics = createMetrics()
   registerHealth(app, { database, lifecycle, metrics })
 

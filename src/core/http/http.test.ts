@@ -80,6 +80,20 @@ describe('errors', () => {
       400,
     ],
     [
+      'a body nested 40 levels deep',
+      { payload: `${'['.repeat(40)}${']'.repeat(40)}`, headers: { 'content-type': 'application/json' } },
+      400,
+    ],
+    ['an empty JSON body', { payload: '', headers: { 'content-type': 'application/json' } }, 400],
+    [
+      'a constructor pollution attempt',
+      {
+        payload: '{"constructor":{"prototype":{"admin":true}},"email":"a@example.com","age":3,"name":"Al"}',
+        headers: { 'content-type': 'application/json' },
+      },
+      400,
+    ],
+    [
       'a prototype pollution attempt',
       {
         payload: '{"__proto__":{"admin":true},"email":"a@example.com","age":3,"name":"Al"}',
@@ -99,6 +113,27 @@ describe('errors', () => {
       assert.ok(typeof body.detail === 'string' && body.detail.length > 0)
     })
   }
+
+  test('a JSON body nested deeper than 32 levels is refused before validation', async (t) => {
+    const { app } = await appWithProbeRoutes(t)
+    const nested = (depth: number) => `{"email":"a@example.com","age":3,"name":"Al","x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+    const deep = await app.inject({
+      method: 'POST',
+      url: '/api/v1/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: nested(33),
+    })
+    assert.equal(deep.statusCode, 400)
+    assert.equal(deep.json().detail, 'The JSON body is nested deeper than 32 levels.')
+    const fine = await app.inject({
+      method: 'POST',
+      url: '/api/v1/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: nested(32),
+    })
+    assert.equal(fine.statusCode, 400)
+    assert.equal(fine.json().code, 'validation_failed', 'depth 32 passes the parser and reaches validation (x is not allowed)')
+  })
 
   test('a 500 under /api says nothing of the cause, and the cause goes to the log', async (t) => {
     const { app, logs } = await appWithProbeRoutes(t)
