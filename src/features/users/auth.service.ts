@@ -2,7 +2,7 @@ import type { Db } from '#core/db/database.ts'
 import { conflict, forbidden, HttpError, invalid, tooManyRequests, unauthorized } from '#core/http/errors.ts'
 import { isEmailVerificationRequired, isSignupEnabled } from '../settings/settings.service.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
-import { hashPassword, isCommonPassword, needsRehash, verifyDummyPassword, verifyPassword } from './passwords.ts'
+import { hashPassword, needsRehash, refuseCommonPassword, verifyDummyPassword, verifyPassword } from './passwords.ts'
 import { sendVerificationMail } from './recovery.service.ts'
 import { deleteUserSessions } from './sessions.queries.ts'
 import { createSession, type NewSession, revokeSession, type SessionUser } from './sessions.ts'
@@ -11,12 +11,6 @@ import { checkSecondFactor, isTotpEnabled, totpInvalid, totpRequired } from './t
 import { findUserByEmail, findUserById, insertUser, type UserRow, updatePasswordHash, updateUserProfile } from './users.queries.ts'
 
 const INVALID_LOGIN = 'Wrong email or password.'
-
-function refuseCommonPassword(password: string, field = 'password') {
-  if (isCommonPassword(password)) {
-    throw invalid([{ field, in: 'body', message: 'is too common; choose a password that others are unlikely to use' }])
-  }
-}
 
 /** 23505 on users' email index → 409 naming the field. */
 async function withUniqueEmail<T>(work: () => Promise<T>): Promise<T> {
@@ -35,7 +29,7 @@ export async function signUp(
   publicUrl: string,
 ): Promise<UserRow> {
   if (!(await isSignupEnabled(db))) throw forbidden('Sign-up is turned off on this site.')
-  refuseCommonPassword(input.password)
+  await refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
   return withUniqueEmail(() =>
     db.transaction().execute(async (trx) => {
@@ -130,7 +124,7 @@ export async function updateOwnAccount(
       throw invalid([{ field: 'current_password', in: 'body', message: 'is wrong' }])
     }
   }
-  if (changes.password !== undefined) refuseCommonPassword(changes.password)
+  if (changes.password !== undefined) await refuseCommonPassword(changes.password)
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password)
   return withUniqueEmail(() =>
     db.transaction().execute(async (trx) => {

@@ -1,5 +1,5 @@
-import { dictionary } from '@zxcvbn-ts/language-common'
 import argon2 from 'argon2'
+import { invalid } from '#core/http/errors.ts'
 
 /**
  * argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1). node-argon2 hashes
@@ -10,10 +10,18 @@ export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCo
 export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 256
 
-const COMMON = new Set<string>(dictionary['passwords-common'])
+// zxcvbn-ts's list of ~49,000 common passwords costs ~19 MB and ~150 ms to load,
+// so it is loaded at the first password that needs checking, not at start.
+let common: Promise<Set<string>> | undefined
+const commonPasswords = () =>
+  (common ??= import('@zxcvbn-ts/language-common').then(({ dictionary }) => new Set(dictionary['passwords-common'])))
 
-/** True for a password found in zxcvbn's list of common passwords (compared lower-cased). */
-export const isCommonPassword = (password: string) => COMMON.has(password.toLowerCase())
+/** Throws a 400 naming `field` when the password is on the common-passwords list (compared lower-cased). */
+export async function refuseCommonPassword(password: string, field = 'password') {
+  if ((await commonPasswords()).has(password.toLowerCase())) {
+    throw invalid([{ field, in: 'body', message: 'is too common; choose a password that others are unlikely to use' }])
+  }
+}
 
 export const hashPassword = (password: string) => argon2.hash(password, ARGON2_OPTIONS)
 

@@ -3,7 +3,7 @@ import { invalid } from '#core/http/errors.ts'
 import { queueMail } from '#core/mail/mailer.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
 import { consumeOneTimeToken, discardOneTimeTokens, issueOneTimeToken } from './one-time-tokens.ts'
-import { hashPassword, isCommonPassword } from './passwords.ts'
+import { hashPassword, refuseCommonPassword } from './passwords.ts'
 import { deleteUserSessions } from './sessions.queries.ts'
 import { findUserByEmail, markEmailVerified, updatePasswordHash } from './users.queries.ts'
 
@@ -76,7 +76,7 @@ export async function requestPasswordReset(db: Db, email: string, publicUrl: str
 
 /** Sets a new password with a reset token, and ends every session of the account. */
 export async function confirmPasswordReset(db: Db, input: { token: string; password: string }, meta: RequestMeta) {
-  if (isCommonPassword(input.password)) throw invalid([{ field: 'password', in: 'body', message: 'is too common' }])
+  await refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
   await db.transaction().execute(async (trx) => {
     const consumed = await consumeOneTimeToken(trx, 'password_reset', input.token)

@@ -2,7 +2,7 @@ import type { Db } from '#core/db/database.ts'
 import { conflict, invalid } from '#core/http/errors.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
 import { consumeOneTimeToken, discardOneTimeTokens, issueOneTimeToken } from './one-time-tokens.ts'
-import { hashPassword, isCommonPassword } from './passwords.ts'
+import { hashPassword, refuseCommonPassword } from './passwords.ts'
 import { countOtherActiveAdmins, findUserByEmail, insertUser, markEmailVerified, type UserRow } from './users.queries.ts'
 
 export const SETUP_TTL_MS = 24 * 3600 * 1000
@@ -29,7 +29,7 @@ export async function createAdministrator(
   input: { email: string; password: string; name: string },
   meta: RequestMeta,
 ): Promise<UserRow> {
-  if (isCommonPassword(input.password)) throw invalid([{ field: 'password', in: 'body', message: 'is too common' }])
+  await refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
   return db.transaction().execute((trx) => insertAdministrator(trx, input, passwordHash, meta))
 }
@@ -40,7 +40,7 @@ export async function createAdministrator(
  * failure leaves it usable.
  */
 export async function completeSetup(db: Db, input: { token: string; email: string; password: string; name: string }, meta: RequestMeta) {
-  if (isCommonPassword(input.password)) throw invalid([{ field: 'password', in: 'body', message: 'is too common' }])
+  await refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
   return db.transaction().execute(async (trx) => {
     const consumed = await consumeOneTimeToken(trx, 'setup', input.token)
