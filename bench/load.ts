@@ -4,6 +4,10 @@
  * line of JSON on stdout.
  *
  *   node bench/load.ts --url http://127.0.0.1:8080/ --seconds 8 --connections 32 [--header 'name: value' ...]
+ *                      [--method POST --body '{"a":1}'] [--exact-latency]
+ *
+ * --exact-latency also reports percentiles of every 2xx response's own
+ * latency to the microsecond (autocannon's histogram keeps whole milliseconds).
  */
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
@@ -16,6 +20,8 @@ export type LoadResult = {
   timeouts: number
   /** latency of 2xx responses, in ms (autocannon records whole milliseconds) */
   latencyMs: { p50: number; p99: number; average: number; max: number }
+  /** with --exact-latency: latency of 2xx responses in ms, to the µs */
+  exactLatencyMs?: { p50: number; p99: number; max: number; count: number }
 }
 
 const { values } = parseArgs({
@@ -24,6 +30,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '32' },
     header: { type: 'string', multiple: true, default: [] },
+    method: { type: 'string', default: 'GET' },
+    body: { type: 'string' },
+    'exact-latency': { type: 'boolean', default: false },
   },
 })
 if (values.url === undefined) throw new Error('--url is required')
@@ -34,12 +43,23 @@ for (const header of values.header) {
   headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim()
 }
 
-const result = await autocannon({
+const instance = autocannon({
   url: values.url,
   duration: Number(values.seconds),
   connections: Number(values.connections),
+  method: values.method,
   headers,
+  ...(values.body === undefined ? {} : { body: values.body }),
 })
+let latencies: number[] | undefined
+if (values['exact-latency']) {
+  const kept: number[] = []
+  latencies = kept
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status >= 200 && status < 300) kept.push(ms)
+  })
+}
+const result = await instance
 
 const output: LoadResult = {
   seconds: result.duration,
@@ -47,5 +67,11 @@ const output: LoadResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   latencyMs: { p50: result.latency.p50, p99: result.latency.p99, average: result.latency.average, max: result.latency.max },
+}
+if (latencies) {
+  const sorted = Float64Array.from(latencies).sort()
+  // Nearest rank, rounded to the µs.
+  const at = (q: number) => (sorted.length === 0 ? 0 : Math.round((sorted[Math.ceil(q * sorted.length) - 1] as number) * 1000) / 1000)
+  output.exactLatencyMs = { p50: at(0.5), p99: at(0.99), max: at(1), count: sorted.length }
 }
 process.stdout.write(`${JSON.stringify(output)}\n`)

@@ -10,6 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import postgres from 'postgres'
+import { ARGON2_OPTIONS } from '../src/features/users/passwords.ts'
+import type { HashRateResult } from './hash-rate.ts'
 import type { LoadResult } from './load.ts'
 import { type Child, canPin, clockTicks, cpuSeconds, killAll, rssBytes, startChild, stopChild } from './proc.ts'
 import { type Scenario, scenarios } from './scenarios.ts'
@@ -22,6 +24,16 @@ const settings = {
   rounds: positiveNumber('BENCH_ROUNDS', 2),
   serverCpu: 0,
   loadCpu: 1,
+  login: {
+    /** enough logins in flight to keep libuv's 4 threads hashing */
+    connections: 16,
+    /** the raw hash rate's concurrency: twice the thread pool, like a queue that never runs dry */
+    hashesInFlight: 8,
+    /** the /healthz load alone and beside the logins */
+    healthzConnections: 4,
+    /** the logins start this long before the /healthz run and end this long after it */
+    leadSeconds: 1,
+  },
 }
 const databaseUrl = process.env.BENCH_DATABASE_URL?.trim() || undefined
 /** BENCH_ONLY=text: run only the scenarios whose name contains it. */
@@ -29,8 +41,22 @@ const only = process.env.BENCH_ONLY?.trim() || undefined
 const POLL_MS = 25
 const READY_TIMEOUT_MS = 60_000
 const IDLE_MS = 3_000
+const IDLE_SAMPLE_MS = 250
 const MB = 1_000_000
-const TARGETS = { readyEmptyMs: 5_000, readyExistingMs: 2_000, idleRss: { pglite: 350 * MB, postgres: 150 * MB } }
+const TARGETS = {
+  readyEmptyMs: 5_000,
+  readyExistingMs: 2_000,
+  idleRss: { pglite: 350 * MB, postgres: 150 * MB },
+  /** login req/s ÷ raw argon2id hash rate, at least */
+  loginHashRatio: 0.9,
+  /** /healthz p99 while logins run ÷ /healthz p99 alone, at most */
+  healthzSlowdown: 2,
+}
+/** For comparison, from issue 3 (logins per second, measured on the issue author's machine). */
+const LOGIN_PEERS = 'WordPress 40 logins/s, Ghost 11/s, Directus 0.8/s'
+const LOGIN = 'POST /api/v1/auth/login'
+const ARGON2_TEXT = `${ARGON2_OPTIONS.memoryCost} KiB t=${ARGON2_OPTIONS.timeCost} p=${ARGON2_OPTIONS.parallelism}`
+type LoadOptions = Pick<Scenario, 'method' | 'headers' | 'body'> & { connections?: number; exactLatency?: boolean }
 
 type Kind = 'pglite' | 'postgres'
 type App = { child: Child; base: string; readyMs: number }
@@ -139,15 +165,16 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
       check(`${kind} idle RSS`, rss, TARGETS.idleRss[kind], 'MB'),
     )
 
-    console.log(
-      `\n  ${'scenario'.padEnd(22)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'CPU/request'.padStart(14)}`,
-    )
-    const rows = []
-    for (const [index, scenario] of scenarios.entries()) {
-      if (only && !scenario.name.includes(only)) continue
-      rows.push(await benchScenario(app, scenario, `${kind}-${index}`))
+    const selected = [...scenarios.entries()].filter(([, scenario]) => !only || scenario.name.includes(only))
+    if (selected.length > 0) {
+      console.log(
+        `\n  ${'scenario'.padEnd(22)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'CPU/request'.padStart(14)}`,
+      )
     }
+    const rows = []
+    for (const [index, scenario] of selected) rows.push(await benchScenario(app, scenario, `${kind}-${index}`))
     section.scenarios = rows
+    if (!only || LOGIN.includes(only)) section.login = await benchLogin(app, kind)
   } finally {
     await stopApp(app)
   }
@@ -158,7 +185,7 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
 async function benchScenario(app: App, scenario: Scenario, id: string) {
   const expected = scenario.status ?? 200
   const headers = scenario.headers ?? {}
-  const probe = await request(app.base + scenario.path, headers)
+  const probe = await request(app.base + scenario.path, { headers, method: scenario.method, body: scenario.body })
   if (probe.status !== expected) {
     throw new Error(`${scenario.name} answered ${probe.status}, expected ${expected}: ${probe.body.toString('utf8').slice(0, 300)}`)
   }
@@ -178,7 +205,7 @@ async function benchScenario(app: App, scenario: Scenario, id: string) {
   const appRuns: Run[] = []
   try {
     await waitForStatus(bare, bareBase + scenario.path, expected)
-    const bareProbe = await request(bareBase + scenario.path, headers)
+    const bareProbe = await request(bareBase + scenario.path, { headers, method: scenario.method, body: scenario.body })
     if (!bareProbe.body.equals(probe.body)) throw new Error(`the baseline does not serve the same bytes as the app for ${scenario.name}`)
     for (let round = 0; round < settings.rounds; round++) {
       bareRuns.push(await measure(bare, bareBase, scenario))
@@ -218,22 +245,140 @@ async function benchScenario(app: App, scenario: Scenario, id: string) {
   }
 }
 
-/** Warm up, then one measured run; the server's CPU time is read around the measured run only. */
-async function measure(server: Child, base: string, scenario: Scenario): Promise<Run> {
-  const expected = String(scenario.status ?? 200)
-  await load(base + scenario.path, scenario.headers, settings.warmupSeconds)
-  const before = cpuSeconds(server.pid)
-  const result = await load(base + scenario.path, scenario.headers, settings.seconds)
-  const cpu = cpuSeconds(server.pid) - before
-  const responses = result.statuses[expected] ?? 0
-  const others = Object.entries(result.statuses).filter(([code]) => code !== expected)
-  if (responses === 0) throw new Error(`${server.name}: no ${expected} responses to ${scenario.name}: ${JSON.stringify(result)}`)
-  if (others.length > 0 || result.errors > 0 || result.timeouts > 0) {
-    results.problems.push(
-      `${server.name} ${scenario.name}: ${JSON.stringify(Object.fromEntries(others))} other statuses, ${result.errors} errors, ${result.timeouts} timeouts`,
-    )
-    process.exitCode = 1
+/**
+ * Logins against the running app: one user signs up, then per round the raw
+ * argon2id hash rate on the server's CPU (a child process, the app idle), logins
+ * as fast as they go, /healthz alone, and /healthz while logins keep the hashing
+ * threads busy.
+ */
+async function benchLogin(app: App, kind: Kind) {
+  const { connections, healthzConnections, leadSeconds } = settings.login
+  const credentials = {
+    email: `bench-${randomBytes(4).toString('hex')}@example.com`,
+    password: `bench ${randomBytes(12).toString('base64url')} lantern over a quiet harbour`,
   }
+  const jsonPost = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const signup = await request(`${app.base}/api/v1/auth/signup`, jsonPost({ ...credentials, name: 'Bench User' }))
+  if (signup.status !== 201)
+    throw new Error(`sign-up answered ${signup.status}, expected 201: ${signup.body.toString('utf8').slice(0, 300)}`)
+  const login: Scenario = { name: LOGIN, path: '/api/v1/auth/login', ...jsonPost(credentials) }
+  const probe = await request(app.base + login.path, login)
+  if (probe.status !== 200) throw new Error(`${LOGIN} answered ${probe.status}, expected 200: ${probe.body.toString('utf8').slice(0, 300)}`)
+  const healthz: Scenario = { name: 'GET /healthz', path: '/healthz' }
+  const healthzOptions: LoadOptions = { connections: healthzConnections, exactLatency: true }
+
+  const rounds = []
+  for (let round = 0; round < settings.rounds; round++) {
+    const hash = await hashRate(credentials.password)
+    const logins = await measure(app.child, app.base, login, { connections })
+    const alone = await measure(app.child, app.base, healthz, healthzOptions)
+    // The logins start first and end last, so the whole /healthz run sees the hashing threads busy.
+    const [loginsBesideLoad, besideLoad] = await Promise.all([
+      load(app.base + login.path, { ...login, connections }, settings.seconds + 2 * leadSeconds),
+      sleep(leadSeconds * 1000).then(() => load(app.base + healthz.path, healthzOptions, settings.seconds)),
+    ])
+    await waitForIdle(app.child)
+    expectStatus(app.child, { ...healthz, name: `${healthz.name} beside logins` }, besideLoad)
+    expectStatus(app.child, { ...login, name: `${LOGIN} beside /healthz` }, loginsBesideLoad)
+    const healthzP99 = (result: LoadResult) => result.exactLatencyMs?.p99 ?? result.latencyMs.p99
+    rounds.push({
+      hash: { ...hash, hashesPerSecond: hash.hashes / hash.seconds, cpuMsPerHash: (hash.cpuSeconds / hash.hashes) * 1e3 },
+      logins,
+      healthzAlone: { ...alone, p99ExactMs: healthzP99(alone.load) },
+      healthzBesideLogins: {
+        requestsPerSecond: (besideLoad.statuses['200'] ?? 0) / besideLoad.seconds,
+        p99ExactMs: healthzP99(besideLoad),
+        load: besideLoad,
+        loginsMeanwhilePerSecond: (loginsBesideLoad.statuses['200'] ?? 0) / loginsBesideLoad.seconds,
+        loginsLoad: loginsBesideLoad,
+      },
+    })
+  }
+
+  const hashesPerSecond = median(rounds.map((r) => r.hash.hashesPerSecond))
+  const cpuMsPerHash = median(rounds.map((r) => r.hash.cpuMsPerHash))
+  const loginMedian = summarize(rounds.map((r) => r.logins))
+  const loginHashRatio = loginMedian.requestsPerSecond / hashesPerSecond
+  const healthzAloneP99 = median(rounds.map((r) => r.healthzAlone.p99ExactMs))
+  const healthzBesideP99 = median(rounds.map((r) => r.healthzBesideLogins.p99ExactMs))
+  const healthzSlowdown = healthzBesideP99 / healthzAloneP99
+  const loginsMeanwhile = median(rounds.map((r) => r.healthzBesideLogins.loginsMeanwhilePerSecond))
+  const healthzAloneRate = median(rounds.map((r) => r.healthzAlone.requestsPerSecond))
+  const healthzBesideRate = median(rounds.map((r) => r.healthzBesideLogins.requestsPerSecond))
+  const perSecond = (value: number) => `${Math.round(value).toLocaleString('en')} req/s`
+
+  console.log(`\n  login: one user, ${connections} connections; argon2id m=${ARGON2_TEXT}`)
+  printFigure(
+    `argon2id hashes, ${settings.login.hashesInFlight} in flight`,
+    `${hashesPerSecond.toFixed(1)} /s`,
+    `${cpuMsPerHash.toFixed(1)} ms CPU per hash (own process, on the server's CPU)`,
+  )
+  printFigure(
+    LOGIN,
+    `${loginMedian.requestsPerSecond.toFixed(1)} /s`,
+    `${(loginMedian.cpuUsPerRequest / 1000).toFixed(1)} ms CPU per login · p50 ${loginMedian.p50Ms} ms · p99 ${loginMedian.p99Ms} ms`,
+  )
+  printFigure(
+    'logins ÷ raw hash rate',
+    `${loginHashRatio.toFixed(2)}×`,
+    ratioCheck(`${kind} login req/s ÷ raw hash rate`, loginHashRatio, '≥', TARGETS.loginHashRatio),
+  )
+  printFigure(
+    'GET /healthz p99 alone',
+    `${healthzAloneP99.toFixed(2)} ms`,
+    `${healthzConnections} connections · ${perSecond(healthzAloneRate)}`,
+  )
+  printFigure(
+    'GET /healthz p99 beside logins',
+    `${healthzBesideP99.toFixed(2)} ms`,
+    `${perSecond(healthzBesideRate)} · logins meanwhile ${loginsMeanwhile.toFixed(1)} /s`,
+  )
+  printFigure(
+    '/healthz p99 beside ÷ alone',
+    `${healthzSlowdown.toFixed(2)}×`,
+    ratioCheck(`${kind} /healthz p99 beside logins ÷ alone`, healthzSlowdown, '≤', TARGETS.healthzSlowdown),
+  )
+  console.log(`  note: for comparison, from issue 3 (other software, measured elsewhere): ${LOGIN_PEERS}`)
+
+  return {
+    connections,
+    hashesInFlight: settings.login.hashesInFlight,
+    healthzConnections,
+    hashesPerSecond,
+    cpuMsPerHash,
+    login: loginMedian,
+    loginHashRatio,
+    loginHashRatioPerRound: rounds.map((r) => r.logins.requestsPerSecond / r.hash.hashesPerSecond),
+    healthzAloneP99Ms: healthzAloneP99,
+    healthzBesideLoginsP99Ms: healthzBesideP99,
+    healthzAloneRequestsPerSecond: healthzAloneRate,
+    healthzBesideLoginsRequestsPerSecond: healthzBesideRate,
+    loginsBesideHealthzPerSecond: loginsMeanwhile,
+    healthzSlowdown,
+    healthzSlowdownPerRound: rounds.map((r) => r.healthzBesideLogins.p99ExactMs / r.healthzAlone.p99ExactMs),
+    rounds,
+  }
+}
+
+/** The raw argon2id hash rate: bench/hash-rate.ts on the server's CPU, with the app's parameters. */
+async function hashRate(password: string): Promise<HashRateResult> {
+  const args = ['bench/hash-rate.ts', '--seconds', String(settings.seconds), '--warmup', String(settings.warmupSeconds)]
+  args.push('--in-flight', String(settings.login.hashesInFlight), '--password', password)
+  const result = JSON.parse(await runToJson('argon2', args, settings.serverCpu, 'the hash-rate run')) as HashRateResult
+  if (result.hashes === 0) throw new Error(`the hash-rate run made no hash: ${JSON.stringify(result)}`)
+  return result
+}
+
+/** Warm up, then one measured run; the server's CPU time is read around the measured run only. */
+async function measure(server: Child, base: string, scenario: Scenario, options: LoadOptions = {}): Promise<Run> {
+  const loadOptions = { method: scenario.method, headers: scenario.headers, body: scenario.body, ...options }
+  await load(base + scenario.path, loadOptions, settings.warmupSeconds)
+  await waitForIdle(server)
+  const before = cpuSeconds(server.pid)
+  const result = await load(base + scenario.path, loadOptions, settings.seconds)
+  const cpu = cpuSeconds(server.pid) - before
+  await waitForIdle(server)
+  const responses = expectStatus(server, scenario, result)
   return {
     requestsPerSecond: responses / result.seconds,
     p50Ms: result.latencyMs.p50,
@@ -244,18 +389,64 @@ async function measure(server: Child, base: string, scenario: Scenario): Promise
   }
 }
 
+/**
+ * The number of responses with the scenario's status; any other status, error or
+ * timeout is a problem (and makes the bench exit non-zero), none at all an error.
+ */
+function expectStatus(server: Child, scenario: Scenario, result: LoadResult) {
+  const expected = String(scenario.status ?? 200)
+  const responses = result.statuses[expected] ?? 0
+  const others = Object.entries(result.statuses).filter(([code]) => code !== expected)
+  if (responses === 0) throw new Error(`${server.name}: no ${expected} responses to ${scenario.name}: ${JSON.stringify(result)}`)
+  if (others.length > 0 || result.errors > 0 || result.timeouts > 0) {
+    results.problems.push(
+      `${server.name} ${scenario.name}: ${JSON.stringify(Object.fromEntries(others))} other statuses, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
+    process.exitCode = 1
+  }
+  return responses
+}
+
+/**
+ * Waits until `server` uses under 10 % of a CPU. autocannon drops its connections
+ * when its time is up, but the server still finishes what they had asked for:
+ * with logins, up to a second of queued hashing that would otherwise fall into
+ * the next run.
+ */
+async function waitForIdle(server: Child, timeoutMs = 30_000) {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const before = cpuSeconds(server.pid)
+    await sleep(IDLE_SAMPLE_MS)
+    if (cpuSeconds(server.pid) - before <= (IDLE_SAMPLE_MS / 1000) * 0.1) return
+    if (performance.now() > deadline) {
+      results.problems.push(`${server.name} was still busy ${timeoutMs / 1000} s after a load run ended`)
+      return
+    }
+  }
+}
+
 /** One autocannon run in its own process, on the load generator's CPU. */
-async function load(url: string, headers: Record<string, string> = {}, seconds: number): Promise<LoadResult> {
-  const args = ['bench/load.ts', '--url', url, '--seconds', String(seconds), '--connections', String(settings.connections)]
-  for (const [name, value] of Object.entries(headers)) args.push('--header', `${name}: ${value}`)
-  const child = startChild('autocannon', [process.execPath, ...args], { cpu: settings.loadCpu, cwd: root, env: childEnv({}) })
+async function load(url: string, options: LoadOptions, seconds: number): Promise<LoadResult> {
+  const connections = options.connections ?? settings.connections
+  const args = ['bench/load.ts', '--url', url, '--seconds', String(seconds), '--connections', String(connections)]
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('--header', `${name}: ${value}`)
+  if (options.method !== undefined) args.push('--method', options.method)
+  if (options.body !== undefined) args.push('--body', options.body)
+  if (options.exactLatency) args.push('--exact-latency')
+  return JSON.parse(await runToJson('autocannon', args, settings.loadCpu, 'the load generator')) as LoadResult
+}
+
+/** Runs `node args…` pinned to `cpu` and returns the last line of its output that is a JSON object. */
+async function runToJson(name: string, args: string[], cpu: number, what: string): Promise<string> {
+  const child = startChild(name, [process.execPath, ...args], { cpu, cwd: root, env: childEnv({}) })
   const exit = await child.exited
   const json = child
     .output()
     .split('\n')
     .findLast((line) => line.startsWith('{'))
-  if (exit.code !== 0 || json === undefined) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${child.output()}`)
-  return JSON.parse(json) as LoadResult
+  if (exit.code !== 0 || json === undefined) throw new Error(`${what} failed (${JSON.stringify(exit)}):\n${child.output()}`)
+  return json
 }
 
 async function startApp(env: Record<string, string>): Promise<App> {
@@ -286,17 +477,25 @@ async function waitForStatus(child: Child, url: string, status: number): Promise
   for (;;) {
     if (child.exit)
       throw new Error(`${child.name} exited (${JSON.stringify(child.exit)}) before ${url} answered ${status}:\n${child.output()}`)
-    const response = await request(url, {}, 1_000).catch(() => undefined)
+    const response = await request(url, { timeoutMs: 1_000 }).catch(() => undefined)
     if (response?.status === status) return performance.now()
     if (performance.now() > deadline) throw new Error(`${url} did not answer ${status} within ${READY_TIMEOUT_MS} ms:\n${child.output()}`)
     await sleep(POLL_MS)
   }
 }
 
-/** A plain GET that sends only `headers` (fetch would add accept-encoding and decompress). */
-function request(url: string, headers: Record<string, string> = {}, timeoutMs = 5_000) {
+/** A plain request that sends only `headers` and `body` (fetch would add accept-encoding and decompress). */
+function request(
+  url: string,
+  {
+    headers = {},
+    method = 'GET',
+    body,
+    timeoutMs = 5_000,
+  }: { headers?: Record<string, string>; method?: string; body?: string; timeoutMs?: number } = {},
+) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-    const req = http.get(url, { headers, agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
@@ -304,6 +503,7 @@ function request(url: string, headers: Record<string, string> = {}, timeoutMs = 
     })
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)))
     req.on('error', reject)
+    req.end(body)
   })
 }
 
@@ -354,6 +554,12 @@ function check(what: string, value: number, limit: number, unit: 'ms' | 'MB') {
   const shown = unit === 'MB' ? `${limit / MB} MB` : `${limit.toLocaleString('en')} ms`
   results.targets.push({ what, value, limit: `≤ ${shown}`, pass })
   return `target ≤ ${shown}`.padEnd(20) + (pass ? 'pass' : 'MISS')
+}
+
+function ratioCheck(what: string, value: number, comparison: '≥' | '≤', limit: number) {
+  const pass = comparison === '≥' ? value >= limit : value <= limit
+  results.targets.push({ what, value, limit: `${comparison} ${limit}`, pass })
+  return `target ${comparison} ${limit}×`.padEnd(20) + (pass ? 'pass' : 'MISS')
 }
 
 function summarize(runs: Run[]): Summary {

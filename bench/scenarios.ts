@@ -7,6 +7,10 @@
 export type Scenario = {
   name: string
   path: string
+  /** default GET */
+  method?: string
+  /** Sent with every request; give its content-type in `headers`. */
+  body?: string
   /** Sent with every request (and with the one request that fetches the body for the baseline). */
   headers?: Record<string, string>
   /** The status every response must have; default 200. */

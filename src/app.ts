@@ -14,6 +14,9 @@ import { requestIdFrom } from '#core/http/request-id.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions } from '#core/log/logger.ts'
+import { contentRoutes } from './features/content/content.routes.ts'
+import { mediaRoutes } from './features/media/media.routes.ts'
+import { localMediaStore } from './features/media/media.store.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
 import { registerAuthHooks } from './features/users/auth.hooks.ts'
 import { authRoutes } from './features/users/auth.routes.ts'
@@ -118,6 +121,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     settingsRoutes(site, { db: database.db })
     authRoutes(site, { db: database.db, publicUrl: config.publicUrl })
     usersRoutes(site, { db: database.db })
+    contentRoutes(site, { db: database.db })
+    mediaRoutes(site, { db: database.db, store: localMediaStore(config.dataDir), maxBytes: config.mediaMaxBytes })
 
     options.extend?.(site)
   })

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import type { App } from '../src/app.ts'
 import type { Db } from '../src/core/db/database.ts'
+import { createContent, publishContent } from '../src/features/content/content.service.ts'
 import { hashPassword } from '../src/features/users/passwords.ts'
 import { insertUser, type Role, type UserRow } from '../src/features/users/users.queries.ts'
 
@@ -31,4 +32,20 @@ export async function logIn(app: App, email: string, password = TEST_PASSWORD) {
   const cookie = setCookie.split(';')[0] as string
   const csrf = await app.inject({ method: 'GET', url: '/api/v1/auth/csrf', headers: { cookie } })
   return { cookie, csrf: csrf.json().token as string, setCookie, user: response.json() }
+}
+
+/** A post or page by `author`, saved through the content service (so it has its first revision), published when asked. */
+export async function createPost(
+  db: Db,
+  author: Pick<UserRow, 'id' | 'role'>,
+  options: { type?: 'post' | 'page'; title?: string; slug?: string; body?: string; published?: boolean; tag_ids?: number[] } = {},
+) {
+  const type = options.type ?? 'post'
+  const { row } = await createContent(db, type, author, {
+    title: options.title ?? `Post ${randomBytes(3).toString('hex')}`,
+    slug: options.slug ?? `post-${randomBytes(5).toString('hex')}`,
+    body: options.body ?? 'Hello *world*.',
+    ...(options.tag_ids ? { tag_ids: options.tag_ids } : {}),
+  })
+  return options.published ? (await publishContent(db, type, row.id)).row : row
 }

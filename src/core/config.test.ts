@@ -31,6 +31,7 @@ describe('configuration', () => {
         SMTP_URL: 'smtps://user:pass@mail.example.com:465',
         LOG_LEVEL: 'WARN',
         NODE_ENV: 'production',
+        MEDIA_MAX_BYTES: '5242880',
       },
       { cwd: '/srv' },
     )
@@ -43,6 +44,7 @@ describe('configuration', () => {
     assert.equal(config.smtpUrl, 'smtps://user:pass@mail.example.com:465')
     assert.equal(config.logLevel, 'warn')
     assert.equal(config.nodeEnv, 'production')
+    assert.equal(config.mediaMaxBytes, 5242880)
   })
 
   const badValues: [string, Record<string, string>, RegExp][] = [
@@ -60,6 +62,8 @@ describe('configuration', () => {
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     ['NODE_ENV unknown', { NODE_ENV: 'staging' }, /^NODE_ENV must be one of development, production, test/],
     ['LOG_FORMAT unknown', { LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be json or pretty/],
+    ['MEDIA_MAX_BYTES not a number', { MEDIA_MAX_BYTES: '20MB' }, /^MEDIA_MAX_BYTES must be an integer number of bytes/],
+    ['MEDIA_MAX_BYTES too small', { MEDIA_MAX_BYTES: '10' }, /^MEDIA_MAX_BYTES must be/],
   ]
   for (const [name, env, message] of badValues) {
     test(`refuses ${name}`, () => {

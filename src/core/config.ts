@@ -14,6 +14,8 @@ export type Config = Readonly<{
   redisUrl: string | undefined
   publicUrl: string
   smtpUrl: string | undefined
+  /** the largest upload accepted by the media library, in bytes (MEDIA_MAX_BYTES, default 20 MiB) */
+  mediaMaxBytes: number
   logLevel: LogLevel
   nodeEnv: 'development' | 'production' | 'test'
   /** pretty, human-readable logs instead of JSON lines */
@@ -75,6 +77,12 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     else problems.push(`PUBLIC_URL must be an http:// or https:// URL (got "${publicUrlRaw}")`)
   }
 
+  const mediaMaxBytesRaw = read('MEDIA_MAX_BYTES') ?? String(20 * 1024 * 1024)
+  const mediaMaxBytes = /^\d{1,15}$/.test(mediaMaxBytesRaw) ? Number(mediaMaxBytesRaw) : Number.NaN
+  if (!(mediaMaxBytes >= 1024)) {
+    problems.push(`MEDIA_MAX_BYTES must be an integer number of bytes, at least 1024 (got "${env.MEDIA_MAX_BYTES}")`)
+  }
+
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase()
   if (!isOneOf(LOG_LEVELS, logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`)
 
@@ -96,6 +104,7 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     redisUrl,
     publicUrl,
     smtpUrl,
+    mediaMaxBytes,
     logLevel: logLevel as LogLevel,
     nodeEnv: nodeEnv as Config['nodeEnv'],
     // JSON lines unless asked otherwise; a terminal in development gets readable lines.

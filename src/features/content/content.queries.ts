@@ -1,0 +1,182 @@
+import { type Db, sql } from '#core/db/database.ts'
+
+export type PostType = 'post' | 'page'
+export type PostStatus = 'draft' | 'scheduled' | 'published' | 'archived'
+
+export type PostRow = {
+  id: number
+  type: PostType
+  title: string
+  slug: string
+  body: string
+  body_html: string
+  excerpt: string
+  cover_media_id: number | null
+  seo_title: string
+  seo_description: string
+  author_id: number
+  status: PostStatus
+  publish_at: Date | null
+  published_at: Date | null
+  created_at: Date
+  updated_at: Date
+}
+
+/** The fields a save writes (and a revision keeps). */
+export type PostContent = Pick<
+  PostRow,
+  'title' | 'slug' | 'body' | 'body_html' | 'excerpt' | 'cover_media_id' | 'seo_title' | 'seo_description'
+>
+
+const POST_COLUMNS = sql`id, type, title, slug, body, body_html, excerpt, cover_media_id, seo_title, seo_description,
+  author_id, status, publish_at, published_at, created_at, updated_at`
+
+/**
+ * Who may see what: editors and admins everything; anyone else published
+ * content, plus an author their own. `viewerId` null is an anonymous caller.
+ */
+export type Visibility = { seeAll: boolean; viewerId: number | null }
+
+const visible = (v: Visibility) => sql`(${v.seeAll} or status = 'published' or author_id = ${v.viewerId ?? null}::bigint)`
+
+/** Editors and admins edit everything; an author only their own drafts (the owner check is in the statement, STYLE §2). */
+export type EditRight = { editAll: boolean; actorId: number }
+const editable = (r: EditRight) => sql`(${r.editAll} or (author_id = ${r.actorId} and status = 'draft'))`
+
+export const findVisiblePost = (db: Db, type: PostType, id: number, v: Visibility) =>
+  sql<PostRow>`select ${POST_COLUMNS} from posts where type = ${type} and id = ${id} and ${visible(v)}`.execute(db).then((r) => r.rows[0])
+
+export type PostFilter = {
+  limit: number
+  afterId?: number
+  order: 'newest' | 'oldest'
+  status?: PostStatus
+  authorId?: number
+  slug?: string
+  tag?: string
+  category?: string
+}
+
+/** One page of a type's posts, newest or oldest first (keyset on id), with the filters applied in the statement. */
+export const listPosts = (db: Db, type: PostType, v: Visibility, f: PostFilter) => {
+  const after = f.afterId ?? null
+  const keyset = f.order === 'newest' ? sql`id < ${after}::bigint` : sql`id > ${after}::bigint`
+  return sql<PostRow>`select ${POST_COLUMNS} from posts p
+    where type = ${type} and ${visible(v)}
+      and (${after}::bigint is null or ${keyset})
+      and (${f.status ?? null}::text is null or status = ${f.status ?? null}::text)
+      and (${f.authorId ?? null}::bigint is null or author_id = ${f.authorId ?? null}::bigint)
+      and (${f.slug ?? null}::text is null or slug = ${f.slug ?? null}::text)
+      and (${f.tag ?? null}::text is null or exists (select 1 from post_tags pt join tags t on t.id = pt.tag_id
+        where pt.post_id = p.id and t.slug = ${f.tag ?? null}::text))
+      and (${f.category ?? null}::text is null or exists (select 1 from post_categories pc join categories c on c.id = pc.category_id
+        where pc.post_id = p.id and c.slug = ${f.category ?? null}::text))
+    order by id ${sql.raw(f.order === 'newest' ? 'desc' : 'asc')} limit ${f.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+export const insertPost = (db: Db, type: PostType, authorId: number, c: PostContent) =>
+  sql<PostRow>`insert into posts (type, title, slug, body, body_html, excerpt, cover_media_id, seo_title, seo_description, author_id)
+    values (${type}, ${c.title}, ${c.slug}, ${c.body}, ${c.body_html}, ${c.excerpt}, ${c.cover_media_id}, ${c.seo_title},
+      ${c.seo_description}, ${authorId})
+    returning ${POST_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as PostRow)
+
+/** Locks the row for the rest of the transaction, when `r` may edit it. */
+export const findEditablePostForUpdate = (db: Db, type: PostType, id: number, r: EditRight) =>
+  sql<PostRow>`select ${POST_COLUMNS} from posts where type = ${type} and id = ${id} and ${editable(r)} for update`
+    .execute(db)
+    .then((res) => res.rows[0])
+
+export const updatePostContent = (db: Db, id: number, c: PostContent) =>
+  sql<PostRow>`update posts set title = ${c.title}, slug = ${c.slug}, body = ${c.body}, body_html = ${c.body_html},
+      excerpt = ${c.excerpt}, cover_media_id = ${c.cover_media_id}, seo_title = ${c.seo_title},
+      seo_description = ${c.seo_description}, updated_at = now()
+    where id = ${id} returning ${POST_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as PostRow)
+
+export const deleteEditablePost = (db: Db, type: PostType, id: number, r: EditRight) =>
+  sql<{ id: number }>`delete from posts where type = ${type} and id = ${id} and ${editable(r)} returning id`
+    .execute(db)
+    .then((res) => res.rows[0])
+
+/** Publishing and its opposites. `published_at` keeps the first publication time across unpublish/publish. */
+export const setPostPublished = (db: Db, type: PostType, id: number) =>
+  sql<PostRow>`update posts set status = 'published', publish_at = null, published_at = coalesce(published_at, now()),
+      updated_at = now()
+    where type = ${type} and id = ${id} returning ${POST_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+export const setPostScheduled = (db: Db, type: PostType, id: number, publishAt: Date) =>
+  sql<PostRow>`update posts set status = 'scheduled', publish_at = ${publishAt}, updated_at = now()
+    where type = ${type} and id = ${id} and status in ('draft', 'scheduled') returning ${POST_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+export const setPostDraft = (db: Db, type: PostType, id: number) =>
+  sql<PostRow>`update posts set status = 'draft', publish_at = null, updated_at = now()
+    where type = ${type} and id = ${id} returning ${POST_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/**
+ * Publishes a scheduled post whose time has come, in one conditional statement:
+ * of two workers (or a retried job) only one finds the row still `scheduled`,
+ * so it is published once. A post unpublished or rescheduled later since the
+ * job was queued is left alone.
+ */
+export const publishDuePost = (db: Db, id: number) =>
+  sql<PostRow>`update posts set status = 'published', published_at = coalesce(published_at, publish_at), updated_at = now()
+    where id = ${id} and status = 'scheduled' and publish_at <= now() returning ${POST_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+// --- revisions -------------------------------------------------------------
+
+export type RevisionRow = PostContent & { id: number; post_id: number; number: number; created_by: number | null; created_at: Date }
+
+const REVISION_COLUMNS = sql`id, post_id, number, title, slug, body, body_html, excerpt, seo_title, seo_description,
+  cover_media_id, created_by, created_at`
+
+/** Call with the post row locked (numbers are per post, max + 1). */
+export const insertRevision = (db: Db, postId: number, createdBy: number, c: PostContent) =>
+  sql<RevisionRow>`insert into post_revisions (post_id, number, title, slug, body, body_html, excerpt, seo_title,
+      seo_description, cover_media_id, created_by)
+    select ${postId}, coalesce(max(number), 0) + 1, ${c.title}, ${c.slug}, ${c.body}, ${c.body_html}, ${c.excerpt},
+      ${c.seo_title}, ${c.seo_description}, ${c.cover_media_id}, ${createdBy}
+    from post_revisions where post_id = ${postId}
+    returning ${REVISION_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as RevisionRow)
+
+export const listRevisions = (db: Db, postId: number) =>
+  sql<RevisionRow>`select ${REVISION_COLUMNS} from post_revisions where post_id = ${postId} order by number desc`
+    .execute(db)
+    .then((r) => r.rows)
+
+export const findRevision = (db: Db, postId: number, number: number) =>
+  sql<RevisionRow>`select ${REVISION_COLUMNS} from post_revisions where post_id = ${postId} and number = ${number}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+// --- redirects -------------------------------------------------------------
+
+export type RedirectRow = { from_path: string; to_path: string }
+
+/**
+ * Leaves `from` → `to` behind, re-points older redirects to `from` straight at
+ * `to` (no chains), and drops a redirect from the new path (it is live again).
+ */
+export async function saveRedirect(db: Db, postId: number, from: string, to: string) {
+  await sql`delete from redirects where from_path = ${to}`.execute(db)
+  await sql`update redirects set to_path = ${to} where to_path = ${from}`.execute(db)
+  await sql`insert into redirects (from_path, to_path, post_id) values (${from}, ${to}, ${postId})
+    on conflict (from_path) do update set to_path = excluded.to_path, post_id = excluded.post_id`.execute(db)
+}
+
+export const findRedirect = (db: Db, path: string) =>
+  sql<RedirectRow>`select from_path, to_path from redirects where from_path = ${path}`.execute(db).then((r) => r.rows[0])

@@ -1,0 +1,100 @@
+import { Type } from 'typebox'
+import { PageQuery } from '#core/http/pagination.ts'
+
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+const Slug = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })
+const Status = Type.Union([Type.Literal('draft'), Type.Literal('scheduled'), Type.Literal('published'), Type.Literal('archived')])
+const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+const Term = Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String() })
+
+export const IdParams = Type.Object({ id: Id })
+export const RevisionParams = Type.Object({ id: Id, rev: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
+
+const fields = {
+  title: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+  slug: Slug(200),
+  body: Type.String({ maxLength: 200_000 }),
+  excerpt: Type.String({ maxLength: 1000 }),
+  cover_media_id: Type.Union([Id, Type.Null()]),
+  seo_title: Type.String({ maxLength: 200 }),
+  seo_description: Type.String({ maxLength: 500 }),
+}
+const termFields = {
+  tag_ids: Type.Array(Id, { maxItems: 50, uniqueItems: true }),
+  category_ids: Type.Array(Id, { maxItems: 20, uniqueItems: true }),
+}
+
+/** Create and PATCH bodies; pages have no tags or categories, so sending them is a 400. */
+export function writeBodies(type: 'post' | 'page') {
+  const optional = Object.fromEntries(
+    Object.entries(type === 'post' ? { ...fields, ...termFields } : fields).map(([key, schema]) => [key, Type.Optional(schema)]),
+  )
+  const { title: _title, ...rest } = optional
+  return {
+    create: Type.Object({ title: fields.title, ...rest }, { additionalProperties: false }),
+    patch: Type.Object(optional, { additionalProperties: false, minProperties: 1 }),
+  }
+}
+
+export const Post = Type.Object({
+  id: Type.Integer(),
+  type: Type.Union([Type.Literal('post'), Type.Literal('page')]),
+  title: Type.String(),
+  slug: Type.String(),
+  body: Type.Optional(Type.String()),
+  body_html: Type.Optional(Type.String({ description: 'the sanitised rendering of body, stored at save time' })),
+  excerpt: Type.String(),
+  cover_media_id: Type.Union([Type.Integer(), Type.Null()]),
+  seo_title: Type.String(),
+  seo_description: Type.String(),
+  author_id: Type.Integer(),
+  status: Status,
+  publish_at: Time,
+  published_at: Time,
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+  tags: Type.Optional(Type.Array(Term)),
+  categories: Type.Optional(Type.Array(Term)),
+})
+
+export const Revision = Type.Object({
+  number: Type.Integer(),
+  title: Type.String(),
+  slug: Type.String(),
+  body: Type.String(),
+  body_html: Type.String(),
+  excerpt: Type.String(),
+  seo_title: Type.String(),
+  seo_description: Type.String(),
+  cover_media_id: Type.Union([Type.Integer(), Type.Null()]),
+  created_by: Type.Union([Type.Integer(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+})
+
+export const ListQuery = (type: 'post' | 'page') =>
+  Type.Object(
+    {
+      ...PageQuery,
+      status: Type.Optional(Status),
+      author: Type.Optional(Id),
+      slug: Type.Optional(Slug(200)),
+      sort: Type.Optional(Type.Union([Type.Literal('newest'), Type.Literal('oldest')], { default: 'newest' })),
+      ...(type === 'post' ? { tag: Type.Optional(Slug(100)), category: Type.Optional(Slug(100)) } : {}),
+    },
+    { additionalProperties: false },
+  )
+
+export const ScheduleBody = Type.Object({ publish_at: Type.String({ format: 'date-time' }) }, { additionalProperties: false })
+
+export const TermSchema = Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String(), created_at: Type.String() })
+export const TermBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), slug: Type.Optional(Slug(100)) },
+  { additionalProperties: false },
+)
+export const RedirectQuery = Type.Object(
+  { path: Type.String({ minLength: 1, maxLength: 300, pattern: '^/' }) },
+  { additionalProperties: false },
+)
+
+export const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
+  Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) })

@@ -1,0 +1,233 @@
+import type { Db } from '#core/db/database.ts'
+import { conflict, forbidden, invalid, notFound } from '#core/http/errors.ts'
+import { enqueueJob } from '#core/jobs/queue.ts'
+import { hasRole } from '../users/roles.ts'
+import type { SessionUser } from '../users/sessions.ts'
+import type { PostTerms } from './content.present.ts'
+import {
+  deleteEditablePost,
+  type EditRight,
+  findEditablePostForUpdate,
+  findRedirect,
+  findRevision,
+  findVisiblePost,
+  insertPost,
+  insertRevision,
+  listPosts,
+  listRevisions,
+  type PostContent,
+  type PostFilter,
+  type PostRow,
+  type PostType,
+  publishDuePost,
+  saveRedirect,
+  setPostDraft,
+  setPostPublished,
+  setPostScheduled,
+  updatePostContent,
+  type Visibility,
+} from './content.queries.ts'
+import { renderMarkdown, slugify } from './markdown.ts'
+import { existingTermIds, listTermsOfPosts, setPostTerms, type TermKind } from './terms.queries.ts'
+
+export const PUBLISH_SCHEDULED_JOB = 'content.publish_scheduled'
+
+export type ContentInput = {
+  title?: string
+  slug?: string
+  body?: string
+  excerpt?: string
+  cover_media_id?: number | null
+  seo_title?: string
+  seo_description?: string
+  tag_ids?: number[]
+  category_ids?: number[]
+}
+
+type User = Pick<SessionUser, 'id' | 'role'>
+
+/** Anonymous callers and members see published content; authors also their own; editors and admins all. */
+export const visibilityFor = (user: User | undefined): Visibility => ({
+  seeAll: user !== undefined && hasRole(user.role, 'editor'),
+  viewerId: user !== undefined && hasRole(user.role, 'author') ? user.id : null,
+})
+const editRightFor = (user: User): EditRight => ({ editAll: hasRole(user.role, 'editor'), actorId: user.id })
+
+/** The public URL path of a post or page; a slug change of published content redirects from the old one. */
+export const publicPath = (type: PostType, slug: string) => (type === 'post' ? `/blog/${slug}` : `/${slug}`)
+
+/** 23505 on (type, slug) → 409 naming `slug`; other unique indexes are not reachable from here. */
+async function slugUnique<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw conflict('Another one already has this slug.', 'slug')
+    throw error
+  }
+}
+
+async function termsOf(db: Db, rows: PostRow[]): Promise<Map<number, PostTerms>> {
+  const ids = rows.filter((row) => row.type === 'post').map((row) => row.id)
+  const byPost = new Map<number, PostTerms>(ids.map((id) => [id, { tags: [], categories: [] }]))
+  if (ids.length === 0) return byPost
+  const [tags, categories] = [await listTermsOfPosts(db, 'tags', ids), await listTermsOfPosts(db, 'categories', ids)]
+  for (const tag of tags) byPost.get(tag.post_id)?.tags.push(tag)
+  for (const category of categories) byPost.get(category.post_id)?.categories.push(category)
+  return byPost
+}
+
+export type PostWithTerms = { row: PostRow; terms: PostTerms | undefined }
+
+const withTerms = async (db: Db, row: PostRow): Promise<PostWithTerms> => ({ row, terms: (await termsOf(db, [row])).get(row.id) })
+
+export async function listContent(db: Db, type: PostType, user: User | undefined, filter: PostFilter) {
+  const rows = await listPosts(db, type, visibilityFor(user), filter)
+  return { rows, terms: await termsOf(db, rows.slice(0, filter.limit)) }
+}
+
+/** Throws 404 for content that does not exist or that the caller may not see. */
+export async function getContent(db: Db, type: PostType, user: User | undefined, id: number): Promise<PostWithTerms> {
+  const row = await findVisiblePost(db, type, id, visibilityFor(user))
+  if (!row) throw notFound(type, id)
+  return withTerms(db, row)
+}
+
+async function checkTerms(db: Db, kind: TermKind, field: string, ids: number[] | undefined) {
+  if (!ids || ids.length === 0) return
+  const found = new Set(await existingTermIds(db, kind, ids))
+  const missing = ids.filter((id) => !found.has(id))
+  if (missing.length > 0) throw invalid([{ field, in: 'body', message: `has unknown ids: ${missing.join(', ')}` }])
+}
+
+function contentFrom(input: ContentInput, base: PostContent | undefined): PostContent {
+  const title = input.title ?? base?.title ?? ''
+  const slug = input.slug ?? base?.slug ?? slugify(title)
+  if (slug === '') throw invalid([{ field: 'slug', in: 'body', message: 'cannot be made from this title; give one' }])
+  const body = input.body ?? base?.body ?? ''
+  return {
+    title,
+    slug,
+    body,
+    // Rendered once, here, at save time; reads send the stored HTML.
+    body_html: base && input.body === undefined ? base.body_html : renderMarkdown(body),
+    excerpt: input.excerpt ?? base?.excerpt ?? '',
+    cover_media_id: input.cover_media_id !== undefined ? input.cover_media_id : (base?.cover_media_id ?? null),
+    seo_title: input.seo_title ?? base?.seo_title ?? '',
+    seo_description: input.seo_description ?? base?.seo_description ?? '',
+  }
+}
+
+/** Any author, editor or admin creates a draft of their own; the first revision is kept with it. */
+export function createContent(db: Db, type: PostType, user: User, input: ContentInput): Promise<PostWithTerms> {
+  const content = contentFrom(input, undefined)
+  return slugUnique(() =>
+    db.transaction().execute(async (trx) => {
+      await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
+      await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
+      const row = await insertPost(trx, type, user.id, content)
+      if (input.tag_ids) await setPostTerms(trx, 'tags', row.id, input.tag_ids)
+      if (input.category_ids) await setPostTerms(trx, 'categories', row.id, input.category_ids)
+      await insertRevision(trx, row.id, user.id, content)
+      return withTerms(trx, row)
+    }),
+  )
+}
+
+/** Locks the post if `user` may edit it: 404 when they cannot see it, 403 when they can see but not edit it. */
+async function lockEditable(db: Db, type: PostType, user: User, id: number): Promise<PostRow> {
+  const row = await findEditablePostForUpdate(db, type, id, editRightFor(user))
+  if (row) return row
+  if (await findVisiblePost(db, type, id, visibilityFor(user))) throw forbidden('Authors may change only their own drafts.')
+  throw notFound(type, id)
+}
+
+async function saveContent(db: Db, before: PostRow, user: User, content: PostContent): Promise<PostRow> {
+  const row = await updatePostContent(db, before.id, content)
+  await insertRevision(db, row.id, user.id, content)
+  if (before.status === 'published' && before.slug !== row.slug) {
+    await saveRedirect(db, row.id, publicPath(row.type, before.slug), publicPath(row.type, row.slug))
+  }
+  return row
+}
+
+/** Saves changes as a new revision. A changed slug of published content leaves a 301 redirect behind. */
+export function updateContent(db: Db, type: PostType, user: User, id: number, input: ContentInput): Promise<PostWithTerms> {
+  return slugUnique(() =>
+    db.transaction().execute(async (trx) => {
+      const before = await lockEditable(trx, type, user, id)
+      await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
+      await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
+      const row = await saveContent(trx, before, user, contentFrom(input, before))
+      if (input.tag_ids) await setPostTerms(trx, 'tags', row.id, input.tag_ids)
+      if (input.category_ids) await setPostTerms(trx, 'categories', row.id, input.category_ids)
+      return withTerms(trx, row)
+    }),
+  )
+}
+
+export async function deleteContent(db: Db, type: PostType, user: User, id: number): Promise<void> {
+  const deleted = await deleteEditablePost(db, type, id, editRightFor(user))
+  if (deleted) return
+  if (await findVisiblePost(db, type, id, visibilityFor(user))) throw forbidden('Authors may delete only their own drafts.')
+  throw notFound(type, id)
+}
+
+/** Editors and admins (the route checks the role). */
+export async function publishContent(db: Db, type: PostType, id: number): Promise<PostWithTerms> {
+  const row = await setPostPublished(db, type, id)
+  if (!row) throw notFound(type, id)
+  return withTerms(db, row)
+}
+
+export async function unpublishContent(db: Db, type: PostType, id: number): Promise<PostWithTerms> {
+  const row = await setPostDraft(db, type, id)
+  if (!row) throw notFound(type, id)
+  return withTerms(db, row)
+}
+
+/**
+ * Schedules a draft (or reschedules) for `publishAt`, in the future, and queues
+ * the job that publishes it then, in the same transaction. A job left from an
+ * earlier schedule finds the post not yet due and does nothing (publishDuePost).
+ */
+export function scheduleContent(db: Db, type: PostType, id: number, publishAt: Date): Promise<PostWithTerms> {
+  if (publishAt.getTime() <= Date.now()) throw invalid([{ field: 'publish_at', in: 'body', message: 'must be in the future' }])
+  return db.transaction().execute(async (trx) => {
+    const row = await setPostScheduled(trx, type, id, publishAt)
+    if (!row) {
+      if (await findVisiblePost(trx, type, id, { seeAll: true, viewerId: null })) {
+        throw conflict('Only a draft or scheduled item can be scheduled; unpublish it first.', 'status')
+      }
+      throw notFound(type, id)
+    }
+    await enqueueJob(trx, { name: PUBLISH_SCHEDULED_JOB, payload: { post_id: row.id }, runAt: publishAt })
+    return withTerms(trx, row)
+  })
+}
+
+/** The job's work: safe to run twice, or late (a server that was down publishes on its next start). */
+export const publishScheduledContent = (db: Db, postId: number) => publishDuePost(db, postId)
+
+export async function listContentRevisions(db: Db, type: PostType, user: User, id: number) {
+  const post = await getContent(db, type, user, id)
+  if (!hasRole(user.role, 'editor') && post.row.author_id !== user.id) throw notFound(type, id)
+  return listRevisions(db, id)
+}
+
+/**
+ * Restores a revision's title, body, excerpt, cover and SEO fields as a new
+ * revision (history is never rewritten). The slug stays as it is: the URL is
+ * not part of what a writer restores, and changing it would move a published page.
+ */
+export function restoreRevision(db: Db, type: PostType, user: User, id: number, number: number): Promise<PostWithTerms> {
+  return db.transaction().execute(async (trx) => {
+    const before = await lockEditable(trx, type, user, id)
+    const revision = await findRevision(trx, id, number)
+    if (!revision) throw notFound('revision', number)
+    const row = await saveContent(trx, before, user, { ...revision, slug: before.slug })
+    return withTerms(trx, row)
+  })
+}
+
+/** Where an old public path now lives (301), for the public site; undefined when nothing moved from it. */
+export const findRedirectFor = (db: Db, path: string) => findRedirect(db, path)

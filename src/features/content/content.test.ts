@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { sql } from '#core/db/database.ts'
+import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { createPost, createUser, logIn } from '../../../test/factories.ts'
+import type { Role } from '../users/users.queries.ts'
+
+/** A signed-in user of `role` with the headers a cookie-authenticated write needs. */
+async function signedIn(testApp: TestApp, role: Role) {
+  const user = await createUser(testApp.database.db, { role })
+  const { cookie, csrf } = await logIn(testApp.app, user.email)
+  return { user, headers: { cookie, 'x-csrf-token': csrf } }
+}
+
+type Headers = Record<string, string>
+const call = (testApp: TestApp, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, headers: Headers = {}, payload?: object) =>
+  testApp.app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
+
+describe('content: posts and pages', () => {
+  test('an author creates a draft whose Markdown is rendered and kept as the first revision', async (t) => {
+    const testApp = await buildTestApp(t)
+    const author = await signedIn(testApp, 'author')
+    const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, {
+      title: 'Héllo, Wörld!',
+      body: '# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1]\n\n[^1]: A footnote.\n\n```js\nlet x = 1\n```',
+      excerpt: 'short',
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const post = created.json()
+    assert.equal(post.slug, 'hello-world')
+    assert.equal(post.status, 'draft')
+    assert.equal(post.author_id, author.user.id)
+    assert.deepEqual(post.tags, [])
+    assert.match(post.body_html, /<h1 id="title"/)
+    assert.match(post.body_html, /<table>/)
+    assert.match(post.body_html, /footnote/)
+    assert.match(post.body_html, /<pre><code class="language-js">/)
+    const revisions = await call(testApp, 'GET', `/api/v1/posts/${post.id}/revisions`, author.headers)
+    assert.equal(revisions.statusCode, 200, revisions.body)
+    assert.deepEqual(
+      revisions.json().data.map((r: { number: number; body_html: string }) => [r.number, r.body_html]),
+      [[1, post.body_html]],
+    )
+  })
+
+  test('anonymous callers and members see only published content; authors also their own drafts; editors everything', async (t) => {
+    const testApp = await buildTestApp(t)
+    const db = testApp.database.db
+    const authorA = await signedIn(testApp, 'author')
+    const authorB = await signedIn(testApp, 'author')
+    const member = await signedIn(testApp, 'member')
+    const editor = await signedIn(testApp, 'editor')
+    const draft = await createPost(db, authorA.user)
+    const published = await createPost(db, authorA.user, { published: true })
+    const ids = async (headers: Headers) => {
+      const response = await call(testApp, 'GET', `/api/v1/posts?author=${authorA.user.id}`, headers)
+      assert.equal(response.statusCode, 200, response.body)
+      return response.json().data.map((p: { id: number }) => p.id)
+    }
+    assert.deepEqual(await ids({}), [published.id])
+    assert.deepEqual(await ids(member.headers), [published.id])
+    assert.deepEqual(await ids(authorB.headers), [published.id])
+    assert.deepEqual(await ids(authorA.headers), [published.id, draft.id])
+    assert.deepEqual(await ids(editor.headers), [published.id, draft.id])
+    for (const headers of [{}, member.headers, authorB.headers]) {
+      assert.equal((await call(testApp, 'GET', `/api/v1/posts/${draft.id}`, headers)).statusCode, 404)
+      assert.equal((await call(testApp, 'GET', `/api/v1/posts/${published.id}`, headers)).statusCode, 200)
+    }
+    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${draft.id}`, editor.headers)).statusCode, 200)
+    // A draft filter does not reveal drafts to those who may not see them.
+    const drafts = await call(testApp, 'GET', `/api/v1/posts?status=draft&author=${authorA.user.id}`)
+    assert.deepEqual(drafts.json().data, [])
+  })
+
+  test('writes need an account of author or above; members and anonymous callers are refused', async (t) => {
+    const testApp = await buildTestApp(t)
+    const member = await signedIn(testApp, 'member')
+    assert.equal((await call(testApp, 'POST', '/api/v1/posts', {}, { title: 'x' })).statusCode, 401)
+    assert.equal((await call(testApp, 'POST', '/api/v1/posts', member.headers, { title: 'x' })).statusCode, 403)
+    assert.equal((await call(testApp, 'POST', '/api/v1/pages', member.headers, { title: 'x' })).statusCode, 403)
+  })
+
+  test('an author edits and deletes only their own drafts; an editor edits anything', async (t) => {
+    const testApp = await buildTestApp(t)
+    const db = testApp.database.db
+    const author = await signedIn(testApp, 'author')
+    const other = await signedIn(testApp, 'author')
+    const editor = await signedIn(testApp, 'editor')
+    const own = await createPost(db, author.user)
+    const othersDraft = await createPost(db, other.user)
+    const ownPublished = await createPost(db, author.user, { published: true })
+
+    const edit = (id: number, headers: Headers) => call(testApp, 'PATCH', `/api/v1/posts/${id}`, headers, { title: 'Changed' })
+    assert.equal((await edit(own.id, author.headers)).statusCode, 200)
+    assert.equal((await edit(othersDraft.id, author.headers)).statusCode, 404, 'another author’s draft is invisible')
+    assert.equal((await edit(ownPublished.id, author.headers)).statusCode, 403, 'published content is the editors’')
+    assert.equal((await edit(othersDraft.id, editor.headers)).statusCode, 200)
+    assert.equal((await edit(ownPublished.id, editor.headers)).statusCode, 200)
+
+    assert.equal((await call(testApp, 'DELETE', `/api/v1/posts/${othersDraft.id}`, author.headers)).statusCode, 404)
+    assert.equal((await call(testApp, 'DELETE', `/api/v1/posts/${ownPublished.id}`, author.headers)).statusCode, 403)
+    assert.equal((await call(testApp, 'DELETE', `/api/v1/posts/${own.id}`, author.headers)).statusCode, 204)
+    const { rows } = await sql<{ id: number }>`select id from posts where id = ${own.id}`.execute(db)
+    assert.deepEqual(rows, [])
+  })
+
+  test('only editors and admins publish, schedule and unpublish', async (t) => {
+    const testApp = await buildTestApp(t)
+    const author = await signedIn(testApp, 'author')
+    const editor = await signedIn(testApp, 'editor')
+    const admin = await signedIn(testApp, 'admin')
+    const post = await createPost(testApp.database.db, author.user)
+    const future = new Date(Date.now() + 3_600_000).toISOString()
+    assert.equal((await call(testApp, 'POST', `/api/v1/posts/${post.id}/publish`, author.headers)).statusCode, 403)
+    assert.equal((await call(testApp, 'POST', `/api/v1/posts/${post.id}/schedule`, author.headers, { publish_at: future })).statusCode, 403)
+    assert.equal((await call(testApp, 'POST', `/api/v1/posts/${post.id}/publish`)).statusCode, 401)
+    const published = await call(testApp, 'POST', `/api/v1/posts/${post.id}/publish`, editor.headers)
+    assert.equal(published.statusCode, 200, published.body)
+    assert.equal(published.json().status, 'published')
+    assert.ok(published.json().published_at)
+    const unpublished = await call(testApp, 'POST', `/api/v1/posts/${post.id}/unpublish`, admin.headers)
+    assert.equal(unpublished.json().status, 'draft')
+    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}`)).statusCode, 404)
+    const scheduled = await call(testApp, 'POST', `/api/v1/posts/${post.id}/schedule`, editor.headers, { publish_at: future })
+    assert.equal(scheduled.statusCode, 200, scheduled.body)
+    assert.equal(scheduled.json().status, 'scheduled')
+    assert.equal(scheduled.json().publish_at, future)
+  })
+
+  test('a single post carries an ETag and answers a matching If-None-Match with 304', async (t) => {
+    const testApp = await buildTestApp(t)
+    const editor = await signedIn(testApp, 'editor')
+    const post = await createPost(testApp.database.db, editor.user, { published: true })
+    const first = await call(testApp, 'GET', `/api/v1/posts/${post.id}`)
+    const etag = first.headers.etag as string
+    assert.ok(etag)
+    const again = await call(testApp, 'GET', `/api/v1/posts/${post.id}`, { 'if-none-match': etag })
+    assert.equal(again.statusCode, 304)
+    assert.equal(again.body, '')
+    await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, editor.headers, { body: 'changed' })
+    const changed = await call(testApp, 'GET', `/api/v1/posts/${post.id}`, { 'if-none-match': etag })
+    assert.equal(changed.statusCode, 200)
+    assert.notEqual(changed.headers.etag, etag)
+  })
+
+  test('lists page with a cursor and filter by slug, sort oldest first', async (t) => {
+    const testApp = await buildTestApp(t)
+    const author = await createUser(testApp.database.db, { role: 'author' })
+    const posts = []
+    for (let i = 0; i < 3; i++) posts.push(await createPost(testApp.database.db, author, { published: true }))
+    const first = await call(testApp, 'GET', `/api/v1/posts?author=${author.id}&limit=2`)
+    assert.deepEqual(
+      first.json().data.map((p: { id: number }) => p.id),
+      [posts[2]?.id, posts[1]?.id],
+    )
+    assert.equal(first.json().data[0].body, undefined, 'lists leave out the bodies')
+    const second = await call(testApp, 'GET', `/api/v1/posts?author=${author.id}&limit=2&cursor=${first.json().next_cursor}`)
+    assert.deepEqual(
+      second.json().data.map((p: { id: number }) => p.id),
+      [posts[0]?.id],
+    )
+    assert.equal(second.json().next_cursor, null)
+    const oldest = await call(testApp, 'GET', `/api/v1/posts?author=${author.id}&sort=oldest&limit=1`)
+    assert.equal(oldest.json().data[0].id, posts[0]?.id)
+    const bySlug = await call(testApp, 'GET', `/api/v1/posts?slug=${posts[1]?.slug}`)
+    assert.deepEqual(
+      bySlug.json().data.map((p: { id: number }) => p.id),
+      [posts[1]?.id],
+    )
+  })
+
+  test('pages live apart from posts: their own slugs, no tags', async (t) => {
+    const testApp = await buildTestApp(t)
+    const editor = await signedIn(testApp, 'editor')
+    const slug = `about-${Date.now()}`
+    const page = await call(testApp, 'POST', '/api/v1/pages', editor.headers, { title: 'About', slug })
+    assert.equal(page.statusCode, 201, page.body)
+    assert.equal(page.json().type, 'page')
+    assert.equal(page.json().tags, undefined)
+    const post = await call(testApp, 'POST', '/api/v1/posts', editor.headers, { title: 'About', slug })
+    assert.equal(post.statusCode, 201, 'the same slug is free for a post')
+    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${page.json().id}`, editor.headers)).statusCode, 404)
+    const duplicate = await call(testApp, 'POST', '/api/v1/pages', editor.headers, { title: 'About again', slug })
+    assert.equal(duplicate.statusCode, 409)
+    assert.equal(duplicate.json().errors[0].field, 'slug')
+  })
+})

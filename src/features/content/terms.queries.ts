@@ -1,0 +1,54 @@
+import { type Db, sql } from '#core/db/database.ts'
+
+/**
+ * Tags and categories: two vocabularies of the same shape (issue 4, part 1).
+ * `kind` picks the tables from a closed set, never from input.
+ */
+export type TermKind = 'tags' | 'categories'
+export type TermRow = { id: number; name: string; slug: string; created_at: Date; updated_at: Date }
+export type PostTermRow = { post_id: number; id: number; name: string; slug: string }
+
+const TABLES = {
+  tags: { terms: sql.raw('tags'), join: sql.raw('post_tags'), key: sql.raw('tag_id') },
+  categories: { terms: sql.raw('categories'), join: sql.raw('post_categories'), key: sql.raw('category_id') },
+} as const
+
+export const listTerms = (db: Db, kind: TermKind, options: { limit: number; afterId?: number }) =>
+  sql<TermRow>`select id, name, slug, created_at, updated_at from ${TABLES[kind].terms}
+    where (${options.afterId ?? null}::bigint is null or id > ${options.afterId ?? null}::bigint)
+    order by id limit ${options.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+
+export const insertTerm = (db: Db, kind: TermKind, term: { name: string; slug: string }) =>
+  sql<TermRow>`insert into ${TABLES[kind].terms} (name, slug) values (${term.name}, ${term.slug})
+    returning id, name, slug, created_at, updated_at`
+    .execute(db)
+    .then((r) => r.rows[0] as TermRow)
+
+export const deleteTerm = (db: Db, kind: TermKind, id: number) =>
+  sql<{ id: number }>`delete from ${TABLES[kind].terms} where id = ${id} returning id`.execute(db).then((r) => r.rows[0])
+
+/** The ids among `ids` that exist. */
+export const existingTermIds = (db: Db, kind: TermKind, ids: number[]) =>
+  sql<{ id: number }>`select id from ${TABLES[kind].terms} where id = any(${ids}::bigint[])`
+    .execute(db)
+    .then((r) => r.rows.map((row) => row.id))
+
+/** Replaces a post's terms with `ids`. */
+export async function setPostTerms(db: Db, kind: TermKind, postId: number, ids: number[]) {
+  const t = TABLES[kind]
+  await sql`delete from ${t.join} where post_id = ${postId}`.execute(db)
+  if (ids.length > 0) {
+    await sql`insert into ${t.join} (post_id, ${t.key}) select ${postId}, unnest(${ids}::bigint[])`.execute(db)
+  }
+}
+
+/** The terms of many posts in one statement (no query per post). */
+export const listTermsOfPosts = (db: Db, kind: TermKind, postIds: number[]) => {
+  const t = TABLES[kind]
+  return sql<PostTermRow>`select j.post_id, x.id, x.name, x.slug from ${t.join} j join ${t.terms} x on x.id = j.${t.key}
+    where j.post_id = any(${postIds}::bigint[]) order by x.name`
+    .execute(db)
+    .then((r) => r.rows)
+}

@@ -1,0 +1,168 @@
+import multipart from '@fastify/multipart'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Db } from '#core/db/database.ts'
+import { HttpError, invalid, notFound } from '#core/http/errors.ts'
+import { decodeCursor, toPage } from '#core/http/pagination.ts'
+import type { Actor } from '../users/auth.hooks.ts'
+import { requireRole } from '../users/roles.ts'
+import { ALLOWED_TYPES } from './media.images.ts'
+import { presentMedia } from './media.present.ts'
+import type { MediaExtension } from './media.queries.ts'
+import { AltBody, FileParams, IdParams, ListQuery, MAX_ALT_LENGTH, Media, MediaPage } from './media.schemas.ts'
+import { changeMediaAlt, deleteMedia, getMedia, listMediaPage, uploadMedia } from './media.service.ts'
+import type { MediaStore } from './media.store.ts'
+
+const actor = (request: FastifyRequest) => (request.actor as Actor).user
+
+/** A year: file URLs carry the hash of their bytes, so a URL's content never changes. */
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+/**
+ * The media library (issue 4, part 5): upload, list, read, re-label and delete
+ * (authors their own files, editors and admins all), and the public file route.
+ */
+export function mediaRoutes(app: FastifyInstance, deps: { db: Db; store: MediaStore; maxBytes: number }) {
+  const { db, store, maxBytes } = deps
+
+  // Multipart is parsed only here, for the upload route: every other route keeps
+  // refusing multipart bodies (415) as before.
+  app.register(async (uploads) => {
+    await uploads.register(multipart, {
+      limits: { fileSize: maxBytes, files: 1, fields: 4, parts: 5, fieldSize: MAX_ALT_LENGTH * 4, headerPairs: 20 },
+    })
+    uploads.post(
+      '/api/v1/media',
+      {
+        preHandler: requireRole('author'),
+        schema: {
+          tags: ['media'],
+          summary: 'Upload a file (multipart/form-data: `file`, optional `alt`)',
+          description:
+            'JPEG, PNG, WebP, AVIF, GIF or PDF, recognised from the bytes. Image metadata (EXIF, GPS) is removed; ' +
+            'responsive variants are made in the background (`variants_status`).',
+          consumes: ['multipart/form-data'],
+          response: { 201: Media },
+        },
+      },
+      async (request, reply) => {
+        const upload = await readUpload(request)
+        return reply.code(201).send(presentMedia(await uploadMedia(db, store, actor(request), upload)))
+      },
+    )
+  })
+
+  app.get(
+    '/api/v1/media',
+    {
+      preHandler: requireRole('author'),
+      schema: {
+        tags: ['media'],
+        summary: 'Media, newest first (authors see their own)',
+        querystring: ListQuery,
+        response: { 200: MediaPage },
+      },
+    },
+    async (request) => {
+      const query = request.query as { limit: number; cursor?: string; mime_type?: string }
+      const rows = await listMediaPage(db, actor(request), {
+        limit: query.limit,
+        beforeId: decodeCursor(query.cursor),
+        mimeType: query.mime_type,
+      })
+      return toPage(rows, query.limit, presentMedia)
+    },
+  )
+
+  app.get(
+    '/api/v1/media/:id',
+    {
+      preHandler: requireRole('author'),
+      schema: { tags: ['media'], summary: 'One media item', params: IdParams, response: { 200: Media } },
+    },
+    async (request) => presentMedia(await getMedia(db, actor(request), (request.params as { id: number }).id)),
+  )
+
+  app.patch(
+    '/api/v1/media/:id',
+    {
+      preHandler: requireRole('author'),
+      schema: { tags: ['media'], summary: 'Change the alt text', params: IdParams, body: AltBody, response: { 200: Media } },
+    },
+    async (request) =>
+      presentMedia(await changeMediaAlt(db, actor(request), (request.params as { id: number }).id, (request.body as { alt: string }).alt)),
+  )
+
+  app.delete(
+    '/api/v1/media/:id',
+    {
+      preHandler: requireRole('author'),
+      schema: { tags: ['media'], summary: 'Delete a media item (its file goes when no other item uses it)', params: IdParams },
+    },
+    async (request, reply) => {
+      await deleteMedia(db, store, actor(request), (request.params as { id: number }).id)
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/media/:name',
+    { schema: { tags: ['media'], summary: 'A stored file (public)', params: FileParams } },
+    async (request, reply) => {
+      const name = (request.params as { name: string }).name
+      const [sha256, extension] = name.split('.') as [string, MediaExtension]
+      reply.header('cache-control', IMMUTABLE)
+      reply.header('x-content-type-options', 'nosniff')
+      // Front ends on other origins embed these files; helmet's default is same-origin.
+      reply.header('cross-origin-resource-policy', 'cross-origin')
+      const etag = `"${sha256}"`
+      if (request.headers['if-none-match'] === etag) return reply.code(304).header('etag', etag).send()
+      const file = await store.open({ sha256, extension })
+      if (!file) throw notFound('file', name)
+      reply.header('etag', etag).header('content-length', file.size).type(ALLOWED_TYPES[extension])
+      if (extension === 'pdf') {
+        // A PDF is a document with its own scripting: download it rather than render it on our origin.
+        reply.header('content-disposition', `attachment; filename="${name}"`)
+        reply.header('content-security-policy', "default-src 'none'; sandbox")
+      }
+      return reply.send(file.stream)
+    },
+  )
+}
+
+type Upload = { bytes: Buffer; filename: string; alt: string }
+
+/**
+ * Reads the multipart body: exactly one `file` part and an optional `alt`
+ * field, in any order. Each bad part is a 400 naming it; a file over the limit
+ * is a 413 from @fastify/multipart.
+ */
+async function readUpload(request: FastifyRequest): Promise<Upload> {
+  if (!request.isMultipart()) {
+    throw new HttpError(415, 'unsupported_media_type', 'Send the file as multipart/form-data.')
+  }
+  let file: { bytes: Buffer; filename: string } | undefined
+  let alt = ''
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file') throw invalid([{ field: part.fieldname, in: 'body', message: 'is not an allowed property' }])
+      file = { bytes: await part.toBuffer(), filename: cleanFilename(part.filename) }
+    } else if (part.fieldname === 'alt') {
+      if (part.valueTruncated || typeof part.value !== 'string' || part.value.length > MAX_ALT_LENGTH) {
+        throw invalid([{ field: 'alt', in: 'body', message: `must be a text of at most ${MAX_ALT_LENGTH} characters` }])
+      }
+      alt = part.value
+    } else {
+      throw invalid([{ field: part.fieldname, in: 'body', message: 'is not an allowed property' }])
+    }
+  }
+  if (!file) throw invalid([{ field: 'file', in: 'body', message: 'is required' }])
+  if (file.bytes.length === 0) throw invalid([{ field: 'file', in: 'body', message: 'is empty' }])
+  return { ...file, alt }
+}
+
+/** The client's file name, kept for display only: no path, no control characters. */
+const cleanFilename = (filename: string) =>
+  (filename.split(/[\\/]/).at(-1) ?? '')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .slice(0, 255)

@@ -1,0 +1,56 @@
+import { Type } from 'typebox'
+import { PageQuery } from '#core/http/pagination.ts'
+import { ALLOWED_TYPES } from './media.images.ts'
+import { MEDIA_EXTENSIONS } from './media.queries.ts'
+
+export const MAX_ALT_LENGTH = 1000
+
+const DateTime = Type.String({ format: 'date-time' })
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const Media = Type.Object(
+  {
+    id: Type.Integer(),
+    url: Type.String({ description: 'public, immutable URL of the file (cacheable for a year)' }),
+    sha256: Type.String(),
+    mime_type: Type.String(),
+    size_bytes: Type.Integer(),
+    width: Nullable(Type.Integer()),
+    height: Nullable(Type.Integer()),
+    original_name: Type.String(),
+    alt: Type.String(),
+    owner_id: Nullable(Type.Integer()),
+    variants_status: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
+    variants: Type.Array(
+      Type.Object({
+        url: Type.String(),
+        format: Type.String(),
+        width: Type.Integer(),
+        height: Type.Integer(),
+        size_bytes: Type.Integer(),
+      }),
+    ),
+    srcset: Type.Array(Type.Object({ type: Type.String(), srcset: Type.String() }), {
+      description: 'one `<source>` per format for a `<picture>`, best compression first',
+    }),
+    created_at: DateTime,
+    updated_at: DateTime,
+  },
+  { additionalProperties: false },
+)
+
+export const MediaPage = Type.Object({ data: Type.Array(Media), next_cursor: Nullable(Type.String()) })
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
+
+export const ListQuery = Type.Object(
+  { ...PageQuery, mime_type: Type.Optional(Type.Union(Object.values(ALLOWED_TYPES).map((mime) => Type.Literal(mime)))) },
+  { additionalProperties: false },
+)
+
+export const AltBody = Type.Object({ alt: Type.String({ maxLength: MAX_ALT_LENGTH }) }, { additionalProperties: false })
+
+/** `/media/<sha256>.<ext>`: only names the store can hold, so anything else is a 400 before the disk is touched. */
+export const FileParams = Type.Object({
+  name: Type.String({ pattern: `^[0-9a-f]{64}\\.(${MEDIA_EXTENSIONS.join('|')})$` }),
+})

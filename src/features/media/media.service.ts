@@ -1,0 +1,179 @@
+import type { Db } from '#core/db/database.ts'
+import { notFound } from '#core/http/errors.ts'
+import { enqueueJob } from '#core/jobs/queue.ts'
+import type { Role } from '../users/users.queries.ts'
+import { makeVariant, prepareUpload, sha256Of, variantPlan } from './media.images.ts'
+import {
+  countFileUsers,
+  deleteMediaRow,
+  findMedia,
+  insertMedia,
+  insertVariant,
+  listMedia,
+  listVariantsOf,
+  lockMediaRow,
+  lockStoredFile,
+  type MediaRow,
+  type MediaVariantRow,
+  setVariantsStatus,
+  updateMediaAlt,
+} from './media.queries.ts'
+import type { MediaKey, MediaStore } from './media.store.ts'
+
+export const MEDIA_VARIANTS_JOB = 'media.variants'
+
+type MediaActor = { id: number; role: Role }
+
+/** Editors and admins manage every file; authors only their own (the queries filter by owner). */
+const visibilityFor = (actor: MediaActor) => ({ ownerId: actor.role === 'editor' || actor.role === 'admin' ? null : actor.id })
+
+export type MediaWithVariants = MediaRow & { variants: MediaVariantRow[] }
+
+/**
+ * Stores an upload: type from the bytes, metadata stripped (media.images.ts),
+ * file written content-addressed, row inserted and, for a still image, the
+ * `media.variants` job queued, all in one transaction. Throws 415 for a type
+ * that is not allowed and 400 (`file`) for an image that does not decode.
+ */
+export async function uploadMedia(
+  db: Db,
+  store: MediaStore,
+  actor: MediaActor,
+  upload: { bytes: Buffer; filename: string; alt: string },
+): Promise<MediaWithVariants> {
+  const prepared = await prepareUpload(upload.bytes)
+  const sha256 = sha256Of(prepared.bytes)
+  const wantsVariants = variantPlan(prepared).length > 0 && !prepared.animated
+  const row = await db.transaction().execute(async (trx) => {
+    await lockStoredFile(trx, sha256)
+    const inserted = await insertMedia(trx, {
+      owner_id: actor.id,
+      sha256,
+      extension: prepared.extension,
+      mime_type: prepared.mimeType,
+      size_bytes: prepared.bytes.length,
+      width: prepared.width,
+      height: prepared.height,
+      original_name: upload.filename.slice(0, 255),
+      alt: upload.alt,
+      variants_status: wantsVariants ? 'pending' : 'none',
+    })
+    if (wantsVariants) await enqueueJob(trx, { name: MEDIA_VARIANTS_JOB, payload: { media_id: inserted.id } })
+    // Written under the file's lock, after the row: a concurrent delete of another
+    // row with the same bytes now sees this row and keeps the file.
+    await store.put({ sha256, extension: prepared.extension }, prepared.bytes)
+    return inserted
+  })
+  return { ...row, variants: [] }
+}
+
+/** One media item the actor may see, with its variants; 404 otherwise. */
+export async function getMedia(db: Db, actor: MediaActor, id: number): Promise<MediaWithVariants> {
+  const row = await findMedia(db, id, visibilityFor(actor))
+  if (!row) throw notFound('media', id)
+  return { ...row, variants: await listVariantsOf(db, [row.id]) }
+}
+
+/** A page of media the actor may see, newest first; variants loaded for the whole page in one query. */
+export async function listMediaPage(
+  db: Db,
+  actor: MediaActor,
+  options: { limit: number; beforeId?: number; mimeType?: string },
+): Promise<MediaWithVariants[]> {
+  const rows = await listMedia(db, { ...visibilityFor(actor), ...options })
+  const variants = await listVariantsOf(
+    db,
+    rows.map((row) => row.id),
+  )
+  return rows.map((row) => ({ ...row, variants: variants.filter((variant) => variant.media_id === row.id) }))
+}
+
+export async function changeMediaAlt(db: Db, actor: MediaActor, id: number, alt: string): Promise<MediaWithVariants> {
+  const row = await updateMediaAlt(db, id, alt, visibilityFor(actor))
+  if (!row) throw notFound('media', id)
+  return { ...row, variants: await listVariantsOf(db, [row.id]) }
+}
+
+/**
+ * Deletes a media row and its variants, and removes every file that no other row
+ * uses any more. Order matters: the media row is locked first (a running variants
+ * job waits for it), then the files' locks in hash order (no deadlock between two
+ * deletes), and files go only after their last user is gone.
+ */
+export async function deleteMedia(db: Db, store: MediaStore, actor: MediaActor, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const locked = await lockMediaRow(trx, id, { ...visibilityFor(actor), mode: 'update' })
+    if (!locked) throw notFound('media', id)
+    const variants = await listVariantsOf(trx, [id])
+    const keys = new Map<string, MediaKey>([[locked.sha256, { sha256: locked.sha256, extension: locked.extension }]])
+    for (const variant of variants) keys.set(variant.sha256, { sha256: variant.sha256, extension: variant.format })
+    const sorted = [...keys.values()].sort((a, b) => a.sha256.localeCompare(b.sha256))
+    for (const key of sorted) await lockStoredFile(trx, key.sha256)
+    await deleteMediaRow(trx, id, { ownerId: null })
+    for (const key of sorted) {
+      if ((await countFileUsers(trx, key.sha256)) === 0) await store.remove(key)
+    }
+  })
+}
+
+/**
+ * The `media.variants` job: makes each planned size, stores it and records it.
+ * Safe to repeat (a variant already recorded is skipped) and a no-op for media
+ * deleted meanwhile.
+ */
+export async function generateMediaVariants(db: Db, store: MediaStore, mediaId: number): Promise<void> {
+  const media = await findMedia(db, mediaId, { ownerId: null })
+  if (media?.variants_status !== 'pending') return
+  const original = await store.read({ sha256: media.sha256, extension: media.extension })
+  const existing = new Set((await listVariantsOf(db, [mediaId])).map((v) => `${v.format}:${v.width}`))
+  for (const planned of variantPlan(media)) {
+    if (existing.has(`${planned.format}:${planned.width}`)) continue
+    // Encoding runs outside any transaction: on PGlite a transaction blocks every other query.
+    const variant = await makeVariant(original, planned.format, planned.width)
+    const sha256 = sha256Of(variant.bytes)
+    const stillThere = await db.transaction().execute(async (trx) => {
+      if (!(await lockMediaRow(trx, mediaId, { ownerId: null, mode: 'share' }))) return false
+      await lockStoredFile(trx, sha256)
+      await insertVariant(trx, {
+        media_id: mediaId,
+        format: variant.format,
+        width: planned.width,
+        height: variant.height,
+        sha256,
+        size_bytes: variant.bytes.length,
+      })
+      await store.put({ sha256, extension: variant.format }, variant.bytes)
+      return true
+    })
+    if (!stillThere) return
+  }
+  await setVariantsStatus(db, mediaId, 'done')
+}
+
+/**
+ * The `srcset` sources of an image for a `<picture>` (issue 4, part 6 builds the
+ * templates on this): one entry per format, best compression first (AVIF, WebP,
+ * then the original format), each `url width` pair ascending. Empty until the
+ * variants job has run, or for media without variants (PDF, GIF).
+ */
+export async function srcsetFor(db: Db, mediaId: number): Promise<{ type: string; srcset: string }[]> {
+  return srcsetOf(await listVariantsOf(db, [mediaId]))
+}
+
+const FORMAT_ORDER = ['avif', 'webp', 'jpg', 'png'] as const
+const VARIANT_TYPES = { avif: 'image/avif', webp: 'image/webp', jpg: 'image/jpeg', png: 'image/png' } as const
+
+export const mediaUrl = (key: MediaKey) => `/media/${key.sha256}.${key.extension}`
+
+export function srcsetOf(variants: MediaVariantRow[]): { type: string; srcset: string }[] {
+  return FORMAT_ORDER.flatMap((format) => {
+    const ofFormat = variants.filter((v) => v.format === format).sort((a, b) => a.width - b.width)
+    if (ofFormat.length === 0) return []
+    return [
+      {
+        type: VARIANT_TYPES[format],
+        srcset: ofFormat.map((v) => `${mediaUrl({ sha256: v.sha256, extension: v.format })} ${v.width}w`).join(', '),
+      },
+    ]
+  })
+}
