@@ -178,7 +178,11 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
   } finally {
     await stopApp(app)
   }
-  const logged = (first.child.output() + app.child.output()).trim()
+  // The first-administrator setup link is logged at warn on purpose (an operator must see it); it is not a problem here.
+  const logged = (first.child.output() + app.child.output())
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.includes('"msg":"No administrator yet.'))
+    .join('\n')
   if (logged) results.problems.push(`${kind}: the app logged at warn or above:\n${indent(logged.slice(-2000))}`)
 }
 
