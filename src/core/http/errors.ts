@@ -35,6 +35,20 @@ export const notFound = (what = 'resource', id?: string | number) =>
   )
 export const conflict = (message: string, field?: string) =>
   new HttpError(409, 'conflict', message, field ? { fields: [{ field, in: 'body', message }] } : {})
+/**
+ * Runs `work` and turns a unique violation (SQLSTATE 23505) into a 409 naming
+ * `field` (STYLE §6: catch only to translate). Use where one unique index is
+ * reachable, so the field is known.
+ */
+export async function conflictOnUnique<T>(field: string, message: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw conflict(message, field)
+    throw error
+  }
+}
+
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new HttpError(429, 'too_many_requests', 'Too many requests; try again later.', {
     headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },

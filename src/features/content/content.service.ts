@@ -1,5 +1,5 @@
 import type { Db } from '#core/db/database.ts'
-import { conflict, forbidden, invalid, notFound } from '#core/http/errors.ts'
+import { conflict, conflictOnUnique, forbidden, invalid, notFound } from '#core/http/errors.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
 import { hasRole } from '../users/roles.ts'
 import type { SessionUser } from '../users/sessions.ts'
@@ -56,16 +56,6 @@ const editRightFor = (user: User): EditRight => ({ editAll: hasRole(user.role, '
 /** The public URL path of a post or page; a slug change of published content redirects from the old one. */
 export const publicPath = (type: PostType, slug: string) => (type === 'post' ? `/blog/${slug}` : `/${slug}`)
 
-/** 23505 on (type, slug) → 409 naming `slug`; other unique indexes are not reachable from here. */
-async function slugUnique<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw conflict('Another one already has this slug.', 'slug')
-    throw error
-  }
-}
-
 async function termsOf(db: Db, rows: PostRow[]): Promise<Map<number, PostTerms>> {
   const ids = rows.filter((row) => row.type === 'post').map((row) => row.id)
   const byPost = new Map<number, PostTerms>(ids.map((id) => [id, { tags: [], categories: [] }]))
@@ -120,7 +110,7 @@ function contentFrom(input: ContentInput, base: PostContent | undefined): PostCo
 /** Any author, editor or admin creates a draft of their own; the first revision is kept with it. */
 export function createContent(db: Db, type: PostType, user: User, input: ContentInput): Promise<PostWithTerms> {
   const content = contentFrom(input, undefined)
-  return slugUnique(() =>
+  return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
       await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
       await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
@@ -152,7 +142,7 @@ async function saveContent(db: Db, before: PostRow, user: User, content: PostCon
 
 /** Saves changes as a new revision. A changed slug of published content leaves a 301 redirect behind. */
 export function updateContent(db: Db, type: PostType, user: User, id: number, input: ContentInput): Promise<PostWithTerms> {
-  return slugUnique(() =>
+  return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
       const before = await lockEditable(trx, type, user, id)
       await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)

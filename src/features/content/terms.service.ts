@@ -1,5 +1,5 @@
 import type { Db } from '#core/db/database.ts'
-import { conflict, invalid, notFound } from '#core/http/errors.ts'
+import { conflictOnUnique, invalid, notFound } from '#core/http/errors.ts'
 import { slugify } from './markdown.ts'
 import { deleteTerm, insertTerm, listTerms, type TermKind, type TermRow } from './terms.queries.ts'
 
@@ -9,12 +9,7 @@ export const listTermPage = (db: Db, kind: TermKind, options: { limit: number; a
 export async function createTerm(db: Db, kind: TermKind, input: { name: string; slug?: string }): Promise<TermRow> {
   const slug = input.slug ?? slugify(input.name, 100)
   if (slug === '') throw invalid([{ field: 'slug', in: 'body', message: 'cannot be made from this name; give one' }])
-  try {
-    return await insertTerm(db, kind, { name: input.name.trim(), slug })
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw conflict(`This slug is taken.`, 'slug')
-    throw error
-  }
+  return conflictOnUnique('slug', 'This slug is taken.', () => insertTerm(db, kind, { name: input.name.trim(), slug }))
 }
 
 export async function deleteTermById(db: Db, kind: TermKind, id: number): Promise<void> {

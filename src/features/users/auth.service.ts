@@ -1,5 +1,5 @@
 import type { Db } from '#core/db/database.ts'
-import { conflict, forbidden, HttpError, invalid, tooManyRequests, unauthorized } from '#core/http/errors.ts'
+import { conflictOnUnique, forbidden, HttpError, invalid, tooManyRequests, unauthorized } from '#core/http/errors.ts'
 import { isEmailVerificationRequired, isSignupEnabled } from '../settings/settings.service.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
 import { hashPassword, needsRehash, refuseCommonPassword, verifyDummyPassword, verifyPassword } from './passwords.ts'
@@ -12,16 +12,6 @@ import { findUserByEmail, findUserById, insertUser, type UserRow, updatePassword
 
 const INVALID_LOGIN = 'Wrong email or password.'
 
-/** 23505 on users' email index → 409 naming the field. */
-async function withUniqueEmail<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw conflict('An account with this email already exists.', 'email')
-    throw error
-  }
-}
-
 export async function signUp(
   db: Db,
   input: { email: string; password: string; name: string },
@@ -31,7 +21,7 @@ export async function signUp(
   if (!(await isSignupEnabled(db))) throw forbidden('Sign-up is turned off on this site.')
   await refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
-  return withUniqueEmail(() =>
+  return conflictOnUnique('email', 'An account with this email already exists.', () =>
     db.transaction().execute(async (trx) => {
       const user = await insertUser(trx, { email: input.email.trim(), name: input.name.trim(), passwordHash, role: 'member' })
       await recordAudit(trx, { event: 'signup', userId: user.id, actorId: user.id, meta })
@@ -126,7 +116,7 @@ export async function updateOwnAccount(
   }
   if (changes.password !== undefined) await refuseCommonPassword(changes.password)
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password)
-  return withUniqueEmail(() =>
+  return conflictOnUnique('email', 'An account with this email already exists.', () =>
     db.transaction().execute(async (trx) => {
       const updated = await updateUserProfile(trx, user.id, {
         name: changes.name?.trim() ?? user.name,

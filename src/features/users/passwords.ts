@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import argon2 from 'argon2'
 import { invalid } from '#core/http/errors.ts'
 
@@ -23,12 +24,31 @@ export async function refuseCommonPassword(password: string, field = 'password')
   }
 }
 
-export const hashPassword = (password: string) => argon2.hash(password, ARGON2_OPTIONS)
+// At most one hash per CPU at a time. libuv's pool has four threads; four
+// 19 MiB hashes on a one- or two-CPU machine would take the event loop's CPU
+// share and every other request would wait behind them. Queued hashes wait here
+// instead, without holding a pool thread.
+const HASH_SLOTS = Math.max(1, availableParallelism())
+let running = 0
+const waiting: (() => void)[] = []
+async function inHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= HASH_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve))
+  else running++
+  try {
+    return await work()
+  } finally {
+    const next = waiting.shift()
+    if (next) next()
+    else running--
+  }
+}
+
+export const hashPassword = (password: string) => inHashSlot(() => argon2.hash(password, ARGON2_OPTIONS))
 
 /** Checks a password against a stored hash; false (never a throw) for a malformed hash. */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password)
+    return await inHashSlot(() => argon2.verify(hash, password))
   } catch {
     return false
   }
