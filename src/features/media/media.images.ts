@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto'
-import { fileTypeFromBuffer } from 'file-type'
-import sharp, { type Sharp } from 'sharp'
+import type { Sharp } from 'sharp'
 import { HttpError, invalid } from '#core/http/errors.ts'
 import type { MediaExtension, VariantFormat } from './media.queries.ts'
+
+// sharp (libvips) and file-type cost about 230 ms to load: they are loaded at
+// the first upload or variant job, not at every start.
+const loadSharp = async () => (await import('sharp')).default
+const loadFileType = async () => (await import('file-type')).fileTypeFromBuffer
 
 /**
  * What the media library accepts, detected from the bytes (file-type), never from
@@ -50,6 +54,7 @@ export type PreparedUpload = {
  * image that does not decode is refused.
  */
 export async function prepareUpload(bytes: Buffer): Promise<PreparedUpload> {
+  const [sharp, fileTypeFromBuffer] = await Promise.all([loadSharp(), loadFileType()])
   const detected = await fileTypeFromBuffer(bytes)
   if (!detected || !isAllowed(detected.ext)) {
     throw new HttpError(
@@ -118,6 +123,7 @@ export function variantPlan(media: { extension: MediaExtension; width: number | 
 }
 
 export async function makeVariant(original: Buffer, format: VariantFormat, width: number): Promise<Variant> {
+  const sharp = await loadSharp()
   const { data, info } = await encode(
     sharp(original, { limitInputPixels: MAX_PIXELS }).resize({ width, withoutEnlargement: true }),
     format,
