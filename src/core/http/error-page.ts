@@ -1,3 +1,5 @@
+import { escapeHtml } from '../escape-html.ts'
+
 /** The plain HTML page for errors outside /api, until a theme renders its own. Escapes everything it prints. */
 export function renderErrorPage(status: number, title: string, detail: string): string {
   return `<!doctype html>
@@ -13,6 +15,3 @@ export function renderErrorPage(status: number, title: string, detail: string): 
 </html>
 `
 }
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c] as string)

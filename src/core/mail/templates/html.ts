@@ -1,3 +1,5 @@
+import { escapeHtml } from '../../escape-html.ts'
+
 /**
  * Escaping for mail templates. Everything interpolated into `html\`…\`` is
  * escaped unless it is already `SafeHtml` (the result of another `html\`…\``),
@@ -11,12 +13,6 @@ export class SafeHtml {
   toString() {
     return this.value
   }
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] as string)
 }
 
 /** A tagged template: `html\`<p>${name}</p>\`` escapes `name`; arrays are joined; null and undefined print nothing. */
