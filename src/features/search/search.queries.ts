@@ -1,0 +1,69 @@
+import { type Db, sql } from '#core/db/database.ts'
+
+export type SearchType = 'post' | 'page'
+
+/**
+ * One search result as the statement returns it. Every kind of content that is
+ * searched (posts and pages now, products later) is a branch of the same shape.
+ */
+export type SearchRow = {
+  type: SearchType
+  id: number
+  title: string
+  slug: string
+  excerpt: string
+  published_at: Date
+  rank: number
+  /**
+   * A passage of the body as strip_html_tags leaves it (text with the
+   * sanitiser's entities still encoded), matches wrapped in `markers`.
+   */
+  headline: string
+}
+
+export type SearchFilter = {
+  q: string
+  limit: number
+  offset: number
+  type?: SearchType
+  /** ts_headline's StartSel and StopSel: characters that strip_html_tags never lets through. */
+  markers: { start: string; stop: string }
+}
+
+// Weights for D, C, B, A (ts_rank_cd's order): body C, excerpt B, title A (migration 0015).
+const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
+
+/**
+ * One page of published content matching `q` (websearch syntax: "phrase", -word,
+ * or), best match first, plus one row more when another page follows. The text
+ * search configuration is the one the index was built with (migration 0015); a
+ * query without lexemes (only stop words or punctuation) matches nothing.
+ *
+ * `hits` has one branch per kind of content, all of the same shape (products
+ * will be a `union all` branch); `headline_html` is the HTML the snippet is cut
+ * from. Snippets are made only for the rows of the page, since ts_headline
+ * re-parses each text.
+ */
+export const listSearchHits = (db: Db, f: SearchFilter) => {
+  const type = f.type ?? null
+  const options = `StartSel=${f.markers.start}, StopSel=${f.markers.stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`
+  return sql<SearchRow>`with query as (select websearch_to_tsquery('english'::regconfig, ${f.q}) as tsq),
+    hits as (
+      select p.type, p.id, p.title, p.slug, p.excerpt, p.published_at, p.body_html as headline_html,
+        ts_rank_cd(${WEIGHTS}::real[], p.search_vector, query.tsq, 32) as rank
+      from posts p, query
+      where p.status = 'published' and p.search_vector @@ query.tsq and (${type}::text is null or p.type = ${type}::text)
+    ),
+    page as (
+      select type, id, title, slug, excerpt, published_at, headline_html, rank from hits
+      order by rank desc, published_at desc, id desc
+      limit ${f.limit + 1} offset ${f.offset}
+    )
+    select page.type, page.id, page.title, page.slug, page.excerpt, page.published_at, page.rank,
+      ts_headline('english'::regconfig, strip_html_tags(page.headline_html), query.tsq,
+        ${options}) as headline
+    from page, query
+    order by page.rank desc, page.published_at desc, page.id desc`
+    .execute(db)
+    .then((r) => r.rows)
+}
