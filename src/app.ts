@@ -17,7 +17,10 @@ import { loggerOptions } from '#core/log/logger.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
 import { localMediaStore } from './features/media/media.store.ts'
+import { searchRoutes } from './features/search/search.routes.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
+import { siteRoutes } from './features/site/site.routes.ts'
+import { loadTheme } from './features/site/theme.ts'
 import { registerAuthHooks } from './features/users/auth.hooks.ts'
 import { authRoutes } from './features/users/auth.routes.ts'
 import { usersRoutes } from './features/users/users.routes.ts'
@@ -60,6 +63,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Slugs may be 200 characters (Fastify's default limit, 100, would answer 414 to a long one).
+    routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandler(app)
@@ -114,7 +119,6 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
       },
     })
     site.get('/api/openapi.json', { schema: { hide: true } }, async () => site.swagger())
-    registerNotFoundHandler(site)
 
     // --- features, in order ------------------------------------------------
     registerAuthHooks(site, { db: database.db, publicUrl: config.publicUrl })
@@ -122,7 +126,11 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     authRoutes(site, { db: database.db, publicUrl: config.publicUrl })
     usersRoutes(site, { db: database.db })
     contentRoutes(site, { db: database.db })
+    searchRoutes(site, { db: database.db })
     mediaRoutes(site, { db: database.db, store: localMediaStore(config.dataDir), maxBytes: config.mediaMaxBytes })
+    // The public site last: its `/:slug` pages take what no other route matched.
+    const publicSite = siteRoutes(site, { db: database.db, publicUrl: config.publicUrl, theme: loadTheme(config.themeDir) })
+    registerNotFoundHandler(site, publicSite.notFound)
 
     options.extend?.(site)
   })

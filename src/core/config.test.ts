@@ -45,6 +45,11 @@ describe('configuration', () => {
     assert.equal(config.logLevel, 'warn')
     assert.equal(config.nodeEnv, 'production')
     assert.equal(config.mediaMaxBytes, 5242880)
+    assert.equal(config.themeDir, undefined)
+    assert.equal(
+      parseConfig({ THEME_DIR: 'themes/default' }, { cwd: `${import.meta.dirname}/../..` }).themeDir?.endsWith('/themes/default'),
+      true,
+    )
   })
 
   const badValues: [string, Record<string, string>, RegExp][] = [
@@ -64,6 +69,8 @@ describe('configuration', () => {
     ['LOG_FORMAT unknown', { LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be json or pretty/],
     ['MEDIA_MAX_BYTES not a number', { MEDIA_MAX_BYTES: '20MB' }, /^MEDIA_MAX_BYTES must be an integer number of bytes/],
     ['MEDIA_MAX_BYTES too small', { MEDIA_MAX_BYTES: '10' }, /^MEDIA_MAX_BYTES must be/],
+    ['THEME_DIR missing', { THEME_DIR: '/nonexistent/plinth-theme' }, /^THEME_DIR must be an existing folder/],
+    ['THEME_DIR a file', { THEME_DIR: import.meta.filename }, /^THEME_DIR must be an existing folder/],
   ]
   for (const [name, env, message] of badValues) {
     test(`refuses ${name}`, () => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -14,6 +15,8 @@ export type Config = Readonly<{
   redisUrl: string | undefined
   publicUrl: string
   smtpUrl: string | undefined
+  /** a folder whose templates/ and assets/ override the default theme's files of the same name (THEME_DIR) */
+  themeDir: string | undefined
   /** the largest upload accepted by the media library, in bytes (MEDIA_MAX_BYTES, default 20 MiB) */
   mediaMaxBytes: number
   logLevel: LogLevel
@@ -83,6 +86,12 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     problems.push(`MEDIA_MAX_BYTES must be an integer number of bytes, at least 1024 (got "${env.MEDIA_MAX_BYTES}")`)
   }
 
+  const themeDirRaw = read('THEME_DIR')
+  const themeDir = themeDirRaw === undefined ? undefined : path.resolve(cwd, themeDirRaw)
+  if (themeDir !== undefined && !fs.statSync(themeDir, { throwIfNoEntry: false })?.isDirectory()) {
+    problems.push(`THEME_DIR must be an existing folder (got "${themeDirRaw}")`)
+  }
+
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase()
   if (!isOneOf(LOG_LEVELS, logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`)
 
@@ -104,6 +113,7 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     redisUrl,
     publicUrl,
     smtpUrl,
+    themeDir,
     mediaMaxBytes,
     logLevel: logLevel as LogLevel,
     nodeEnv: nodeEnv as Config['nodeEnv'],

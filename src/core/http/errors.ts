@@ -152,9 +152,17 @@ export function registerErrorHandler(app: FastifyInstance) {
   })
 }
 
-/** The one not-found handler. Set on the site scope, so that unmatched URLs pass through its hooks. */
-export function registerNotFoundHandler(app: FastifyInstance) {
+/**
+ * The one not-found handler. Set on the site scope, so that unmatched URLs pass
+ * through its hooks. A GET or HEAD outside /api goes to `page` when given (the
+ * public site: redirects and the theme's 404 page); everything else gets a problem.
+ */
+export function registerNotFoundHandler(
+  app: FastifyInstance,
+  page?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown,
+) {
   app.setNotFoundHandler((request, reply) => {
+    if (page && (request.method === 'GET' || request.method === 'HEAD') && !wantsProblemJson(request)) return page(request, reply)
     const path = request.url.split('?')[0] ?? '/'
     return send(request, reply, problem(404, 'not_found', `Nothing is at ${path}.`, request.id))
   })

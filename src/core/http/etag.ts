@@ -12,12 +12,12 @@ export function sendWithEtag<T>(request: FastifyRequest, reply: FastifyReply, bo
   const etag = `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`
   reply.header('etag', etag)
   reply.header('vary', 'Cookie, Authorization')
-  if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send()
+  if (ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send()
   return body
 }
 
 // Weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored; `*` matches any.
-function matches(header: string | undefined, etag: string): boolean {
+export function ifNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false
   const opaque = etag.replace(/^W\//, '')
   return header.split(',').some((tag) => {

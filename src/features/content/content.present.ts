@@ -1,19 +1,21 @@
-import type { PostRow, RevisionRow } from './content.queries.ts'
-import type { PostTermRow, TermRow } from './terms.queries.ts'
+import type { PostRow, RevisionRow, TermRef } from './content.queries.ts'
+import type { TermRow } from './terms.queries.ts'
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString())
-const term = (t: { id: number; name: string; slug: string }) => ({ id: t.id, name: t.name, slug: t.slug })
+const term = (t: TermRef) => ({ id: t.id, name: t.name, slug: t.slug })
 
-export type PostTerms = { tags: PostTermRow[]; categories: PostTermRow[] }
+export type PostTerms = { tags: TermRef[]; categories: TermRef[] }
 
-/** The one place a post or page row becomes API output (STYLE §8). Lists leave out the bodies. */
-export function presentPost(row: PostRow, terms: PostTerms | undefined, withBody = true) {
+type PresentedRow = Omit<PostRow, 'body' | 'body_html'> & Partial<Pick<PostRow, 'body' | 'body_html'>>
+
+/** The one place a post or page row becomes API output (STYLE §8). List rows come without bodies. */
+export function presentPost(row: PresentedRow, terms: PostTerms | undefined) {
   return {
     id: row.id,
     type: row.type,
     title: row.title,
     slug: row.slug,
-    ...(withBody ? { body: row.body, body_html: row.body_html } : {}),
+    ...(row.body !== undefined ? { body: row.body, body_html: row.body_html } : {}),
     excerpt: row.excerpt,
     cover_media_id: row.cover_media_id,
     seo_title: row.seo_title,

@@ -57,11 +57,34 @@ export type PostFilter = {
   category?: string
 }
 
-/** One page of a type's posts, newest or oldest first (keyset on id), with the filters applied in the statement. */
+export type TermRef = { id: number; name: string; slug: string }
+/** A row of a list: no bodies (unless looked up by slug), with the post's terms as JSON. */
+export type PostListRow = Omit<PostRow, 'body' | 'body_html'> &
+  Partial<Pick<PostRow, 'body' | 'body_html'>> & { tags: TermRef[]; categories: TermRef[] }
+
+const LIST_COLUMNS = sql`id, type, title, slug, excerpt, cover_media_id, seo_title, seo_description,
+  author_id, status, publish_at, published_at, created_at, updated_at`
+
+/** The terms of post `p` as a JSON array ordered by name: a subquery per row, on the join table's primary key. */
+export const termsJson = (kind: 'tags' | 'categories') =>
+  kind === 'tags'
+    ? sql`(select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug) order by t.name), '[]')
+        from post_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id)`
+    : sql`(select coalesce(json_agg(json_build_object('id', c.id, 'name', c.name, 'slug', c.slug) order by c.name), '[]')
+        from post_categories pc join categories c on c.id = pc.category_id where pc.post_id = p.id)`
+
+/**
+ * One page of a type's posts, newest or oldest first (keyset on id), with the
+ * filters applied and the terms gathered in the same statement: one round trip
+ * per list. Bodies are left out, except for a lookup by slug (at most one row),
+ * which is how a front end fetches the post to show.
+ */
 export const listPosts = (db: Db, type: PostType, v: Visibility, f: PostFilter) => {
   const after = f.afterId ?? null
   const keyset = f.order === 'newest' ? sql`id < ${after}::bigint` : sql`id > ${after}::bigint`
-  return sql<PostRow>`select ${POST_COLUMNS} from posts p
+  const bodies = f.slug === undefined ? sql`` : sql`body, body_html,`
+  return sql<PostListRow>`select ${LIST_COLUMNS}, ${bodies} ${termsJson('tags')} as tags, ${termsJson('categories')} as categories
+    from posts p
     where type = ${type} and ${visible(v)}
       and (${after}::bigint is null or ${keyset})
       and (${f.status ?? null}::text is null or status = ${f.status ?? null}::text)
@@ -180,3 +203,7 @@ export async function saveRedirect(db: Db, postId: number, from: string, to: str
 
 export const findRedirect = (db: Db, path: string) =>
   sql<RedirectRow>`select from_path, to_path from redirects where from_path = ${path}`.execute(db).then((r) => r.rows[0])
+
+/** Whether a cover image id is in the media library (a 400 rather than a foreign-key error). */
+export const mediaExists = (db: Db, id: number) =>
+  sql<{ id: number }>`select id from media where id = ${id}`.execute(db).then((r) => r.rows.length > 0)

@@ -65,14 +65,14 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
     {
       schema: {
         tags,
-        summary: `List ${type}s (published only, unless you may see more); filter by status, author, slug${type === 'post' ? ', tag, category' : ''}`,
+        summary: `List ${type}s (published only, unless you may see more); filter by status, author, slug${type === 'post' ? ', tag, category' : ''}. Items leave out the body, except with ?slug= (how a front end fetches one ${type} by its URL)`,
         querystring: ListQuery(type),
         response: { 200: page(Post) },
       },
     },
     async (request) => {
       const q = request.query as ListQueryValue
-      const { rows, terms } = await listContent(db, type, user(request), {
+      const rows = await listContent(db, type, user(request), {
         limit: q.limit,
         afterId: decodeCursor(q.cursor),
         order: q.sort,
@@ -82,7 +82,7 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
         tag: q.tag,
         category: q.category,
       })
-      return toPage(rows, q.limit, (row) => presentPost(row, terms.get(row.id), false))
+      return toPage(rows, q.limit, (row) => presentPost(row, row))
     },
   )
 

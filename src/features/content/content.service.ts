@@ -15,6 +15,7 @@ import {
   insertRevision,
   listPosts,
   listRevisions,
+  mediaExists,
   type PostContent,
   type PostFilter,
   type PostRow,
@@ -70,16 +71,19 @@ export type PostWithTerms = { row: PostRow; terms: PostTerms | undefined }
 
 const withTerms = async (db: Db, row: PostRow): Promise<PostWithTerms> => ({ row, terms: (await termsOf(db, [row])).get(row.id) })
 
-export async function listContent(db: Db, type: PostType, user: User | undefined, filter: PostFilter) {
-  const rows = await listPosts(db, type, visibilityFor(user), filter)
-  return { rows, terms: await termsOf(db, rows.slice(0, filter.limit)) }
-}
+export const listContent = (db: Db, type: PostType, user: User | undefined, filter: PostFilter) =>
+  listPosts(db, type, visibilityFor(user), filter)
 
 /** Throws 404 for content that does not exist or that the caller may not see. */
 export async function getContent(db: Db, type: PostType, user: User | undefined, id: number): Promise<PostWithTerms> {
   const row = await findVisiblePost(db, type, id, visibilityFor(user))
   if (!row) throw notFound(type, id)
   return withTerms(db, row)
+}
+
+async function checkCover(db: Db, id: number | null | undefined) {
+  if (id === undefined || id === null || (await mediaExists(db, id))) return
+  throw invalid([{ field: 'cover_media_id', in: 'body', message: `is not in the media library: ${id}` }])
 }
 
 async function checkTerms(db: Db, kind: TermKind, field: string, ids: number[] | undefined) {
@@ -112,6 +116,7 @@ export function createContent(db: Db, type: PostType, user: User, input: Content
   const content = contentFrom(input, undefined)
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
+      await checkCover(trx, input.cover_media_id)
       await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
       await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
       const row = await insertPost(trx, type, user.id, content)
@@ -145,6 +150,7 @@ export function updateContent(db: Db, type: PostType, user: User, id: number, in
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
       const before = await lockEditable(trx, type, user, id)
+      await checkCover(trx, input.cover_media_id)
       await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
       await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
       const row = await saveContent(trx, before, user, contentFrom(input, before))
@@ -214,7 +220,9 @@ export function restoreRevision(db: Db, type: PostType, user: User, id: number, 
     const before = await lockEditable(trx, type, user, id)
     const revision = await findRevision(trx, id, number)
     if (!revision) throw notFound('revision', number)
-    const row = await saveContent(trx, before, user, { ...revision, slug: before.slug })
+    // The image a revision showed may have been deleted since: restore without it.
+    const cover = revision.cover_media_id !== null && (await mediaExists(trx, revision.cover_media_id)) ? revision.cover_media_id : null
+    const row = await saveContent(trx, before, user, { ...revision, slug: before.slug, cover_media_id: cover })
     return withTerms(trx, row)
   })
 }

@@ -165,7 +165,7 @@ const VARIANT_TYPES = { avif: 'image/avif', webp: 'image/webp', jpg: 'image/jpeg
 
 export const mediaUrl = (key: MediaKey) => `/media/${key.sha256}.${key.extension}`
 
-export function srcsetOf(variants: MediaVariantRow[]): { type: string; srcset: string }[] {
+export function srcsetOf(variants: Pick<MediaVariantRow, 'format' | 'width' | 'sha256'>[]): { type: string; srcset: string }[] {
   return FORMAT_ORDER.flatMap((format) => {
     const ofFormat = variants.filter((v) => v.format === format).sort((a, b) => a.width - b.width)
     if (ofFormat.length === 0) return []

@@ -4,16 +4,22 @@ import type { SiteInfo, SiteInfoPatch } from './settings.schemas.ts'
 
 const SITE_KEYS = { title: 'site_title', description: 'site_description', language: 'site_language' } as const
 const DEFAULTS: SiteInfo = { title: 'My Plinth site', description: '', language: 'en' }
+/** The settings keys that make up SiteInfo (the public site reads them inside its page queries). */
+export const SITE_INFO_KEYS: readonly string[] = Object.values(SITE_KEYS)
 
-/** The public description of the site: what themes, feeds and front ends show. */
-export async function getSiteInfo(db: Db): Promise<SiteInfo> {
-  const rows = await listSettings(db, Object.values(SITE_KEYS))
-  const byKey = new Map(rows.map((row) => [row.key, row.value]))
+/** SiteInfo from stored settings values by key, with defaults for what is unset. */
+export function siteInfoFrom(byKey: Record<string, unknown>): SiteInfo {
   const pick = (field: keyof SiteInfo) => {
-    const value = byKey.get(SITE_KEYS[field])
+    const value = byKey[SITE_KEYS[field]]
     return typeof value === 'string' ? value : DEFAULTS[field]
   }
   return { title: pick('title'), description: pick('description'), language: pick('language') }
+}
+
+/** The public description of the site: what themes, feeds and front ends show. */
+export async function getSiteInfo(db: Db): Promise<SiteInfo> {
+  const rows = await listSettings(db, SITE_INFO_KEYS)
+  return siteInfoFrom(Object.fromEntries(rows.map((row) => [row.key, row.value])))
 }
 
 /** Changes the given fields in one transaction and returns the result. */

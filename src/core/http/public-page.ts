@@ -1,0 +1,54 @@
+import { hash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ifNoneMatch } from './etag.ts'
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /**
+     * The records a public page showed (`post:42`, `list:posts`, `tag:7`, `site`…):
+     * what a full-page cache invalidates it by when one of them changes.
+     */
+    renderTags: readonly string[] | undefined
+  }
+}
+
+/** How long shared caches and browsers may reuse an anonymous page, and serve it stale while they refetch it. */
+export const PUBLIC_MAX_AGE_SECONDS = 60
+export const STALE_WHILE_REVALIDATE_SECONDS = 600
+
+export type PublicPage = {
+  body: string
+  /** default text/html */
+  type?: string
+  /** default 200 */
+  status?: number
+  tags: readonly string[]
+}
+
+/**
+ * Sends a server-rendered public page (issue 4, part 8: caching-ready rendering).
+ *
+ * - Anonymous visitors: `Cache-Control: public` with a short max-age and
+ *   stale-while-revalidate, a weak ETag of the bytes, and 304 for a matching
+ *   If-None-Match, so browsers, CDNs and a later page cache can all reuse it.
+ * - A request with a session or an API token: `private, no-store` — what a
+ *   signed-in person sees must not land in a shared cache.
+ *
+ * The render tags go out as `Surrogate-Key` (the header CDNs such as Fastly
+ * and Varnish purge by) and stay on `reply.renderTags` for the page cache.
+ */
+export function sendPublicPage(request: FastifyRequest, reply: FastifyReply, page: PublicPage) {
+  reply.renderTags = page.tags
+  reply.code(page.status ?? 200)
+  reply.header('content-type', page.type ?? 'text/html; charset=utf-8')
+  reply.header('surrogate-key', page.tags.join(' '))
+  if (request.actor) {
+    reply.header('cache-control', 'private, no-store')
+    return reply.send(page.body)
+  }
+  const etag = `W/"${hash('sha1', page.body, 'base64url')}"`
+  reply.header('etag', etag)
+  reply.header('cache-control', `public, max-age=${PUBLIC_MAX_AGE_SECONDS}, stale-while-revalidate=${STALE_WHILE_REVALIDATE_SECONDS}`)
+  if ((page.status ?? 200) === 200 && ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send()
+  return reply.send(page.body)
+}
