@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util'
-import { ConfigError, parseConfig } from '#core/config.ts'
+import { type Config, ConfigError, parseConfig } from '#core/config.ts'
 import { type Database, openDatabase } from '#core/db/database.ts'
 import { migrateUp, migrationStatus, readMigrationFiles } from '#core/db/migrate.ts'
+import { DEMO_POSTS_MAX, seedDemo } from './features/demo/seed-demo.ts'
+import { localMediaStore } from './features/media/media.store.ts'
 import { createAdministrator } from './features/users/setup.service.ts'
 
 /**
@@ -16,9 +18,13 @@ commands:
   admin create --email E [--name N]
                    create an administrator; the password is read from stdin
                    (one line) when it is not a terminal, else asked for
+  seed demo [--posts N]
+                   fill a new site with demo content: authors, tags, ${DEMO_POSTS_MAX}
+                   published posts with images (N for fewer), pages, drafts;
+                   does nothing on a site that already has it
 `
 
-type Command = (database: Database, args: string[]) => Promise<number>
+type Command = (database: Database, args: string[], config: Config) => Promise<number>
 
 const commands: Record<string, Command> = {
   'admin create': async (database, args) => {
@@ -37,6 +43,28 @@ const commands: Record<string, Command> = {
     await migrateUp(database.db)
     const user = await createAdministrator(database.db, { email: values.email, password, name }, { ip: 'cli', userAgent: 'plinth cli' })
     console.log(`created administrator ${user.email} (id ${user.id})`)
+    return 0
+  },
+  'seed demo': async (database, args, config) => {
+    const { values } = parseArgs({ args, options: { posts: { type: 'string' } }, strict: true })
+    const posts = values.posts === undefined ? DEMO_POSTS_MAX : Number(values.posts)
+    if (!Number.isInteger(posts) || posts < 1 || posts > DEMO_POSTS_MAX) {
+      process.stderr.write(`plinth: --posts must be a whole number from 1 to ${DEMO_POSTS_MAX}\n`)
+      return 2
+    }
+    await migrateUp(database.db)
+    const result = await seedDemo(database.db, localMediaStore(config.dataDir), { posts, log: (line) => console.log(line) })
+    if (result.status === 'already_seeded') {
+      console.log(`the demo content is already here (seeded ${result.seededAt}): nothing to do`)
+      return 0
+    }
+    const s = result.summary
+    console.log(
+      `seeded the demo site in ${s.seconds.toFixed(1)} s: ${s.published} published posts, ${s.drafts} drafts, ${s.scheduled} scheduled, ` +
+        `${s.pages} pages, ${s.authors} authors, ${s.tags} tags, ${s.categories} categories, ` +
+        `${s.images} images with ${s.variants} variants (${s.imageSeconds.toFixed(1)} s)`,
+    )
+    console.log('the demo authors have random passwords; sign in with an administrator (npm run plinth -- admin create --email …)')
     return 0
   },
   'migrate status': async (database) => {
@@ -87,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   try {
-    return await command(database, args)
+    return await command(database, args, config)
   } catch (error) {
     const fields = (error as { fields?: { field: string; message: string }[] }).fields
     const detail = fields ? fields.map((f) => `${f.field} ${f.message}`).join('; ') : (error as Error).message

@@ -59,3 +59,33 @@ test('admin create makes a verified administrator on a new site; bad input exits
     await database.close()
   }
 })
+
+test('seed demo fills a new site once: a second run says so and exits 0; a bad --posts exits 2', { timeout: 120_000 }, async (t) => {
+  const site = await emptySite(t)
+  const bad = plinth(site, ['seed', 'demo', '--posts', '0'], '')
+  assert.equal(bad.status, 2, bad.stderr)
+  assert.match(bad.stderr, /--posts must be a whole number/)
+
+  // A few posts keep this quick; the command's default is the whole demo site.
+  const seeded = plinth(site, ['seed', 'demo', '--posts', '2'], '')
+  assert.equal(seeded.status, 0, seeded.stderr)
+  assert.match(seeded.stdout, /^seeded the demo site in [\d.]+ s: 2 published posts, 2 drafts, 1 scheduled, 6 pages, 3 authors/m)
+  const again = plinth(site, ['seed', 'demo'], '')
+  assert.equal(again.status, 0, again.stderr)
+  assert.match(again.stdout, /the demo content is already here \(seeded [^)]+\): nothing to do/)
+
+  const database = site.DATABASE_URL ? openPostgres(site.DATABASE_URL, { max: 1 }) : await openPglite({ dataDir: site.DATA_DIR })
+  try {
+    const { rows } = await sql<{ status: string; n: number }>`
+      select status, count(*)::int as n from posts where type = 'post' group by status order by status`.execute(database.db)
+    assert.deepEqual(rows, [
+      { status: 'draft', n: 2 },
+      { status: 'published', n: 2 },
+      { status: 'scheduled', n: 1 },
+    ])
+  } finally {
+    await database.close()
+  }
+  const mediaFiles = fs.readdirSync(path.join(site.DATA_DIR, 'media'), { recursive: true }).filter((name) => String(name).includes('.'))
+  assert.equal(mediaFiles.length, 6 * 7, 'six images, each with six variants')
+})

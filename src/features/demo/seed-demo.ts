@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto'
+import type { Db } from '#core/db/database.ts'
+import { conflict } from '#core/http/errors.ts'
+import { createContent, publishContent, scheduleContent } from '../content/content.service.ts'
+import { slugify } from '../content/markdown.ts'
+import type { TermKind } from '../content/terms.queries.ts'
+import { createTerm, listTermPage } from '../content/terms.service.ts'
+import { generateMediaVariants, getMedia, type MediaWithVariants, mediaUrl, uploadMedia } from '../media/media.service.ts'
+import type { MediaStore } from '../media/media.store.ts'
+import { listSettings, upsertSetting } from '../settings/settings.queries.ts'
+import { updateSiteInfo } from '../settings/settings.service.ts'
+import { hashPassword } from '../users/passwords.ts'
+import { findUserByEmail, insertUser, type Role } from '../users/users.queries.ts'
+import { composeBody } from './demo.bodies.ts'
+import {
+  AUTHORS,
+  type AuthorKey,
+  CATEGORIES,
+  type CategoryKey,
+  type DemoPost,
+  DRAFTS,
+  FIGURES,
+  PAGES,
+  POSTS,
+  SCHEDULED,
+  SITE,
+  TAGS,
+} from './demo.corpus.ts'
+import { drawChart, drawCover } from './demo.images.ts'
+import { backdatePost, findTakenSlugs } from './demo.queries.ts'
+
+/** The setting that says the demo is in: written last, so a second run finds it and does nothing. */
+export const DEMO_MARKER = 'demo_seeded'
+
+/** The most published posts the corpus has; the default. */
+export const DEMO_POSTS_MAX = POSTS.length
+
+const DAY_MS = 24 * 3600 * 1000
+
+export type SeedOptions = {
+  /** How many published posts (1 to DEMO_POSTS_MAX; default all). Tests use a few; the CLI's default is the full site. */
+  posts?: number
+  /** Progress lines (the images take a while). */
+  log?: (line: string) => void
+}
+
+export type SeedSummary = {
+  authors: number
+  tags: number
+  categories: number
+  published: number
+  drafts: number
+  scheduled: number
+  pages: number
+  images: number
+  variants: number
+  imageSeconds: number
+  seconds: number
+}
+
+export type SeedResult = { status: 'seeded'; summary: SeedSummary } | { status: 'already_seeded'; seededAt: string }
+
+type Author = { id: number; role: Role }
+
+/**
+ * Fills a site with demo content (`plinth seed demo`): site info, three staff
+ * accounts with random passwords nobody knows, tags and categories, published
+ * posts with Markdown bodies, covers and charts, pages, two drafts and one
+ * scheduled post, all written through the content, media and settings services
+ * as the API would. Images are drawn locally and their variants made inline, so
+ * the site is complete when this returns. Published dates are moved back over
+ * the past months, a week apart.
+ *
+ * Idempotent: the `demo_seeded` setting is written last, and a run that finds it
+ * does nothing. A site that already has content at one of the demo's slugs (its
+ * own, or a seed that stopped part-way) gets a 409 before anything is written.
+ * Staff accounts are created through users.queries because no service creates
+ * an account without a password someone chose; that is the one shortcut.
+ */
+export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions = {}): Promise<SeedResult> {
+  const started = performance.now()
+  const log = options.log ?? (() => {})
+  const count = options.posts ?? DEMO_POSTS_MAX
+  if (!Number.isInteger(count) || count < 1 || count > DEMO_POSTS_MAX) {
+    throw new RangeError(`the number of posts must be from 1 to ${DEMO_POSTS_MAX} (got ${count})`)
+  }
+  const [marker] = await listSettings(db, [DEMO_MARKER])
+  if (marker) return { status: 'already_seeded', seededAt: (marker.value as { seeded_at?: string }).seeded_at ?? 'earlier' }
+
+  const published = POSTS.slice(0, count)
+  const everyPost = [...published, ...DRAFTS, SCHEDULED]
+  const taken = await findTakenSlugs(
+    db,
+    everyPost.map((post) => slugify(post.title)),
+    PAGES.map((page) => page.slug),
+  )
+  if (taken.length > 0) {
+    const where = taken.map((row) => (row.type === 'post' ? `/blog/${row.slug}` : `/${row.slug}`)).join(', ')
+    throw conflict(
+      `this site already has content at ${where}. The demo fills a new site; if an earlier seed stopped part-way, start again from an empty database.`,
+    )
+  }
+
+  await updateSiteInfo(db, SITE)
+  const authors = await ensureAuthors(db)
+  const tagIds = await ensureTerms(db, 'tags', TAGS)
+  const categoryIds = await ensureTerms(db, 'categories', CATEGORIES)
+  log(`site info, ${AUTHORS.length} authors, ${TAGS.length} tags, ${CATEGORIES.length} categories`)
+
+  // Images first (the slow part): a cover for every post, and the charts some bodies embed.
+  const imagesStarted = performance.now()
+  const figurePosts = published.map((_, i) => i).filter((i) => i % 3 === 1)
+  const figureCount = Math.min(FIGURES.length, figurePosts.length)
+  const totalImages = everyPost.length + figureCount
+  let variants = 0
+  let images = 0
+  const storeImage = async (owner: Author, bytes: Buffer, filename: string, alt: string) => {
+    const media = await uploadMedia(db, store, owner, { bytes, filename, alt })
+    await generateMediaVariants(db, store, media.id)
+    const done = await getMedia(db, owner, media.id)
+    variants += done.variants.length
+    images++
+    if (images % 10 === 0 || images === totalImages) log(`images: ${images}/${totalImages}`)
+    return done
+  }
+  const covers: MediaWithVariants[] = []
+  for (const [i, post] of everyPost.entries()) {
+    const category = CATEGORIES.find((c) => c.key === post.category)?.name ?? ''
+    const cover = await drawCover({ seed: i + 1, title: post.title, label: category, site: SITE.title })
+    covers.push(await storeImage(authorOf(authors, post), cover.bytes, `${slugify(post.title, 60)}.jpg`, cover.alt))
+  }
+  const charts: MediaWithVariants[] = []
+  for (const figure of FIGURES.slice(0, figureCount)) {
+    const bytes = await drawChart({ title: figure.title, bars: figure.bars, seed: charts.length + 101 })
+    charts.push(await storeImage(authors.get('jonas') as Author, bytes, `${slugify(figure.title, 60)}.png`, figure.alt))
+  }
+  const imageSeconds = (performance.now() - imagesStarted) / 1000
+
+  // Posts, oldest first, so ids grow with publication dates; a week apart, ending a few days ago.
+  const now = Date.now()
+  const written: { title: string; slug: string; category: CategoryKey }[] = []
+  const write = async (post: DemoPost, index: number) => {
+    const slug = slugify(post.title)
+    const figureAt = figurePosts.indexOf(index)
+    const chart = figureAt >= 0 && charts.length > 0 ? figureAt % charts.length : -1
+    const figure = charts[chart] && {
+      url: mediaUrl(charts[chart]),
+      alt: charts[chart].alt,
+      caption: `${FIGURES[chart]?.title}. Figures from our own logs, rounded.`,
+    }
+    const body = composeBody({ index, post, figure, related: written.filter((w) => w.category === post.category) })
+    const cover = covers[index] as MediaWithVariants
+    const { row } = await createContent(db, 'post', authorOf(authors, post), {
+      title: post.title,
+      slug,
+      body,
+      excerpt: post.dek,
+      seo_description: post.dek,
+      cover_media_id: cover.id,
+      tag_ids: post.tags.map((key) => tagIds.get(key) as number),
+      category_ids: [categoryIds.get(post.category) as number],
+    })
+    return { id: row.id, slug }
+  }
+  for (const [i, post] of published.entries()) {
+    const { id, slug } = await write(post, i)
+    await publishContent(db, 'post', id)
+    const publishedAt = morningOf(now - ((published.length - i) * 7 + 2) * DAY_MS, i)
+    await backdatePost(db, id, new Date(publishedAt.getTime() - (1 + (i % 4)) * DAY_MS), publishedAt)
+    written.push({ title: post.title, slug, category: post.category })
+    if ((i + 1) % 10 === 0) log(`posts: ${i + 1}/${published.length}`)
+  }
+  for (const [i, draft] of DRAFTS.entries()) await write(draft, published.length + i)
+  const scheduled = await write(SCHEDULED, published.length + DRAFTS.length)
+  await scheduleContent(db, 'post', scheduled.id, morningOf(now + 6 * DAY_MS, 0))
+
+  // Pages went up before the first post.
+  const launch = morningOf(now - (published.length * 7 + 5) * DAY_MS, 0)
+  const editor = authors.get('maya') as Author
+  for (const page of PAGES) {
+    const { row } = await createContent(db, 'page', editor, {
+      title: page.title,
+      slug: page.slug,
+      body: page.body,
+      excerpt: page.excerpt,
+      seo_description: page.excerpt,
+    })
+    await publishContent(db, 'page', row.id)
+    await backdatePost(db, row.id, new Date(launch.getTime() - DAY_MS), launch)
+  }
+
+  const summary: SeedSummary = {
+    authors: authors.size,
+    tags: tagIds.size,
+    categories: categoryIds.size,
+    published: published.length,
+    drafts: DRAFTS.length,
+    scheduled: 1,
+    pages: PAGES.length,
+    images,
+    variants,
+    imageSeconds,
+    seconds: (performance.now() - started) / 1000,
+  }
+  await upsertSetting(db, DEMO_MARKER, { seeded_at: new Date().toISOString(), posts: summary.published, pages: summary.pages })
+  return { status: 'seeded', summary }
+}
+
+const authorOf = (authors: Map<AuthorKey, Author>, post: DemoPost) => authors.get(post.author) as Author
+
+/** 08:00–08:59 UTC on the day of `time` (minutes vary with `n`), like a writer's morning post. */
+function morningOf(time: number, n: number): Date {
+  const date = new Date(time)
+  date.setUTCHours(8, (n * 17) % 60, 0, 0)
+  return date
+}
+
+/** The demo's staff, created once with a random password nobody knows (they can be given one by a reset). */
+async function ensureAuthors(db: Db): Promise<Map<AuthorKey, Author>> {
+  const authors = new Map<AuthorKey, Author>()
+  for (const author of AUTHORS) {
+    const existing = await findUserByEmail(db, author.email)
+    const user =
+      existing ??
+      (await insertUser(db, {
+        email: author.email,
+        name: author.name,
+        passwordHash: await hashPassword(randomBytes(32).toString('base64url')),
+        role: author.role,
+      }))
+    authors.set(author.key, { id: user.id, role: user.role })
+  }
+  return authors
+}
+
+/** The ids of the demo's tags or categories, creating those the site does not have yet (matched by slug). */
+async function ensureTerms<K extends string>(db: Db, kind: TermKind, terms: readonly { key: K; name: string }[]) {
+  const existing = new Map<string, number>()
+  for (let afterId: number | undefined; ; ) {
+    const page = await listTermPage(db, kind, { limit: 100, afterId })
+    for (const term of page.slice(0, 100)) existing.set(term.slug, term.id)
+    if (page.length <= 100) break
+    afterId = page[99]?.id
+  }
+  const ids = new Map<K, number>()
+  for (const term of terms) {
+    const slug = slugify(term.name, 100)
+    ids.set(term.key, existing.get(slug) ?? (await createTerm(db, kind, { name: term.name, slug })).id)
+  }
+  return ids
+}
