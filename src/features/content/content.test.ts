@@ -185,3 +185,67 @@ describe('content: posts and pages', () => {
     assert.equal(duplicate.json().errors[0].field, 'slug')
   })
 })
+
+describe('content: lists, lookup by slug and covers', () => {
+  test('list items leave out the body; ?slug= returns the one match with its body and terms', async (t) => {
+    const testApp = await buildTestApp(t)
+    const db = testApp.database.db
+    const editor = await signedIn(testApp, 'editor')
+    const tag = (await call(testApp, 'POST', '/api/v1/tags', editor.headers, { name: `Tag ${Date.now()}` })).json()
+    const post = await createPost(db, editor.user, { body: 'Some *body*.', tag_ids: [tag.id], published: true })
+
+    const list = await call(testApp, 'GET', `/api/v1/posts?author=${editor.user.id}`)
+    assert.equal(list.statusCode, 200, list.body)
+    const [item] = list.json().data
+    assert.equal(item.id, post.id)
+    assert.equal(item.body, undefined)
+    assert.equal(item.body_html, undefined)
+    assert.deepEqual(item.tags, [{ id: tag.id, name: tag.name, slug: tag.slug }])
+
+    const bySlug = await call(testApp, 'GET', `/api/v1/posts?slug=${post.slug}`)
+    assert.equal(bySlug.statusCode, 200, bySlug.body)
+    assert.equal(bySlug.json().data.length, 1)
+    assert.equal(bySlug.json().data[0].body, 'Some *body*.')
+    assert.equal(bySlug.json().data[0].body_html, '<p>Some <em>body</em>.</p>\n')
+    assert.deepEqual(bySlug.json().data[0].tags, item.tags)
+    assert.deepEqual((await call(testApp, 'GET', '/api/v1/posts?slug=no-such-slug-here')).json(), { data: [], next_cursor: null })
+    assert.equal((await call(testApp, 'GET', '/api/v1/posts?slug=Not%20A%20Slug')).statusCode, 400)
+  })
+
+  test('cover_media_id must name a media item: 400 otherwise, and nothing is written', async (t) => {
+    const testApp = await buildTestApp(t)
+    const author = await signedIn(testApp, 'author')
+    const title = `Covered ${Date.now()}`
+    const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover_media_id: 987654321 })
+    assert.equal(created.statusCode, 400, created.body)
+    assert.deepEqual(created.json().errors.map((e: { field: string }) => e.field), ['cover_media_id'])
+    const rows = await sql<{ n: number }>`select count(*)::int as n from posts where title = ${title}`.execute(testApp.database.db)
+    assert.equal(rows.rows[0]?.n, 0)
+
+    const post = await createPost(testApp.database.db, author.user)
+    const patched = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, { cover_media_id: 987654321 })
+    assert.equal(patched.statusCode, 400, patched.body)
+    const after = await call(testApp, 'GET', `/api/v1/posts/${post.id}`, author.headers)
+    assert.equal(after.json().cover_media_id, null)
+    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}/revisions`, author.headers)).json().data.length, 1)
+  })
+
+  test('deleting an image clears the covers that used it; restoring a revision that had it restores no cover', async (t) => {
+    const testApp = await buildTestApp(t)
+    const db = testApp.database.db
+    const author = await signedIn(testApp, 'author')
+    const media = await sql<{ id: number }>`insert into media (owner_id, sha256, extension, mime_type, size_bytes, width, height)
+      values (${author.user.id}, ${'a'.repeat(64)}, 'png', 'image/png', 10, 1, 1) returning id`.execute(db)
+    const mediaId = (media.rows[0] as { id: number }).id
+    const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'With cover', cover_media_id: mediaId })
+    assert.equal(created.statusCode, 201, created.body)
+    const post = created.json()
+    await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, { title: 'Second revision' })
+    await sql`delete from media where id = ${mediaId}`.execute(db)
+    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}`, author.headers)).json().cover_media_id, null)
+    const restored = await call(testApp, 'POST', `/api/v1/posts/${post.id}/revisions/1/restore`, author.headers)
+    assert.equal(restored.statusCode, 200, restored.body)
+    assert.equal(restored.json().title, 'With cover')
+    assert.equal(restored.json().cover_media_id, null)
+  })
+})
