@@ -146,6 +146,13 @@ export const setPostDraft = (db: Db, type: PostType, id: number) =>
     .execute(db)
     .then((r) => r.rows[0])
 
+/** Archived: off the public site and out of search, kept with its history and published_at (unpublish brings it back to draft). */
+export const setPostArchived = (db: Db, type: PostType, id: number) =>
+  sql<PostRow>`update posts set status = 'archived', publish_at = null, updated_at = now()
+    where type = ${type} and id = ${id} returning ${POST_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
 /**
  * Publishes a scheduled post whose time has come, in one conditional statement:
  * of two workers (or a retried job) only one finds the row still `scheduled`,

@@ -22,6 +22,7 @@ import {
   writeBodies,
 } from './content.schemas.ts'
 import {
+  archiveContent,
   type ContentInput,
   createContent,
   deleteContent,
@@ -142,6 +143,20 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
       schema: { tags, summary: `Take a ${type} back to draft (editors)`, params: IdParams, response: { 200: Post } },
     },
     async (request) => present(await unpublishContent(db, type, id(request))),
+  )
+
+  app.post(
+    `${base}/:id/archive`,
+    {
+      preHandler: requireRole('editor'),
+      schema: {
+        tags,
+        summary: `Archive a ${type}: off the site, history kept; unpublish makes it a draft again (editors)`,
+        params: IdParams,
+        response: { 200: Post },
+      },
+    },
+    async (request) => present(await archiveContent(db, type, id(request))),
   )
 
   app.post(

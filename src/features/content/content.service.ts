@@ -22,6 +22,7 @@ import {
   type PostType,
   publishDuePost,
   saveRedirect,
+  setPostArchived,
   setPostDraft,
   setPostPublished,
   setPostScheduled,
@@ -177,6 +178,12 @@ export async function publishContent(db: Db, type: PostType, id: number): Promis
 
 export async function unpublishContent(db: Db, type: PostType, id: number): Promise<PostWithTerms> {
   const row = await setPostDraft(db, type, id)
+  if (!row) throw notFound(type, id)
+  return withTerms(db, row)
+}
+
+export async function archiveContent(db: Db, type: PostType, id: number): Promise<PostWithTerms> {
+  const row = await setPostArchived(db, type, id)
   if (!row) throw notFound(type, id)
   return withTerms(db, row)
 }

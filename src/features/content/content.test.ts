@@ -127,6 +127,25 @@ describe('content: posts and pages', () => {
     assert.equal(scheduled.json().publish_at, future)
   })
 
+  test('editors archive published content: gone from the API and the site for visitors, history kept, unpublish revives it', async (t) => {
+    const testApp = await buildTestApp(t)
+    const author = await signedIn(testApp, 'author')
+    const editor = await signedIn(testApp, 'editor')
+    const post = await createPost(testApp.database.db, author.user, { published: true })
+    assert.equal((await call(testApp, 'POST', `/api/v1/posts/${post.id}/archive`, author.headers)).statusCode, 403)
+    assert.equal((await call(testApp, 'POST', '/api/v1/posts/999999999/archive', editor.headers)).statusCode, 404)
+    const archived = await call(testApp, 'POST', `/api/v1/posts/${post.id}/archive`, editor.headers)
+    assert.equal(archived.statusCode, 200, archived.body)
+    assert.equal(archived.json().status, 'archived')
+    assert.equal(archived.json().published_at, post.published_at?.toISOString())
+    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}`)).statusCode, 404)
+    assert.equal((await call(testApp, 'GET', `/blog/${post.slug}`)).statusCode, 404)
+    const listed = await call(testApp, 'GET', `/api/v1/posts?status=archived&author=${author.user.id}`, editor.headers)
+    assert.deepEqual(listed.json().data.map((p: { id: number }) => p.id), [post.id])
+    const revived = await call(testApp, 'POST', `/api/v1/posts/${post.id}/unpublish`, editor.headers)
+    assert.equal(revived.json().status, 'draft')
+  })
+
   test('a single post carries an ETag and answers a matching If-None-Match with 304', async (t) => {
     const testApp = await buildTestApp(t)
     const editor = await signedIn(testApp, 'editor')
