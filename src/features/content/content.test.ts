@@ -141,7 +141,10 @@ describe('content: posts and pages', () => {
     assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}`)).statusCode, 404)
     assert.equal((await call(testApp, 'GET', `/blog/${post.slug}`)).statusCode, 404)
     const listed = await call(testApp, 'GET', `/api/v1/posts?status=archived&author=${author.user.id}`, editor.headers)
-    assert.deepEqual(listed.json().data.map((p: { id: number }) => p.id), [post.id])
+    assert.deepEqual(
+      listed.json().data.map((p: { id: number }) => p.id),
+      [post.id],
+    )
     const revived = await call(testApp, 'POST', `/api/v1/posts/${post.id}/unpublish`, editor.headers)
     assert.equal(revived.json().status, 'draft')
   })
@@ -237,7 +240,10 @@ describe('content: lists, lookup by slug and covers', () => {
     const title = `Covered ${Date.now()}`
     const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover_media_id: 987654321 })
     assert.equal(created.statusCode, 400, created.body)
-    assert.deepEqual(created.json().errors.map((e: { field: string }) => e.field), ['cover_media_id'])
+    assert.deepEqual(
+      created.json().errors.map((e: { field: string }) => e.field),
+      ['cover_media_id'],
+    )
     const rows = await sql<{ n: number }>`select count(*)::int as n from posts where title = ${title}`.execute(testApp.database.db)
     assert.equal(rows.rows[0]?.n, 0)
 
