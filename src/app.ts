@@ -23,6 +23,7 @@ import { siteRoutes } from './features/site/site.routes.ts'
 import { loadTheme } from './features/site/theme.ts'
 import { registerAuthHooks } from './features/users/auth.hooks.ts'
 import { authRoutes } from './features/users/auth.routes.ts'
+import { setupPage } from './features/users/setup.page.ts'
 import { usersRoutes } from './features/users/users.routes.ts'
 
 export type AppDeps = {
@@ -124,6 +125,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     registerAuthHooks(site, { db: database.db, publicUrl: config.publicUrl })
     settingsRoutes(site, { db: database.db })
     authRoutes(site, { db: database.db, publicUrl: config.publicUrl })
+    await setupPage(site, { db: database.db })
     usersRoutes(site, { db: database.db })
     contentRoutes(site, { db: database.db })
     searchRoutes(site, { db: database.db })

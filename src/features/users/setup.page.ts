@@ -1,0 +1,90 @@
+import formbody from '@fastify/formbody'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { Db } from '#core/db/database.ts'
+import { escapeHtml } from '#core/escape-html.ts'
+import { HttpError } from '#core/http/errors.ts'
+import { SetupBody } from './auth.schemas.ts'
+import { completeSetup } from './setup.service.ts'
+
+type SetupForm = { token?: string; email?: string; name?: string; password?: string }
+
+/**
+ * The page behind the one-time setup link printed at the first start
+ * (`/admin/setup?token=…`): a plain HTML form, working without JavaScript, that
+ * creates the first administrator through the same service as
+ * `POST /api/v1/setup`. The admin UI of a later issue takes this URL over.
+ *
+ * The form posts url-encoded fields, parsed only inside this plugin. It needs
+ * no CSRF token: there is no session yet, and the one-time token it carries is
+ * the secret a forged request would lack; other origins are refused as for
+ * sign-in (`checkOrigin`).
+ */
+export async function setupPage(app: FastifyInstance, deps: { db: Db }) {
+  await app.register(async (scope) => {
+    await scope.register(formbody, { bodyLimit: 4096 })
+
+    scope.get('/admin/setup', { schema: { hide: true } }, (request, reply) => {
+      const token = (request.query as { token?: unknown }).token
+      return sendPage(reply, 200, form({ token: typeof token === 'string' ? token : '' }))
+    })
+
+    scope.post(
+      '/admin/setup',
+      { config: { checkOrigin: true }, attachValidation: true, schema: { hide: true, body: SetupBody } },
+      async (request, reply) => {
+        const body = (request.body ?? {}) as SetupForm
+        if (request.validationError) {
+          const fields = (request.validationError.validation ?? []).map((issue: { instancePath: string }) => issue.instancePath.replace(/^\//, '') || 'form')
+          const missing = ['email', 'name', 'password', 'token'].filter((field) => !body[field as keyof SetupForm])
+          const problem = missing.length > 0 ? `Fill in: ${missing.join(', ')}.` : `Check: ${[...new Set(fields)].join(', ')}.`
+          return sendPage(reply, 400, form(body, `${problem} Passwords are 8 to 256 characters.`))
+        }
+        try {
+          const user = await completeSetup(deps.db, body as Required<SetupForm>, {
+            ip: request.ip,
+            userAgent: request.headers['user-agent'],
+          })
+          return sendPage(reply, 201, done(user.email))
+        } catch (error) {
+          if (!(error instanceof HttpError) || error.status >= 500) throw error
+          return sendPage(reply, error.status, form(body, error.message))
+        }
+      },
+    )
+  })
+}
+
+function sendPage(reply: FastifyReply, status: number, main: string) {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer') // the URL carries the one-time token
+    .type('text/html; charset=utf-8')
+    .send(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<title>Set up Plinth</title></head>
+<body>
+<main>
+${main}
+</main>
+</body>
+</html>
+`)
+}
+
+const form = (values: SetupForm, error?: string) => `<h1>Create the first administrator</h1>
+${values.token ? '' : '<p>Open this page with the setup link from the server log: the link carries the one-time code this form needs.</p>'}
+${error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : ''}
+<form method="post" action="/admin/setup">
+<input type="hidden" name="token" value="${escapeHtml(values.token ?? '')}">
+<p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${escapeHtml(values.email ?? '')}"></p>
+<p><label for="name">Name</label><br><input id="name" name="name" autocomplete="name" required maxlength="100" value="${escapeHtml(values.name ?? '')}"></p>
+<p><label for="password">Password (8 to 256 characters, not a common one)</label><br><input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256"></p>
+<p><button type="submit">Create administrator</button></p>
+</form>`
+
+const done = (email: string) => `<h1>Administrator created</h1>
+<p>${escapeHtml(email)} is the site's administrator. The setup link no longer works.</p>
+<p>Sign in with <code>POST /api/v1/auth/login</code> (see the README, “Auth for front-end developers”), then write and publish through the API.</p>
+<p><a href="/">Go to the site</a></p>`
