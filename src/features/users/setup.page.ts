@@ -34,7 +34,9 @@ export async function setupPage(app: FastifyInstance, deps: { db: Db }) {
       async (request, reply) => {
         const body = (request.body ?? {}) as SetupForm
         if (request.validationError) {
-          const fields = (request.validationError.validation ?? []).map((issue: { instancePath: string }) => issue.instancePath.replace(/^\//, '') || 'form')
+          const fields = (request.validationError.validation ?? []).map(
+            (issue: { instancePath: string }) => issue.instancePath.replace(/^\//, '') || 'form',
+          )
           const missing = ['email', 'name', 'password', 'token'].filter((field) => !body[field as keyof SetupForm])
           const problem = missing.length > 0 ? `Fill in: ${missing.join(', ')}.` : `Check: ${[...new Set(fields)].join(', ')}.`
           return sendPage(reply, 400, form(body, `${problem} Passwords are 8 to 256 characters.`))
