@@ -17,9 +17,25 @@ export type Scenario = {
   status?: number
   /** A target from the issues: the app's CPU per request must be at most 1/minCpuRatio of bare node's. */
   minCpuRatio?: number
+  /**
+   * Runs on the demo site: the bench seeds it (`plinth seed demo`) before the
+   * app's second start, and `{post}` in `path` becomes the slug of the newest
+   * published post.
+   */
+  seeded?: boolean
+  /** A target from the issues, on PostgreSQL: the app's CPU time per request, at most this many ms. */
+  maxCpuMsPostgres?: number
 }
+
+/** What a browser sends for a page: the app compresses, and the baseline serves the same compressed bytes. */
+const BROWSER = { accept: 'text/html', 'accept-encoding': 'br, gzip' }
 
 export const scenarios: Scenario[] = [
   { name: 'GET /healthz', path: '/healthz', minCpuRatio: 0.65 },
   { name: 'GET /api/v1/site', path: '/api/v1/site' },
+  // Issue 4's targets for the public site and the content API (PostgreSQL, no page cache).
+  { name: 'GET / (home)', path: '/', headers: BROWSER, seeded: true, maxCpuMsPostgres: 0.6 },
+  { name: 'GET /blog/:slug (post)', path: '/blog/{post}', headers: BROWSER, seeded: true, maxCpuMsPostgres: 0.5 },
+  { name: 'GET /api/v1/posts?limit=20', path: '/api/v1/posts?limit=20', seeded: true, maxCpuMsPostgres: 0.35 },
+  { name: 'GET /api/v1/posts?slug=:slug', path: '/api/v1/posts?slug={post}', seeded: true, maxCpuMsPostgres: 0.2 },
 ]
