@@ -74,8 +74,9 @@ type Author = { id: number; role: Role }
  * Idempotent: the `demo_seeded` setting is written last, and a run that finds it
  * does nothing. A site that already has content at one of the demo's slugs (its
  * own, or a seed that stopped part-way) gets a 409 before anything is written.
- * Staff accounts are created through users.queries because no service creates
- * an account without a password someone chose; that is the one shortcut.
+ * Two shortcuts past other features' services (STYLE §1), because no service
+ * offers these: staff accounts with a password nobody chose (users.queries), and
+ * a setting of the seed's own (settings.queries).
  */
 export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now()
