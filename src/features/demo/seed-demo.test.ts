@@ -85,7 +85,7 @@ test('seed demo fills a new site with published posts, covers with variants, pag
       await sql<{ sha256: string; format: string }>`select sha256, format from media_variants
       where media_id = ${post.cover_media_id}`.execute(db)
     ).rows
-    assert.equal(variants.length, 6, 'AVIF, WebP and JPEG at 320 and 640 px')
+    assert.equal(variants.length, 9, 'AVIF, WebP and JPEG at 320 and 640 px and at the original width')
     for (const v of variants) assert.ok(await site.store.has({ sha256: v.sha256, extension: v.format }))
   }
   // Published a week apart over the past months, oldest first; the scheduled one is in the future.

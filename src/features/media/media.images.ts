@@ -22,7 +22,11 @@ export const ALLOWED_TYPES: Record<MediaExtension, string> = {
   pdf: 'application/pdf',
 }
 
-/** Responsive widths for `srcset` (issue 4, part 5); never wider than the original. */
+/**
+ * Responsive widths for `srcset` (issue 4, part 5); never wider than the
+ * original. An original between two of them also gets its own width, so a
+ * 1200-pixel image offers 1200w, not just 640w, to a wide or high-density screen.
+ */
 export const VARIANT_WIDTHS = [320, 640, 1280, 1920] as const
 
 /**
@@ -117,9 +121,10 @@ export type Variant = { format: VariantFormat; width: number; height: number; by
 export function variantPlan(media: { extension: MediaExtension; width: number | null }): { format: VariantFormat; width: number }[] {
   if (media.width === null || media.extension === 'gif' || media.extension === 'pdf') return []
   const original = media.width
-  const widths = VARIANT_WIDTHS.filter((width) => width <= original)
+  const largest = VARIANT_WIDTHS[VARIANT_WIDTHS.length - 1] as number
+  const widths = [...VARIANT_WIDTHS.filter((width) => width < original), Math.min(original, largest)]
   const formats = [...new Set<VariantFormat>(['avif', 'webp', media.extension])]
-  return (widths.length > 0 ? widths : [original]).flatMap((width) => formats.map((format) => ({ format, width })))
+  return widths.flatMap((width) => formats.map((format) => ({ format, width })))
 }
 
 export async function makeVariant(original: Buffer, format: VariantFormat, width: number): Promise<Variant> {

@@ -29,7 +29,7 @@ const get = (testApp: MediaTestApp, url: string, headers: Record<string, string>
   testApp.app.inject({ method: 'GET', url, headers })
 
 describe('responsive variants', () => {
-  test('an upload queues media.variants; the job makes each width up to the original in AVIF, WebP and the original format', async (t) => {
+  test('an upload queues media.variants; the job makes each width below the original, and the original width, in AVIF, WebP and the original format', async (t) => {
     const testApp = await buildMediaApp(t)
     const author = await signedIn(testApp, 'author')
     const upload = await uploadFile(testApp, author.headers, { bytes: await makeImage('jpeg', { width: 1400, height: 700 }) })
@@ -44,7 +44,20 @@ describe('responsive variants', () => {
     const done = (await get(testApp, `/api/v1/media/${media.id}`, author.headers)).json()
     assert.equal(done.variants_status, 'done')
     const made = done.variants.map((v: { format: string; width: number }) => `${v.format}@${v.width}`).sort()
-    assert.deepEqual(made, ['avif@1280', 'avif@320', 'avif@640', 'jpg@1280', 'jpg@320', 'jpg@640', 'webp@1280', 'webp@320', 'webp@640'])
+    assert.deepEqual(made, [
+      'avif@1280',
+      'avif@1400',
+      'avif@320',
+      'avif@640',
+      'jpg@1280',
+      'jpg@1400',
+      'jpg@320',
+      'jpg@640',
+      'webp@1280',
+      'webp@1400',
+      'webp@320',
+      'webp@640',
+    ])
 
     const types = { avif: 'image/avif', webp: 'image/webp', jpg: 'image/jpeg' } as const
     for (const variant of done.variants as { url: string; format: keyof typeof types; width: number; height: number }[]) {
@@ -56,7 +69,8 @@ describe('responsive variants', () => {
       assert.equal(metadata.width, variant.width)
       assert.equal(variant.height, variant.width / 2)
     }
-    assert.equal(storedFiles(testApp.dataDir).length, 10, 'the original and nine variants')
+    // The JPEG at the original's width re-encodes to the stored original's bytes: one file for both.
+    assert.equal(storedFiles(testApp.dataDir).length, 12, 'the original and eleven more variants')
 
     const srcset = await srcsetFor(testApp.database.db, media.id)
     assert.deepEqual(
@@ -65,7 +79,7 @@ describe('responsive variants', () => {
     )
     assert.match(
       srcset[0]?.srcset ?? '',
-      /^\/media\/[0-9a-f]{64}\.avif 320w, \/media\/[0-9a-f]{64}\.avif 640w, \/media\/[0-9a-f]{64}\.avif 1280w$/,
+      /^\/media\/[0-9a-f]{64}\.avif 320w, \/media\/[0-9a-f]{64}\.avif 640w, \/media\/[0-9a-f]{64}\.avif 1280w, \/media\/[0-9a-f]{64}\.avif 1400w$/,
     )
     assert.deepEqual(done.srcset, srcset)
 
@@ -97,7 +111,7 @@ describe('responsive variants', () => {
     const media = (await uploadFile(testApp, author.headers, { bytes: await makeImage('webp', { width: 700, height: 350 }) })).json()
     await runVariantsJob(testApp, media.id)
     const before = storedFiles(testApp.dataDir).sort()
-    assert.equal(before.length, 1 + 2 * 2, 'original + (320, 640) × (avif, webp)')
+    assert.equal(before.length, 1 + 3 * 2, 'original + (320, 640, 700) × (avif, webp)')
     const handler = jobHandlers({ config: testApp.config, db })[MEDIA_VARIANTS_JOB]
     assert.ok(handler)
     const ctx = { id: 0, attempt: 1, maxAttempts: 1, log: testApp.app.log, signal: new AbortController().signal }
