@@ -151,7 +151,10 @@ describe('post pages', () => {
     const original = `/media/${media.sha256}.jpg`
 
     const html = (await get(testApp, `/blog/${row.slug}`)).body
-    assert.match(html, /<source type="image\/avif" srcset="\/media\/[0-9a-f]{64}\.avif 320w, \/media\/[0-9a-f]{64}\.avif 640w, \/media\/[0-9a-f]{64}\.avif 700w"/)
+    assert.match(
+      html,
+      /<source type="image\/avif" srcset="\/media\/[0-9a-f]{64}\.avif 320w, \/media\/[0-9a-f]{64}\.avif 640w, \/media\/[0-9a-f]{64}\.avif 700w"/,
+    )
     assert.match(html, /<source type="image\/webp" srcset="\/media\/[0-9a-f]{64}\.webp 320w/)
     assert.match(
       html,
