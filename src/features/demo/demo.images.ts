@@ -6,10 +6,10 @@ import { escapeHtml } from '#core/escape-html.ts'
  * machine (text depends on the fonts installed). The seed uploads the result
  * through the media service like any other upload.
  *
- * 1200 × 675, not larger: the variants job encodes AVIF, and at 1600 px wide the
- * 1280 px AVIF variant alone takes over a second per image on one CPU, which put
- * the full seed past a minute. At 1200 px the variants are 320 and 640 px wide
- * (the original serves wider screens), about 0.6 s per image.
+ * 1200 × 675, not larger: the variants are encoded in AVIF too, and AVIF is
+ * slow. Measured on one CPU of a two-CPU EPYC: 1.8 s per 1600 px image (variants at
+ * 320, 640 and 1280 px), 1.5 s per 1200 px image (320, 640 and its own 1200),
+ * 1.2 s at 960 px. The seed runs a few images at once (seed-demo.ts).
  */
 export const COVER_SIZE = { width: 1200, height: 675 } as const
 

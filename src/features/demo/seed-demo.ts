@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import type { Db } from '#core/db/database.ts'
 import { conflict } from '#core/http/errors.ts'
 import { createContent, publishContent, scheduleContent } from '../content/content.service.ts'
@@ -36,6 +37,8 @@ export const DEMO_MARKER = 'demo_seeded'
 export const DEMO_POSTS_MAX = POSTS.length
 
 const DAY_MS = 24 * 3600 * 1000
+/** Images drawn, uploaded and given their variants at once: one per CPU, up to four. */
+const IMAGE_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()))
 
 export type SeedOptions = {
   /** How many published posts (1 to DEMO_POSTS_MAX; default all). Tests use a few; the CLI's default is the full site. */
@@ -112,29 +115,35 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
   const imagesStarted = performance.now()
   const figurePosts = published.map((_, i) => i).filter((i) => i % 3 === 1)
   const figureCount = Math.min(FIGURES.length, figurePosts.length)
-  const totalImages = everyPost.length + figureCount
+  type ImageJob = { owner: Author; filename: string; draw: () => Promise<{ bytes: Buffer; alt: string }> }
+  const jobs: ImageJob[] = [
+    ...everyPost.map((post, i) => ({
+      owner: authorOf(authors, post),
+      filename: `${slugify(post.title, 60)}.jpg`,
+      draw: () =>
+        drawCover({ seed: i + 1, title: post.title, label: CATEGORIES.find((c) => c.key === post.category)?.name ?? '', site: SITE.title }),
+    })),
+    ...FIGURES.slice(0, figureCount).map((figure, i) => ({
+      owner: authors.get('jonas') as Author,
+      filename: `${slugify(figure.title, 60)}.png`,
+      draw: async () => ({ bytes: await drawChart({ title: figure.title, bars: figure.bars, seed: i + 101 }), alt: figure.alt }),
+    })),
+  ]
   let variants = 0
   let images = 0
-  const storeImage = async (owner: Author, bytes: Buffer, filename: string, alt: string) => {
-    const media = await uploadMedia(db, store, owner, { bytes, filename, alt })
-    await generateMediaVariants(db, store, media.id)
-    const done = await getMedia(db, owner, media.id)
+  // One image's variants keep about one CPU busy (AVIF encoding is most of it), so a few run at once.
+  const media = await inParallel(jobs, IMAGE_CONCURRENCY, async (job) => {
+    const { bytes, alt } = await job.draw()
+    const uploaded = await uploadMedia(db, store, job.owner, { bytes, filename: job.filename, alt })
+    await generateMediaVariants(db, store, uploaded.id)
+    const done = await getMedia(db, job.owner, uploaded.id)
     variants += done.variants.length
     images++
-    if (images % 10 === 0 || images === totalImages) log(`images: ${images}/${totalImages}`)
+    if (images % 10 === 0 || images === jobs.length) log(`images: ${images}/${jobs.length}`)
     return done
-  }
-  const covers: MediaWithVariants[] = []
-  for (const [i, post] of everyPost.entries()) {
-    const category = CATEGORIES.find((c) => c.key === post.category)?.name ?? ''
-    const cover = await drawCover({ seed: i + 1, title: post.title, label: category, site: SITE.title })
-    covers.push(await storeImage(authorOf(authors, post), cover.bytes, `${slugify(post.title, 60)}.jpg`, cover.alt))
-  }
-  const charts: MediaWithVariants[] = []
-  for (const figure of FIGURES.slice(0, figureCount)) {
-    const bytes = await drawChart({ title: figure.title, bars: figure.bars, seed: charts.length + 101 })
-    charts.push(await storeImage(authors.get('jonas') as Author, bytes, `${slugify(figure.title, 60)}.png`, figure.alt))
-  }
+  })
+  const covers = media.slice(0, everyPost.length)
+  const charts = media.slice(everyPost.length)
   const imageSeconds = (performance.now() - imagesStarted) / 1000
 
   // Posts, oldest first, so ids grow with publication dates; a week apart, ending a few days ago.
@@ -205,6 +214,32 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
   }
   await upsertSetting(db, DEMO_MARKER, { seeded_at: new Date().toISOString(), posts: summary.published, pages: summary.pages })
   return { status: 'seeded', summary }
+}
+
+/**
+ * Runs `work` on every item, at most `limit` at a time, and returns the results
+ * in the items' order. After a failure no new item starts; the ones running
+ * finish (nothing is left writing behind the caller), then the first error is thrown.
+ */
+async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = []
+  let next = 0
+  let failed = false
+  const runner = async () => {
+    while (!failed && next < items.length) {
+      const index = next++
+      try {
+        results[index] = await work(items[index] as T)
+      } catch (error) {
+        failed = true
+        throw error
+      }
+    }
+  }
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, runner))
+  const rejected = outcomes.find((outcome) => outcome.status === 'rejected')
+  if (rejected) throw rejected.reason
+  return results
 }
 
 const authorOf = (authors: Map<AuthorKey, Author>, post: DemoPost) => authors.get(post.author) as Author
