@@ -174,7 +174,7 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
 
     if (selected.length > 0) {
       console.log(
-        `\n  ${'scenario'.padEnd(NAME_WIDTH)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'CPU/request'.padStart(14)}`,
+        `\n  ${'scenario'.padEnd(NAME_WIDTH)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'CPU/request'.padStart(14)}`,
       )
     }
     const post = seeded?.ok ? await newestPostSlug(app) : undefined
@@ -655,7 +655,7 @@ function printFigure(label: string, value: string, target: string) {
 function printRun(scenario: string, server: string, run: Summary) {
   console.log(
     `  ${scenario.padEnd(NAME_WIDTH)}${server.padEnd(8)}${Math.round(run.requestsPerSecond).toLocaleString('en').padStart(9)}` +
-      `${`${run.p50Ms} ms`.padStart(8)}${`${run.p99Ms} ms`.padStart(8)}${`${run.cpuUsPerRequest.toFixed(1)} µs`.padStart(14)}`,
+      `${`${run.p50Ms} ms`.padStart(10)}${`${run.p99Ms} ms`.padStart(10)}${`${run.cpuUsPerRequest.toFixed(1)} µs`.padStart(14)}`,
   )
 }
 
