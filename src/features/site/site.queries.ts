@@ -1,101 +1,142 @@
 import { type Db, sql } from '#core/db/database.ts'
-import { type PostType, type TermRef, termsJson } from '../content/content.queries.ts'
+import { type PostType, parseTerms, type TermRef, termsArray } from '../content/content.queries.ts'
 import { SITE_INFO_KEYS } from '../settings/settings.service.ts'
 
 /**
- * The public site's reads (issue 4, part 6). Each page is one statement: the
- * site's settings and page list, the content, its author, terms and cover
- * image with its variants come back together, built as JSON by the database,
- * so a page costs one round trip and no query per item (STYLE §4).
+ * The public site's reads (issue 4, part 6). A page is two statements sent at
+ * once — the site (settings and pages for the menus, built as one JSON value)
+ * and the content — and no query per item (STYLE §4): each post comes with its
+ * author, its terms and its cover with the cover's variants, the lists of them
+ * as text arrays, which PostgreSQL builds far more cheaply than JSON objects.
+ * Filters are chosen in code, so each statement has one shape and a plan that
+ * PostgreSQL can keep.
  */
 
 export type SiteJson = { settings: Record<string, unknown>; pages: { title: string; slug: string }[] }
-export type VariantJson = { format: 'jpg' | 'png' | 'webp' | 'avif'; width: number; sha256: string }
-export type CoverJson = {
+export type VariantRef = { format: 'jpg' | 'png' | 'webp' | 'avif'; width: number; sha256: string }
+export type Cover = {
+  id: number
   sha256: string
   extension: string
   width: number | null
   height: number | null
   alt: string
-  variants: VariantJson[]
+  variants: VariantRef[]
 }
-/** A post as a list shows it. Times are ISO 8601 strings (JSON). */
-export type CardJson = {
+/** A post as a list shows it. */
+export type Card = {
   id: number
   type: PostType
   title: string
   slug: string
   excerpt: string
-  published_at: string
+  published_at: Date
   author: string
   tags: TermRef[]
-  cover: CoverJson | null
+  cover: Cover | null
 }
-export type EntryRow = Omit<CardJson, 'published_at'> & {
-  body_html: string
-  seo_title: string
-  seo_description: string
-  categories: TermRef[]
-  published_at: Date
-  updated_at: Date
-}
+export type Entry = Card & { body_html: string; seo_title: string; seo_description: string; updated_at: Date; categories: TermRef[] }
 
 /** The settings the theme shows and the published pages (for the menus), as one JSON value. */
-const SITE = sql`json_build_object(
-  'settings', (select coalesce(json_object_agg(key, value), '{}') from settings where key = any(${SITE_INFO_KEYS}::text[])),
-  'pages', (select coalesce(json_agg(json_build_object('title', x.title, 'slug', x.slug) order by x.id), '[]')
-    from (select id, title, slug from posts where type = 'page' and status = 'published' order by id limit 20) x))`
-
-const COVER = sql`(select json_build_object('sha256', m.sha256, 'extension', m.extension, 'width', m.width, 'height', m.height,
-    'alt', m.alt, 'variants', (select coalesce(json_agg(json_build_object('format', v.format, 'width', v.width, 'sha256', v.sha256)
-      order by v.format, v.width), '[]') from media_variants v where v.media_id = m.id))
-  from media m where m.id = p.cover_media_id)`
-
-const CARD = sql`json_build_object('id', p.id, 'type', p.type, 'title', p.title, 'slug', p.slug, 'excerpt', p.excerpt,
-  'published_at', p.published_at, 'author', u.name, 'tags', ${termsJson('tags')}, 'cover', ${COVER})`
-
 export const findSite = (db: Db) =>
-  sql<{ site: SiteJson }>`select ${SITE} as site`.execute(db).then((r) => (r.rows[0] as { site: SiteJson }).site)
+  sql<{ site: SiteJson }>`select json_build_object(
+      'settings', (select coalesce(json_object_agg(key, value), '{}') from settings where key = any(${SITE_INFO_KEYS}::text[])),
+      'pages', (select coalesce(json_agg(json_build_object('title', x.title, 'slug', x.slug) order by x.id), '[]')
+        from (select id, title, slug from posts where type = 'page' and status = 'published' order by id limit 20) x)) as site`
+    .execute(db)
+    .then((r) => (r.rows[0] as { site: SiteJson }).site)
+
+const CARD_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.published_at, u.name as author, ${termsArray('tags')} as tags,
+  m.id as cover_id, m.sha256 as cover_sha256, m.extension as cover_extension, m.width as cover_width, m.height as cover_height,
+  m.alt as cover_alt, array(select v.format || ' ' || v.width || ' ' || v.sha256 from media_variants v where v.media_id = m.id
+    order by v.format, v.width) as cover_variants`
+const CARD_FROM = sql`posts p join users u on u.id = p.author_id left join media m on m.id = p.cover_media_id`
+
+type CardRow = Omit<Card, 'tags' | 'cover'> & {
+  tags: string[]
+  cover_id: number | null
+  cover_sha256: string
+  cover_extension: string
+  cover_width: number | null
+  cover_height: number | null
+  cover_alt: string
+  cover_variants: string[]
+}
+
+function cardFrom(row: CardRow): Card {
+  const { id, type, title, slug, excerpt, published_at, author, tags } = row
+  const { cover_id, cover_sha256, cover_extension, cover_width, cover_height, cover_alt, cover_variants } = row
+  const cover =
+    cover_id === null
+      ? null
+      : {
+          id: cover_id,
+          sha256: cover_sha256,
+          extension: cover_extension,
+          width: cover_width,
+          height: cover_height,
+          alt: cover_alt,
+          variants: cover_variants.map((value) => {
+            const [format, width, sha256] = value.split(' ')
+            return { format: format as VariantRef['format'], width: Number(width), sha256: sha256 as string }
+          }),
+        }
+  return { id, type, title, slug, excerpt, published_at, author, tags: parseTerms(tags), cover }
+}
 
 export type ListFilter = { tag?: string; category?: string }
-export type TermJson = { id: number; name: string; slug: string }
 
 /**
  * A page of published posts, newest first by publication time (the partial
  * index posts_published_idx), `limit + 1` of them so the caller knows whether
- * an older page exists; with the tag or category that filters them, null when
- * no such term exists. `has_admin` tells an empty home page whether to welcome
- * a new owner.
+ * an older page exists.
  */
-export const listPublishedPosts = (db: Db, f: ListFilter & { limit: number; offset: number }) => {
-  const tag = f.tag ?? null
-  const category = f.category ?? null
-  return sql<{ site: SiteJson; posts: CardJson[]; term: TermJson | null; has_admin: boolean }>`select ${SITE} as site,
-      (select coalesce(json_agg(x.card order by x.published_at desc, x.id desc), '[]') from (
-        select ${CARD} as card, p.published_at, p.id from posts p join users u on u.id = p.author_id
-        where p.type = 'post' and p.status = 'published'
-          and (${tag}::text is null or exists (select 1 from post_tags pt join tags t on t.id = pt.tag_id
-            where pt.post_id = p.id and t.slug = ${tag}::text))
-          and (${category}::text is null or exists (select 1 from post_categories pc join categories c on c.id = pc.category_id
-            where pc.post_id = p.id and c.slug = ${category}::text))
-        order by p.published_at desc, p.id desc limit ${f.limit + 1} offset ${f.offset}) x) as posts,
-      case when ${tag}::text is not null then (select json_build_object('id', id, 'name', name, 'slug', slug) from tags where slug = ${tag}::text)
-           when ${category}::text is not null then (select json_build_object('id', id, 'name', name, 'slug', slug) from categories where slug = ${category}::text)
-      end as term,
-      exists (select 1 from users where role = 'admin') as has_admin`
-    .execute(db)
-    .then((r) => r.rows[0] as { site: SiteJson; posts: CardJson[]; term: TermJson | null; has_admin: boolean })
+export async function listPublishedPosts(db: Db, f: ListFilter & { limit: number; offset: number }): Promise<Card[]> {
+  const filter =
+    f.tag !== undefined
+      ? sql`and exists (select 1 from post_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id and t.slug = ${f.tag})`
+      : f.category !== undefined
+        ? sql`and exists (select 1 from post_categories pc join categories c on c.id = pc.category_id
+            where pc.post_id = p.id and c.slug = ${f.category})`
+        : sql``
+  const rows = await sql<CardRow>`select ${CARD_COLUMNS} from ${CARD_FROM}
+    where p.type = 'post' and p.status = 'published' ${filter}
+    order by p.published_at desc, p.id desc limit ${f.limit + 1} offset ${f.offset}`.execute(db)
+  return rows.rows.map((row) => cardFrom(row))
 }
 
-/** A published post or page by slug, with the site; `entry` null when there is none. */
-export async function findPublishedEntry(db: Db, type: PostType, slug: string): Promise<{ site: SiteJson; entry: EntryRow | null }> {
-  const rows = await sql<EntryRow & { site: SiteJson }>`select ${SITE} as site, e.* from (select 1) one left join lateral (
-      select p.id, p.type, p.title, p.slug, p.excerpt, p.body_html, p.seo_title, p.seo_description, p.published_at, p.updated_at,
-        u.name as author, ${termsJson('tags')} as tags, ${termsJson('categories')} as categories, ${COVER} as cover
-      from posts p join users u on u.id = p.author_id
-      where p.type = ${type} and p.slug = ${slug} and p.status = 'published') e on true`.execute(db)
-  const { site, ...entry } = rows.rows[0] as EntryRow & { site: SiteJson }
-  return { site, entry: entry.id === null ? null : (entry as EntryRow) }
+export type TermJson = { id: number; name: string; slug: string }
+
+/** A tag or category by slug. */
+export const findTerm = (db: Db, kind: 'tags' | 'categories', slug: string) =>
+  (kind === 'tags'
+    ? sql<TermJson>`select id, name, slug from tags where slug = ${slug}`
+    : sql<TermJson>`select id, name, slug from categories where slug = ${slug}`
+  )
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/** Whether the site has an administrator (an empty home page without one welcomes the new owner). */
+export const hasAdministrator = (db: Db) =>
+  sql<{ found: boolean }>`select exists (select 1 from users where role = 'admin') as found`
+    .execute(db)
+    .then((r) => r.rows[0]?.found === true)
+
+/** A published post or page by slug. */
+export async function findPublishedEntry(db: Db, type: PostType, slug: string): Promise<Entry | undefined> {
+  const rows = await sql<CardRow & Omit<Entry, keyof Card> & { categories: string[] }>`select ${CARD_COLUMNS},
+      p.body_html, p.seo_title, p.seo_description, p.updated_at, ${termsArray('categories')} as categories
+    from ${CARD_FROM} where p.type = ${type} and p.slug = ${slug} and p.status = 'published'`.execute(db)
+  const row = rows.rows[0]
+  if (!row) return undefined
+  return {
+    ...cardFrom(row),
+    body_html: row.body_html,
+    seo_title: row.seo_title,
+    seo_description: row.seo_description,
+    updated_at: row.updated_at,
+    categories: parseTerms(row.categories),
+  }
 }
 
 export type SitemapRow = { path_type: 'post' | 'page' | 'tag' | 'category'; slug: string; updated_at: Date }
@@ -127,12 +168,9 @@ export type FeedRow = {
 
 /** The latest published posts with their bodies, for /feed.xml. */
 export const listFeedPosts = (db: Db, limit: number) =>
-  sql<FeedRow & { site: SiteJson }>`select ${SITE} as site, e.* from (select 1) one left join lateral (
-      select p.id, p.title, p.slug, p.excerpt, p.body_html, u.name as author, ${termsJson('tags')} as tags, p.published_at, p.updated_at
-      from posts p join users u on u.id = p.author_id
-      where p.type = 'post' and p.status = 'published' order by p.published_at desc, p.id desc limit ${limit}) e on true`
+  sql<Omit<FeedRow, 'tags'> & { tags: string[] }>`select p.id, p.title, p.slug, p.excerpt, p.body_html, u.name as author,
+      ${termsArray('tags')} as tags, p.published_at, p.updated_at
+    from posts p join users u on u.id = p.author_id
+    where p.type = 'post' and p.status = 'published' order by p.published_at desc, p.id desc limit ${limit}`
     .execute(db)
-    .then((r) => {
-      const site = (r.rows[0] as { site: SiteJson }).site
-      return { site, posts: r.rows.filter((row) => row.id !== null).map(({ site: _site, ...post }) => post as FeedRow) }
-    })
+    .then((r) => r.rows.map((row): FeedRow => ({ ...row, tags: parseTerms(row.tags) })))

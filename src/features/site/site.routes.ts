@@ -5,9 +5,10 @@ import { findRedirectFor } from '../content/content.service.ts'
 import { SEARCH_QUERY_MAX_LENGTH, searchPublished } from '../search/search.service.ts'
 import { renderAtomFeed, renderRobots, renderSitemap } from './feeds.ts'
 import {
-  type CardJson,
   findPublishedEntry,
   findSite,
+  findTerm,
+  hasAdministrator,
   type ListFilter,
   listFeedPosts,
   listPublishedPosts,
@@ -79,23 +80,28 @@ export function siteRoutes(app: FastifyInstance, deps: Deps) {
   ) {
     const page = pageNumber(request.query as Query)
     if (page === undefined) return notFoundPage(request, reply)
-    const result = await listPublishedPosts(db, { ...options.filter, limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE })
-    const site = siteView(result.site)
-    const filtered = options.filter.tag !== undefined || options.filter.category !== undefined
-    if (filtered && result.term === null) return notFoundPage(request, reply, result.site)
-    if (page > 1 && result.posts.length === 0) return notFoundPage(request, reply, result.site)
-    if (options.home && result.posts.length === 0 && site.pages.length === 0 && !result.has_admin) {
+    const { tag, category } = options.filter
+    // The statements go out together, each on its own pooled connection.
+    const [siteJson, posts, term] = await Promise.all([
+      findSite(db),
+      listPublishedPosts(db, { ...options.filter, limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE }),
+      tag !== undefined ? findTerm(db, 'tags', tag) : category !== undefined ? findTerm(db, 'categories', category) : undefined,
+    ])
+    const site = siteView(siteJson)
+    if ((tag !== undefined || category !== undefined) && term === undefined) return notFoundPage(request, reply, siteJson)
+    if (page > 1 && posts.length === 0) return notFoundPage(request, reply, siteJson)
+    if (options.home && posts.length === 0 && site.pages.length === 0 && !(await hasAdministrator(db))) {
       const meta = pageMeta(site, publicUrl, { title: 'Welcome', path: '/', noindex: true })
       return render(request, reply, 'welcome', { site, meta, current: '/' }, ['list:posts', 'users:admin'])
     }
-    const cards: CardJson[] = result.posts.slice(0, POSTS_PER_PAGE)
-    const heading = options.heading(result.term?.name)
+    const cards = posts.slice(0, POSTS_PER_PAGE)
+    const heading = options.heading(term?.name)
     const path = options.path
     const meta =
       options.home && page === 1
         ? homeMeta(site, publicUrl)
         : pageMeta(site, publicUrl, { title: page > 1 ? `${heading} (page ${page})` : heading, path: pageUrl(path, page) })
-    const termTag = result.term ? [`${options.filter.tag !== undefined ? 'tag' : 'category'}:${result.term.id}`] : []
+    const termTag = term ? [`${tag !== undefined ? 'tag' : 'category'}:${term.id}`] : []
     return render(
       request,
       reply,
@@ -109,9 +115,9 @@ export function siteRoutes(app: FastifyInstance, deps: Deps) {
         posts: cards.map((card, index) => cardView(card, site.language, index)),
         pagination: {
           page,
-          pages: page > 1 || result.posts.length > POSTS_PER_PAGE,
+          pages: page > 1 || posts.length > POSTS_PER_PAGE,
           newer: page > 1 ? pageUrl(path, page - 1) : null,
-          older: result.posts.length > POSTS_PER_PAGE ? pageUrl(path === '/' ? '/blog' : path, path === '/' ? 2 : page + 1) : null,
+          older: posts.length > POSTS_PER_PAGE ? pageUrl(path === '/' ? '/blog' : path, path === '/' ? 2 : page + 1) : null,
         },
       },
       [options.tag, ...termTag, ...cardTags(cards)],
@@ -150,12 +156,12 @@ export function siteRoutes(app: FastifyInstance, deps: Deps) {
   async function entryPage(request: FastifyRequest, reply: FastifyReply, type: 'post' | 'page') {
     const slug = (request.params as { slug: string }).slug
     if (!SLUG.test(slug) || slug.length > 200) return notFound(request, reply)
-    const { site: siteJson, entry } = await findPublishedEntry(db, type, slug)
+    const [siteJson, entry] = await Promise.all([findSite(db), findPublishedEntry(db, type, slug)])
     if (!entry) return notFound(request, reply, siteJson)
     const site = siteView(siteJson)
     const view = entryView(entry, site.language)
     const tags = [`post:${entry.id}`, ...entry.tags.map((t) => `tag:${t.id}`), ...entry.categories.map((c) => `category:${c.id}`)]
-    if (entry.cover) tags.push(`media:${entry.cover.sha256}`)
+    if (entry.cover) tags.push(`media:${entry.cover.id}`)
     return render(request, reply, type, { site, meta: entryMeta(site, publicUrl, entry), current: view.path, post: view }, tags)
   }
 
@@ -215,7 +221,7 @@ export function siteRoutes(app: FastifyInstance, deps: Deps) {
   })
 
   app.get('/feed.xml', hidden, async (request, reply) => {
-    const { site, posts } = await listFeedPosts(db, FEED_SIZE)
+    const [site, posts] = await Promise.all([findSite(db), listFeedPosts(db, FEED_SIZE)])
     return sendPublicPage(request, reply, {
       body: renderAtomFeed(siteView(site), publicUrl, posts),
       type: 'application/atom+xml; charset=utf-8',

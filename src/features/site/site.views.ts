@@ -2,7 +2,7 @@ import { publicPath } from '../content/content.service.ts'
 import { mediaUrl, srcsetOf } from '../media/media.service.ts'
 import type { MediaKey } from '../media/media.store.ts'
 import { siteInfoFrom } from '../settings/settings.service.ts'
-import type { CardJson, CoverJson, EntryRow, SiteJson } from './site.queries.ts'
+import type { Card, Cover, Entry, SiteJson } from './site.queries.ts'
 
 /**
  * What templates receive (the theme's data contract, documented in
@@ -22,7 +22,7 @@ export function siteView(site: SiteJson) {
 const dateFormats = new Map<string, Intl.DateTimeFormat>()
 
 /** "November 24, 2026" in the site's language (formatters are made once per language: they are slow to build). */
-export function displayDate(value: Date | string, language: string): string {
+export function displayDate(value: Date, language: string): string {
   let format = dateFormats.get(language)
   if (!format) {
     try {
@@ -32,10 +32,10 @@ export function displayDate(value: Date | string, language: string): string {
     }
     dateFormats.set(language, format)
   }
-  return format.format(typeof value === 'string' ? new Date(value) : value)
+  return format.format(value)
 }
 
-const isoDate = (value: Date | string) => (typeof value === 'string' ? new Date(value) : value).toISOString()
+const ORIGINAL_TYPES: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' }
 
 export type ImageView = {
   src: string
@@ -47,9 +47,9 @@ export type ImageView = {
 }
 
 /** A `<picture>`: AVIF/WebP variants as sources, the original's format as the `<img>` srcset, the original as `src`. */
-export function imageView(cover: CoverJson): ImageView {
+export function imageView(cover: Cover): ImageView {
   const original = mediaUrl(cover as MediaKey)
-  const originalType = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' }[cover.extension]
+  const originalType = ORIGINAL_TYPES[cover.extension]
   const all = srcsetOf(cover.variants)
   return {
     src: original,
@@ -61,13 +61,13 @@ export function imageView(cover: CoverJson): ImageView {
   }
 }
 
-export function cardView(card: CardJson, language: string, index: number) {
+export function cardView(card: Card, language: string, index: number) {
   return {
     title: card.title,
     path: publicPath(card.type, card.slug),
     excerpt: card.excerpt,
     author: card.author,
-    published_at: isoDate(card.published_at),
+    published_at: card.published_at.toISOString(),
     published_on: displayDate(card.published_at, language),
     tags: card.tags,
     cover: card.cover ? imageView(card.cover) : null,
@@ -76,14 +76,14 @@ export function cardView(card: CardJson, language: string, index: number) {
   }
 }
 
-export function entryView(entry: EntryRow, language: string) {
+export function entryView(entry: Entry, language: string) {
   return {
     title: entry.title,
     path: publicPath(entry.type, entry.slug),
     excerpt: entry.excerpt,
     author: entry.author,
     body_html: entry.body_html,
-    published_at: isoDate(entry.published_at),
+    published_at: entry.published_at.toISOString(),
     published_on: displayDate(entry.published_at, language),
     tags: entry.tags,
     categories: entry.categories,
@@ -92,8 +92,8 @@ export function entryView(entry: EntryRow, language: string) {
 }
 
 /** The render tags of a list of cards: each post shown, and its cover image. */
-export const cardTags = (cards: CardJson[]) =>
-  cards.flatMap((card) => (card.cover ? [`post:${card.id}`, `media:${card.cover.sha256}`] : [`post:${card.id}`]))
+export const cardTags = (cards: Card[]) =>
+  cards.flatMap((card) => (card.cover ? [`post:${card.id}`, `media:${card.cover.id}`] : [`post:${card.id}`]))
 
 // --- SEO ---------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ export function homeMeta(site: SiteView, publicUrl: string): MetaView {
 }
 
 /** A post's or page's meta: its SEO fields, its cover as the social image, and a BlogPosting (posts) or WebPage JSON-LD. */
-export function entryMeta(site: SiteView, publicUrl: string, entry: EntryRow): MetaView {
+export function entryMeta(site: SiteView, publicUrl: string, entry: Entry): MetaView {
   const path = publicPath(entry.type, entry.slug)
   const canonical = `${publicUrl}${path}`
   const description = entry.seo_description || entry.excerpt || site.description
