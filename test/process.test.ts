@@ -7,7 +7,6 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, type TestContext, test } from 'node:test'
@@ -15,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { openPglite, openPostgres, sql } from '../src/core/db/database.ts'
 import { readMigrationFiles } from '../src/core/db/migrate.ts'
 import { createEmptyPostgresDatabase, testDatabaseKind } from './db.ts'
+import { freePort } from './free-port.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const MAIN = 'src/main.ts'
@@ -109,18 +109,6 @@ function spawnScript(t: TestContext, script: string, args: string[], env: Record
   spawnedBy(t).add(proc)
   t.after(() => proc.stop('SIGKILL'))
   return proc
-}
-
-/** A port that was free a moment ago (PORT=0 would not tell us which one the server got). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.on('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 function spawnServer(t: TestContext, site: Site, port: number, script = MAIN): Server {

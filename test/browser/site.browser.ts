@@ -14,7 +14,6 @@
 // logged no error. test/process.test.ts already covers the real entry point.
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -27,6 +26,7 @@ import { localMediaStore } from '../../src/features/media/media.store.ts'
 import { buildTestApp, type TestApp } from '../app.ts'
 import { testDatabaseKind } from '../db.ts'
 import { createUser } from '../factories.ts'
+import { freePort } from '../free-port.ts'
 
 const kind = testDatabaseKind()
 const CHROMIUM = '/usr/bin/chromium'
@@ -43,18 +43,6 @@ let testApp: TestApp
 let origin: string
 let browser: Browser
 let content: Awaited<ReturnType<typeof createSiteContent>>
-
-/** A port that was free a moment ago: PUBLIC_URL must name it before the app is built. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.on('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * Builds the app with PUBLIC_URL set to the address it will listen on (so
