@@ -7,7 +7,8 @@ import { SITE_INFO_KEYS } from '../settings/settings.service.ts'
  * once — the site (settings and pages for the menus, built as one JSON value)
  * and the content — and no query per item (STYLE §4): each post comes with its
  * author, its terms and its cover with the cover's variants, the lists of them
- * as text arrays, which PostgreSQL builds far more cheaply than JSON objects.
+ * as text (an array of terms, one string of variants), which PostgreSQL builds
+ * and Node reads far more cheaply than JSON objects.
  * Filters are chosen in code, so each statement has one shape and a plan that
  * PostgreSQL can keep.
  */
@@ -48,8 +49,8 @@ export const findSite = (db: Db) =>
 
 const CARD_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.published_at, u.name as author, ${termsArray('tags')} as tags,
   m.id as cover_id, m.sha256 as cover_sha256, m.extension as cover_extension, m.width as cover_width, m.height as cover_height,
-  m.alt as cover_alt, array(select v.format || ' ' || v.width || ' ' || v.sha256 from media_variants v where v.media_id = m.id
-    order by v.format, v.width) as cover_variants`
+  m.alt as cover_alt, (select string_agg(v.format || ' ' || v.width || ' ' || v.sha256, ',' order by v.format, v.width)
+    from media_variants v where v.media_id = m.id) as cover_variants`
 const CARD_FROM = sql`posts p join users u on u.id = p.author_id left join media m on m.id = p.cover_media_id`
 
 type CardRow = Omit<Card, 'tags' | 'cover'> & {
@@ -60,7 +61,8 @@ type CardRow = Omit<Card, 'tags' | 'cover'> & {
   cover_width: number | null
   cover_height: number | null
   cover_alt: string
-  cover_variants: string[]
+  /** "format width sha256" pairs joined by commas (none of the three can hold a space or a comma); null without variants */
+  cover_variants: string | null
 }
 
 function cardFrom(row: CardRow): Card {
@@ -76,7 +78,7 @@ function cardFrom(row: CardRow): Card {
           width: cover_width,
           height: cover_height,
           alt: cover_alt,
-          variants: cover_variants.map((value) => {
+          variants: (cover_variants === null ? [] : cover_variants.split(',')).map((value) => {
             const [format, width, sha256] = value.split(' ')
             return { format: format as VariantRef['format'], width: Number(width), sha256: sha256 as string }
           }),
