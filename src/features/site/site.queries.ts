@@ -3,9 +3,9 @@ import { type PostType, parseTerms, type TermRef, termsArray } from '../content/
 import { SITE_INFO_KEYS } from '../settings/settings.service.ts'
 
 /**
- * The public site's reads (issue 4, part 6). A page is two statements sent at
- * once — the site (settings and pages for the menus, built as one JSON value)
- * and the content — and no query per item (STYLE §4): each post comes with its
+ * The public site's reads (issue 4, part 6). A page is one statement — the
+ * site (settings and pages for the menus, one JSON value) rides along as a
+ * column — and no query per item (STYLE §4): each post comes with its
  * author, its terms and its cover with the cover's variants, the lists of them
  * as text (an array of terms, one string of variants), which PostgreSQL builds
  * and Node reads far more cheaply than JSON objects.
@@ -39,13 +39,22 @@ export type Card = {
 export type Entry = Card & { body_html: string; seo_title: string; seo_description: string; updated_at: Date; categories: TermRef[] }
 
 /** The settings the theme shows and the published pages (for the menus), as one JSON value. */
+const SITE = sql`json_build_object(
+  'settings', (select coalesce(json_object_agg(key, value), '{}') from settings where key = any(${SITE_INFO_KEYS}::text[])),
+  'pages', (select coalesce(json_agg(json_build_object('title', x.title, 'slug', x.slug) order by x.id), '[]')
+    from (select id, title, slug from posts where type = 'page' and status = 'published' order by id limit 20) x))`
+
 export const findSite = (db: Db) =>
-  sql<{ site: SiteJson }>`select json_build_object(
-      'settings', (select coalesce(json_object_agg(key, value), '{}') from settings where key = any(${SITE_INFO_KEYS}::text[])),
-      'pages', (select coalesce(json_agg(json_build_object('title', x.title, 'slug', x.slug) order by x.id), '[]')
-        from (select id, title, slug from posts where type = 'page' and status = 'published' order by id limit 20) x)) as site`
-    .execute(db)
-    .then((r) => (r.rows[0] as { site: SiteJson }).site)
+  sql<{ site: SiteJson }>`select ${SITE} as site`.execute(db).then((r) => (r.rows[0] as { site: SiteJson }).site)
+
+/**
+ * The site as text in a column of the content's own statement: PostgreSQL
+ * computes it once (an InitPlan) and repeats it on each row, which costs far
+ * less than a second round trip; the caller parses it from the first row.
+ */
+const SITE_COLUMN = sql`(${SITE})::text as site_json`
+const siteOf = async (db: Db, rows: { site_json: string }[]): Promise<SiteJson> =>
+  rows[0] ? (JSON.parse(rows[0].site_json) as SiteJson) : findSite(db)
 
 const CARD_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.published_at, u.name as author, ${termsArray('tags')} as tags,
   m.id as cover_id, m.sha256 as cover_sha256, m.extension as cover_extension, m.width as cover_width, m.height as cover_height,
@@ -93,7 +102,10 @@ export type ListFilter = { tag?: string; category?: string }
  * index posts_published_idx), `limit + 1` of them so the caller knows whether
  * an older page exists.
  */
-export async function listPublishedPosts(db: Db, f: ListFilter & { limit: number; offset: number }): Promise<Card[]> {
+export async function listPublishedPosts(
+  db: Db,
+  f: ListFilter & { limit: number; offset: number },
+): Promise<{ site: SiteJson; posts: Card[] }> {
   const filter =
     f.tag !== undefined
       ? sql`and exists (select 1 from post_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id and t.slug = ${f.tag})`
@@ -101,10 +113,10 @@ export async function listPublishedPosts(db: Db, f: ListFilter & { limit: number
         ? sql`and exists (select 1 from post_categories pc join categories c on c.id = pc.category_id
             where pc.post_id = p.id and c.slug = ${f.category})`
         : sql``
-  const rows = await sql<CardRow>`select ${CARD_COLUMNS} from ${CARD_FROM}
+  const { rows } = await sql<CardRow & { site_json: string }>`select ${SITE_COLUMN}, ${CARD_COLUMNS} from ${CARD_FROM}
     where p.type = 'post' and p.status = 'published' ${filter}
     order by p.published_at desc, p.id desc limit ${f.limit + 1} offset ${f.offset}`.execute(db)
-  return rows.rows.map((row) => cardFrom(row))
+  return { site: await siteOf(db, rows), posts: rows.map((row) => cardFrom(row)) }
 }
 
 export type TermJson = { id: number; name: string; slug: string }
@@ -124,14 +136,15 @@ export const hasAdministrator = (db: Db) =>
     .execute(db)
     .then((r) => r.rows[0]?.found === true)
 
-/** A published post or page by slug. */
-export async function findPublishedEntry(db: Db, type: PostType, slug: string): Promise<Entry | undefined> {
-  const rows = await sql<CardRow & Omit<Entry, keyof Card> & { categories: string[] }>`select ${CARD_COLUMNS},
-      p.body_html, p.seo_title, p.seo_description, p.updated_at, ${termsArray('categories')} as categories
+/** A published post or page by slug, with the site; `entry` undefined when there is none. */
+export async function findPublishedEntry(db: Db, type: PostType, slug: string): Promise<{ site: SiteJson; entry: Entry | undefined }> {
+  const { rows } = await sql<CardRow & Omit<Entry, keyof Card> & { categories: string[]; site_json: string }>`select ${SITE_COLUMN},
+      ${CARD_COLUMNS}, p.body_html, p.seo_title, p.seo_description, p.updated_at, ${termsArray('categories')} as categories
     from ${CARD_FROM} where p.type = ${type} and p.slug = ${slug} and p.status = 'published'`.execute(db)
-  const row = rows.rows[0]
-  if (!row) return undefined
-  return {
+  const site = await siteOf(db, rows)
+  const row = rows[0]
+  if (!row) return { site, entry: undefined }
+  const entry: Entry = {
     ...cardFrom(row),
     body_html: row.body_html,
     seo_title: row.seo_title,
@@ -139,6 +152,7 @@ export async function findPublishedEntry(db: Db, type: PostType, slug: string): 
     updated_at: row.updated_at,
     categories: parseTerms(row.categories),
   }
+  return { site, entry }
 }
 
 export type SitemapRow = { path_type: 'post' | 'page' | 'tag' | 'category'; slug: string; updated_at: Date }

@@ -81,9 +81,8 @@ export function siteRoutes(app: FastifyInstance, deps: Deps) {
     const page = pageNumber(request.query as Query)
     if (page === undefined) return notFoundPage(request, reply)
     const { tag, category } = options.filter
-    // The statements go out together, each on its own pooled connection.
-    const [siteJson, posts, term] = await Promise.all([
-      findSite(db),
+    // A tag or category page also looks its term up, at the same time.
+    const [{ site: siteJson, posts }, term] = await Promise.all([
       listPublishedPosts(db, { ...options.filter, limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE }),
       tag !== undefined ? findTerm(db, 'tags', tag) : category !== undefined ? findTerm(db, 'categories', category) : undefined,
     ])
@@ -156,7 +155,7 @@ export function siteRoutes(app: FastifyInstance, deps: Deps) {
   async function entryPage(request: FastifyRequest, reply: FastifyReply, type: 'post' | 'page') {
     const slug = (request.params as { slug: string }).slug
     if (!SLUG.test(slug) || slug.length > 200) return notFound(request, reply)
-    const [siteJson, entry] = await Promise.all([findSite(db), findPublishedEntry(db, type, slug)])
+    const { site: siteJson, entry } = await findPublishedEntry(db, type, slug)
     if (!entry) return notFound(request, reply, siteJson)
     const site = siteView(siteJson)
     const view = entryView(entry, site.language)
