@@ -108,10 +108,13 @@ export async function listPosts(db: Db, type: PostType, v: Visibility, f: PostFi
       where pc.post_id = p.id and c.slug = ${f.category})`)
   }
   const bodies = f.slug === undefined ? sql`` : sql`p.body, p.body_html,`
+  // The limit (1-100, validated by the route) is written into the statement, as
+  // the public lists' is (site.queries.ts): a parameter there makes PostgreSQL re-plan.
+  if (!Number.isSafeInteger(f.limit) || f.limit < 1 || f.limit > 100) throw new RangeError(`limit out of range: ${f.limit}`)
   const rows = await sql<PostListRow & { tags: string[]; categories: string[] }>`select ${LIST_COLUMNS}, ${bodies}
       ${termsArray('tags')} as tags, ${termsArray('categories')} as categories
     from posts p where ${sql.join(where, sql` and `)}
-    order by p.id ${sql.raw(f.order === 'newest' ? 'desc' : 'asc')} limit ${f.limit + 1}`.execute(db)
+    order by p.id ${sql.raw(f.order === 'newest' ? 'desc' : 'asc')} limit ${sql.lit(f.limit + 1)}`.execute(db)
   return rows.rows.map((row) => ({ ...row, tags: parseTerms(row.tags), categories: parseTerms(row.categories) }))
 }
 

@@ -101,6 +101,13 @@ export type ListFilter = { tag?: string; category?: string }
  * A page of published posts, newest first by publication time (the partial
  * index posts_published_idx), `limit + 1` of them so the caller knows whether
  * an older page exists.
+ *
+ * The limit (a constant of the caller's) and a first page's offset are written
+ * into the statement: given them as parameters, PostgreSQL re-plans the
+ * statement at every execution (its generic plan looks dearer without the
+ * numbers), which measured 0.77 ms of its CPU per home page against 0.34 ms.
+ * Deeper pages pass the offset as a parameter, so crawling them cannot fill
+ * the statement cache with one statement per page.
  */
 export async function listPublishedPosts(
   db: Db,
@@ -115,7 +122,7 @@ export async function listPublishedPosts(
         : sql``
   const { rows } = await sql<CardRow & { site_json: string }>`select ${SITE_COLUMN}, ${CARD_COLUMNS} from ${CARD_FROM}
     where p.type = 'post' and p.status = 'published' ${filter}
-    order by p.published_at desc, p.id desc limit ${f.limit + 1} offset ${f.offset}`.execute(db)
+    order by p.published_at desc, p.id desc limit ${sql.lit(f.limit + 1)} offset ${f.offset === 0 ? sql.lit(0) : f.offset}`.execute(db)
   return { site: await siteOf(db, rows), posts: rows.map((row) => cardFrom(row)) }
 }
 
