@@ -69,8 +69,9 @@ describe('responsive variants', () => {
       assert.equal(metadata.width, variant.width)
       assert.equal(variant.height, variant.width / 2)
     }
-    // The JPEG at the original's width re-encodes to the stored original's bytes: one file for both.
-    assert.equal(storedFiles(testApp.dataDir).length, 12, 'the original and eleven more variants')
+    // The JPEG at the original's width may re-encode to the stored original's bytes: one file for both.
+    const files = storedFiles(testApp.dataDir).length
+    assert.ok(files === 12 || files === 13, `the original and its twelve variants: ${files} files`)
 
     const srcset = await srcsetFor(testApp.database.db, media.id)
     assert.deepEqual(
@@ -111,7 +112,10 @@ describe('responsive variants', () => {
     const media = (await uploadFile(testApp, author.headers, { bytes: await makeImage('webp', { width: 700, height: 350 }) })).json()
     await runVariantsJob(testApp, media.id)
     const before = storedFiles(testApp.dataDir).sort()
-    assert.equal(before.length, 1 + 3 * 2, 'original + (320, 640, 700) × (avif, webp)')
+    // (320, 640, 700) × (avif, webp); the WebP at the original's width may re-encode to the original's own bytes (one file).
+    const variants = await sql<{ n: number }>`select count(*)::int as n from media_variants where media_id = ${media.id}`.execute(db)
+    assert.equal(variants.rows[0]?.n, 6)
+    assert.ok(before.length === 6 || before.length === 7, `the original and its variants: ${before.length} files`)
     const handler = jobHandlers({ config: testApp.config, db })[MEDIA_VARIANTS_JOB]
     assert.ok(handler)
     const ctx = { id: 0, attempt: 1, maxAttempts: 1, log: testApp.app.log, signal: new AbortController().signal }
