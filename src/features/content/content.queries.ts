@@ -87,6 +87,13 @@ export function parseTerms(values: string[]): TermRef[] {
   })
 }
 
+/** The tags and categories of one post, in one statement (the same text arrays the lists read). */
+export const findPostTerms = (db: Db, id: number) =>
+  sql<{ tags: string[]; categories: string[] }>`select ${termsArray('tags')} as tags, ${termsArray('categories')} as categories
+    from posts p where p.id = ${id}`
+    .execute(db)
+    .then((r) => ({ tags: parseTerms(r.rows[0]?.tags ?? []), categories: parseTerms(r.rows[0]?.categories ?? []) }))
+
 /**
  * One page of a type's posts, newest or oldest first (keyset on id), with the
  * terms gathered in the same statement: one round trip per list. Only the

@@ -8,6 +8,7 @@ import {
   deleteEditablePost,
   type EditRight,
   findEditablePostForUpdate,
+  findPostTerms,
   findRedirect,
   findRevision,
   findVisiblePost,
@@ -30,7 +31,7 @@ import {
   type Visibility,
 } from './content.queries.ts'
 import { renderMarkdown, slugify } from './markdown.ts'
-import { existingTermIds, listTermsOfPosts, setPostTerms, type TermKind } from './terms.queries.ts'
+import { existingTermIds, setPostTerms, type TermKind } from './terms.queries.ts'
 
 export const PUBLISH_SCHEDULED_JOB = 'content.publish_scheduled'
 
@@ -58,19 +59,13 @@ const editRightFor = (user: User): EditRight => ({ editAll: hasRole(user.role, '
 /** The public URL path of a post or page; a slug change of published content redirects from the old one. */
 export const publicPath = (type: PostType, slug: string) => (type === 'post' ? `/blog/${slug}` : `/${slug}`)
 
-async function termsOf(db: Db, rows: PostRow[]): Promise<Map<number, PostTerms>> {
-  const ids = rows.filter((row) => row.type === 'post').map((row) => row.id)
-  const byPost = new Map<number, PostTerms>(ids.map((id) => [id, { tags: [], categories: [] }]))
-  if (ids.length === 0) return byPost
-  const [tags, categories] = [await listTermsOfPosts(db, 'tags', ids), await listTermsOfPosts(db, 'categories', ids)]
-  for (const tag of tags) byPost.get(tag.post_id)?.tags.push(tag)
-  for (const category of categories) byPost.get(category.post_id)?.categories.push(category)
-  return byPost
-}
-
 export type PostWithTerms = { row: PostRow; terms: PostTerms | undefined }
 
-const withTerms = async (db: Db, row: PostRow): Promise<PostWithTerms> => ({ row, terms: (await termsOf(db, [row])).get(row.id) })
+/** A post with its tags and categories (pages have none). */
+const withTerms = async (db: Db, row: PostRow): Promise<PostWithTerms> => ({
+  row,
+  terms: row.type === 'post' ? await findPostTerms(db, row.id) : undefined,
+})
 
 export const listContent = (db: Db, type: PostType, user: User | undefined, filter: PostFilter) =>
   listPosts(db, type, visibilityFor(user), filter)

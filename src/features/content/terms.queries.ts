@@ -6,7 +6,6 @@ import { type Db, sql } from '#core/db/database.ts'
  */
 export type TermKind = 'tags' | 'categories'
 export type TermRow = { id: number; name: string; slug: string; created_at: Date; updated_at: Date }
-export type PostTermRow = { post_id: number; id: number; name: string; slug: string }
 
 const TABLES = {
   tags: { terms: sql.raw('tags'), join: sql.raw('post_tags'), key: sql.raw('tag_id') },
@@ -42,13 +41,4 @@ export async function setPostTerms(db: Db, kind: TermKind, postId: number, ids: 
   if (ids.length > 0) {
     await sql`insert into ${t.join} (post_id, ${t.key}) select ${postId}, unnest(${ids}::bigint[])`.execute(db)
   }
-}
-
-/** The terms of many posts in one statement (no query per post). */
-export const listTermsOfPosts = (db: Db, kind: TermKind, postIds: number[]) => {
-  const t = TABLES[kind]
-  return sql<PostTermRow>`select j.post_id, x.id, x.name, x.slug from ${t.join} j join ${t.terms} x on x.id = j.${t.key}
-    where j.post_id = any(${postIds}::bigint[]) order by x.name`
-    .execute(db)
-    .then((r) => r.rows)
 }
