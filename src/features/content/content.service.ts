@@ -188,8 +188,8 @@ export async function archiveContent(db: Db, type: PostType, id: number): Promis
  * the job that publishes it then, in the same transaction. A job left from an
  * earlier schedule finds the post not yet due and does nothing (publishDuePost).
  */
-export function scheduleContent(db: Db, type: PostType, id: number, publishAt: Date): Promise<PostWithTerms> {
-  if (publishAt.getTime() <= Date.now()) throw invalid([{ field: 'publish_at', in: 'body', message: 'must be in the future' }])
+export function scheduleContent(db: Db, type: PostType, id: number, publishAt: Date, now: Date): Promise<PostWithTerms> {
+  if (publishAt.getTime() <= now.getTime()) throw invalid([{ field: 'publish_at', in: 'body', message: 'must be in the future' }])
   return db.transaction().execute(async (trx) => {
     const row = await setPostScheduled(trx, type, id, publishAt)
     if (!row) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
+import { type Clock, systemClock } from '#core/clock.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict } from '#core/http/errors.ts'
 import { createContent, publishContent, scheduleContent } from '../content/content.service.ts'
@@ -45,6 +46,8 @@ export type SeedOptions = {
   posts?: number
   /** Progress lines (the images take a while). */
   log?: (line: string) => void
+  /** "Now", for the back-dated publication times and the scheduled post (tests set the hour). */
+  clock?: Clock
 }
 
 export type SeedSummary = {
@@ -84,6 +87,7 @@ type Author = { id: number; role: Role }
 export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now()
   const log = options.log ?? (() => {})
+  const clock = options.clock ?? systemClock
   const count = options.posts ?? DEMO_POSTS_MAX
   if (!Number.isInteger(count) || count < 1 || count > DEMO_POSTS_MAX) {
     throw new RangeError(`the number of posts must be from 1 to ${DEMO_POSTS_MAX} (got ${count})`)
@@ -147,7 +151,7 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
   const imageSeconds = (performance.now() - imagesStarted) / 1000
 
   // Posts, oldest first, so ids grow with publication dates; a week apart, ending a few days ago.
-  const now = Date.now()
+  const now = clock().getTime()
   const written: { title: string; slug: string; category: CategoryKey }[] = []
   const write = async (post: DemoPost, index: number) => {
     const slug = slugify(post.title)
@@ -182,7 +186,7 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
   }
   for (const [i, draft] of DRAFTS.entries()) await write(draft, published.length + i)
   const scheduled = await write(SCHEDULED, published.length + DRAFTS.length)
-  await scheduleContent(db, 'post', scheduled.id, morningOf(now + 6 * DAY_MS, 0))
+  await scheduleContent(db, 'post', scheduled.id, morningOf(now + 6 * DAY_MS, 0), clock())
 
   // Pages went up before the first post.
   const launch = morningOf(now - (published.length * 7 + 5) * DAY_MS, 0)
@@ -212,7 +216,7 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
     imageSeconds,
     seconds: (performance.now() - started) / 1000,
   }
-  await upsertSetting(db, DEMO_MARKER, { seeded_at: new Date().toISOString(), posts: summary.published, pages: summary.pages })
+  await upsertSetting(db, DEMO_MARKER, { seeded_at: clock().toISOString(), posts: summary.published, pages: summary.pages })
   return { status: 'seeded', summary }
 }
 

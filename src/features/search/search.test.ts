@@ -85,7 +85,7 @@ describe('search: what is found, and in what order', () => {
     await createPost(db, editor, { body })
     await createPost(db, editor, { type: 'page', body })
     const scheduled = await createPost(db, editor, { body })
-    await scheduleContent(db, 'post', scheduled.id, new Date(Date.now() + 3_600_000))
+    await scheduleContent(db, 'post', scheduled.id, new Date(Date.now() + 3_600_000), new Date())
     const archived = await createPost(db, editor, { body, published: true })
     await sql`update posts set status = 'archived' where id = ${archived.id}`.execute(db)
 
