@@ -4,8 +4,6 @@ import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
-import type { Config } from '#core/config.ts'
-import type { Database } from '#core/db/database.ts'
 import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
 import { registerJsonBodyParser } from '#core/http/json-body.ts'
@@ -14,9 +12,9 @@ import { requestIdFrom } from '#core/http/request-id.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions } from '#core/log/logger.ts'
+import type { Deps } from './deps.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
-import { localMediaStore } from './features/media/media.store.ts'
 import { searchRoutes } from './features/search/search.routes.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
 import { siteRoutes } from './features/site/site.routes.ts'
@@ -26,11 +24,7 @@ import { authRoutes } from './features/users/auth.routes.ts'
 import { setupPage } from './features/users/setup.page.ts'
 import { usersRoutes } from './features/users/users.routes.ts'
 
-export type AppDeps = {
-  config: Config
-  database: Database
-  lifecycle: Lifecycle
-}
+export type AppDeps = Deps & { lifecycle: Lifecycle }
 
 /** One log line per request ("request completed", with status and time) instead of two. */
 class OneLinePerRequest extends LogController {
@@ -127,16 +121,16 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     site.get('/api/openapi.json', { schema: { hide: true } }, async () => site.swagger())
 
     // --- features, in order ------------------------------------------------
-    registerAuthHooks(site, { db: database.db, publicUrl: config.publicUrl })
-    settingsRoutes(site, { db: database.db })
-    authRoutes(site, { db: database.db, publicUrl: config.publicUrl })
-    await setupPage(site, { db: database.db })
-    usersRoutes(site, { db: database.db })
-    contentRoutes(site, { db: database.db })
-    searchRoutes(site, { db: database.db })
-    mediaRoutes(site, { db: database.db, store: localMediaStore(config.dataDir), maxBytes: config.mediaMaxBytes })
+    registerAuthHooks(site, deps)
+    settingsRoutes(site, deps)
+    authRoutes(site, deps)
+    await setupPage(site, deps)
+    usersRoutes(site, deps)
+    contentRoutes(site, deps)
+    searchRoutes(site, deps)
+    mediaRoutes(site, deps)
     // The public site last: its `/:slug` pages take what no other route matched.
-    const publicSite = siteRoutes(site, { db: database.db, publicUrl: config.publicUrl, theme: loadTheme(config.themeDir) })
+    const publicSite = siteRoutes(site, { ...deps, theme: loadTheme(config.themeDir) })
     registerNotFoundHandler(site, publicSite.notFound)
 
     options.extend?.(site)

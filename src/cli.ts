@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
-import { type Config, ConfigError, parseConfig } from '#core/config.ts'
+import { ConfigError, parseConfig } from '#core/config.ts'
 import { type Database, openDatabase } from '#core/db/database.ts'
 import { migrateUp, migrationStatus, readMigrationFiles } from '#core/db/migrate.ts'
+import { createDeps, type Deps } from './deps.ts'
 import { DEMO_POSTS_MAX, seedDemo } from './features/demo/seed-demo.ts'
-import { localMediaStore } from './features/media/media.store.ts'
 import { createAdministrator } from './features/users/setup.service.ts'
 
 /**
@@ -24,10 +24,10 @@ commands:
                    does nothing on a site that already has it
 `
 
-type Command = (database: Database, args: string[], config: Config) => Promise<number>
+type Command = (deps: Deps, args: string[]) => Promise<number>
 
 const commands: Record<string, Command> = {
-  'admin create': async (database, args) => {
+  'admin create': async ({ db }, args) => {
     const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true })
     if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email) || values.email.length > 254) {
       process.stderr.write('plinth: admin create needs --email with a valid address\n')
@@ -40,20 +40,20 @@ const commands: Record<string, Command> = {
     }
     const name = (values.name ?? 'Administrator').trim().slice(0, 100) || 'Administrator'
     // A new site may not have started yet: bring its schema up to date first.
-    await migrateUp(database.db)
-    const user = await createAdministrator(database.db, { email: values.email, password, name }, { ip: 'cli', userAgent: 'plinth cli' })
+    await migrateUp(db)
+    const user = await createAdministrator(db, { email: values.email, password, name }, { ip: 'cli', userAgent: 'plinth cli' })
     console.log(`created administrator ${user.email} (id ${user.id})`)
     return 0
   },
-  'seed demo': async (database, args, config) => {
+  'seed demo': async (deps, args) => {
     const { values } = parseArgs({ args, options: { posts: { type: 'string' } }, strict: true })
     const posts = values.posts === undefined ? DEMO_POSTS_MAX : Number(values.posts)
     if (!Number.isInteger(posts) || posts < 1 || posts > DEMO_POSTS_MAX) {
       process.stderr.write(`plinth: --posts must be a whole number from 1 to ${DEMO_POSTS_MAX}\n`)
       return 2
     }
-    await migrateUp(database.db)
-    const result = await seedDemo(database.db, localMediaStore(config.dataDir), { posts, log: (line) => console.log(line) })
+    await migrateUp(deps.db)
+    const result = await seedDemo(deps.db, deps.store, { posts, log: (line) => console.log(line), clock: deps.clock })
     if (result.status === 'already_seeded') {
       console.log(`the demo content is already here (seeded ${result.seededAt}): nothing to do`)
       return 0
@@ -67,9 +67,9 @@ const commands: Record<string, Command> = {
     console.log('the demo authors have random passwords; sign in with an administrator (npm run plinth -- admin create --email …)')
     return 0
   },
-  'migrate status': async (database) => {
+  'migrate status': async ({ db }) => {
     const files = readMigrationFiles()
-    const status = await migrationStatus(database.db, files)
+    const status = await migrationStatus(db, files)
     const applied = new Map(status.applied.map((row) => [row.name, row]))
     const changed = new Set(status.changed.map((file) => file.name))
     for (const file of files) {
@@ -81,8 +81,8 @@ const commands: Record<string, Command> = {
     console.log(`${status.applied.length} applied, ${status.pending.length} pending, ${status.changed.length} changed`)
     return status.changed.length > 0 ? 1 : 0
   },
-  'migrate up': async (database) => {
-    const applied = await migrateUp(database.db)
+  'migrate up': async ({ db }) => {
+    const applied = await migrateUp(db)
     for (const name of applied) console.log(`applied ${name}`)
     console.log(applied.length === 0 ? 'nothing to apply: the database is up to date' : `applied ${applied.length} migration(s)`)
     return 0
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   try {
-    return await command(database, args, config)
+    return await command(createDeps(config, database), args)
   } catch (error) {
     const fields = (error as { fields?: { field: string; message: string }[] }).fields
     const detail = fields ? fields.map((f) => `${f.field} ${f.message}`).join('; ') : (error as Error).message

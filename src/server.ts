@@ -5,6 +5,7 @@ import { type JobWorker, startJobWorker } from '#core/jobs/queue.ts'
 import { Lifecycle } from '#core/lifecycle.ts'
 import { installShutdown } from '#core/shutdown.ts'
 import type { App } from './app.ts'
+import { createDeps } from './deps.ts'
 import { prepareSetupLink } from './features/users/setup.service.ts'
 import { jobHandlers } from './jobs.ts'
 
@@ -37,7 +38,8 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     process.stderr.write(`plinth: cannot open the database: ${(error as Error).message}\n`)
     process.exit(1)
   }
-  const app = await buildApp({ config, database, lifecycle })
+  const deps = createDeps(config, database)
+  const app = await buildApp({ ...deps, lifecycle })
   options.beforeListen?.(app, database)
   let jobWorker: JobWorker | undefined
   installShutdown({ app, database, lifecycle, beforeDatabaseClose: async (timeoutMs) => (await jobWorker?.stop(timeoutMs)) ?? true })
@@ -64,7 +66,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     if (lifecycle.state === 'ready') {
       jobWorker = startJobWorker({
         db: database.db,
-        handlers: jobHandlers({ config, db: database.db }),
+        handlers: jobHandlers(deps),
         log: app.log.child({ component: 'jobs' }),
       })
     }

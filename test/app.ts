@@ -1,12 +1,23 @@
 import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { type App, buildApp, type FastifyInstance } from '../src/app.ts'
+import type { Clock } from '../src/core/clock.ts'
 import { type Config, parseConfig } from '../src/core/config.ts'
 import type { Database } from '../src/core/db/database.ts'
 import { Lifecycle } from '../src/core/lifecycle.ts'
+import { createDeps, type Deps } from '../src/deps.ts'
+import type { MediaStore } from '../src/features/media/media.store.ts'
 import { createTestDatabase, sharedTestDatabase } from './db.ts'
 
-export type TestApp = { app: App; database: Database; lifecycle: Lifecycle; config: Config; logs: () => Record<string, unknown>[] }
+export type TestApp = {
+  app: App
+  database: Database
+  lifecycle: Lifecycle
+  config: Config
+  /** What the app was built with: a test hands the same object to job handlers and services. */
+  deps: Deps
+  logs: () => Record<string, unknown>[]
+}
 
 /**
  * An app on the file's copy of the migrated test database (or, with
@@ -19,6 +30,10 @@ export async function buildTestApp(
     env?: Record<string, string>
     lifecycle?: Lifecycle['state']
     privateDatabase?: boolean
+    /** The time the app sees (test/clock.ts); the system clock by default. */
+    clock?: Clock
+    /** Where media bytes go; by default a store under the config's DATA_DIR. */
+    store?: MediaStore
     /** Test-only routes, added to the site scope (with its hooks, headers, compression). */
     routes?: (site: FastifyInstance) => void
   } = {},
@@ -34,13 +49,15 @@ export async function buildTestApp(
       callback()
     },
   })
-  const app = await buildApp({ config, database, lifecycle }, { logger: { level: config.logLevel, stream }, extend: options.routes })
+  const deps = createDeps(config, database, { clock: options.clock, store: options.store })
+  const app = await buildApp({ ...deps, lifecycle }, { logger: { level: config.logLevel, stream }, extend: options.routes })
   t.after(() => app.close())
   return {
     app,
     database,
     lifecycle,
     config,
+    deps,
     logs: () => lines.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>),
   }
 }

@@ -171,7 +171,8 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
         response: { 200: Post },
       },
     },
-    async (request) => present(await scheduleContent(db, type, id(request), new Date((request.body as { publish_at: string }).publish_at), new Date())),
+    async (request) =>
+      present(await scheduleContent(db, type, id(request), new Date((request.body as { publish_at: string }).publish_at), new Date())),
   )
 
   app.get(

@@ -16,7 +16,7 @@ const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 function startWorker(t: TestContext, testApp: TestApp) {
   const worker = startJobWorker({
     db: testApp.database.db,
-    handlers: jobHandlers({ config: testApp.config, db: testApp.database.db }),
+    handlers: jobHandlers(testApp.deps),
     log,
     pollMs: 20,
   })

@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Db } from '#core/db/database.ts'
 import { HttpError, invalid, notFound } from '#core/http/errors.ts'
 import { decodeCursor, toPage } from '#core/http/pagination.ts'
+import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
 import { ALLOWED_TYPES } from './media.images.ts'
@@ -10,7 +10,6 @@ import { presentMedia } from './media.present.ts'
 import type { MediaExtension } from './media.queries.ts'
 import { AltBody, FileParams, IdParams, ListQuery, MAX_ALT_LENGTH, Media, MediaPage } from './media.schemas.ts'
 import { changeMediaAlt, deleteMedia, getMedia, listMediaPage, uploadMedia } from './media.service.ts'
-import type { MediaStore } from './media.store.ts'
 
 const actor = (request: FastifyRequest) => (request.actor as Actor).user
 
@@ -21,8 +20,9 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
  * The media library (issue 4, part 5): upload, list, read, re-label and delete
  * (authors their own files, editors and admins all), and the public file route.
  */
-export function mediaRoutes(app: FastifyInstance, deps: { db: Db; store: MediaStore; maxBytes: number }) {
-  const { db, store, maxBytes } = deps
+export function mediaRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'store' | 'config'>) {
+  const { db, store } = deps
+  const maxBytes = deps.config.mediaMaxBytes
 
   // Multipart is parsed only here, for the upload route: every other route keeps
   // refusing multipart bodies (415) as before.

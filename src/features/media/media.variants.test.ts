@@ -11,7 +11,7 @@ import { buildMediaApp, type MediaTestApp, makeImage, signedIn, storedFiles, upl
 /** Runs the app's real job handlers (src/jobs.ts) until the media's variants are done. */
 async function runVariantsJob(testApp: MediaTestApp, mediaId: number) {
   const { db } = testApp.database
-  const worker = startJobWorker({ db, log: testApp.app.log, pollMs: 10, handlers: jobHandlers({ config: testApp.config, db }) })
+  const worker = startJobWorker({ db, log: testApp.app.log, pollMs: 10, handlers: jobHandlers(testApp.deps) })
   try {
     await waitFor(
       'the variants job',
@@ -116,7 +116,7 @@ describe('responsive variants', () => {
     const variants = await sql<{ n: number }>`select count(*)::int as n from media_variants where media_id = ${media.id}`.execute(db)
     assert.equal(variants.rows[0]?.n, 6)
     assert.ok(before.length === 6 || before.length === 7, `the original and its variants: ${before.length} files`)
-    const handler = jobHandlers({ config: testApp.config, db })[MEDIA_VARIANTS_JOB]
+    const handler = jobHandlers(testApp.deps)[MEDIA_VARIANTS_JOB]
     assert.ok(handler)
     const ctx = { id: 0, attempt: 1, maxAttempts: 1, log: testApp.app.log, signal: new AbortController().signal }
     await sql`update media set variants_status = 'pending' where id = ${media.id}`.execute(db)

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Db } from '#core/db/database.ts'
 import { sendPublicPage } from '#core/http/public-page.ts'
+import type { Deps } from '../../deps.ts'
 import { findRedirectFor } from '../content/content.service.ts'
 import { SEARCH_QUERY_MAX_LENGTH, searchPublished } from '../search/search.service.ts'
 import { renderAtomFeed, renderRobots, renderSitemap } from './feeds.ts'
@@ -26,7 +26,7 @@ const SITEMAP_LIMIT = 50_000
 const MAX_PAGE = 1000
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
 
-type Deps = { db: Db; publicUrl: string; theme: Theme }
+type SiteDeps = Pick<Deps, 'db' | 'config'> & { theme: Theme }
 type Query = Record<string, string | string[] | undefined>
 
 /** `?page=N`, 1 by default; undefined for anything else (the page is then a 404, as a URL that does not exist). */
@@ -47,8 +47,9 @@ const pageUrl = (path: string, page: number, extra = '') =>
  * visitors (sendPublicPage). Only published content is shown, to everyone.
  * Returns the handler the site's not-found handler calls for other paths.
  */
-export function siteRoutes(app: FastifyInstance, deps: Deps) {
-  const { db, publicUrl, theme } = deps
+export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
+  const { db, theme } = deps
+  const { publicUrl } = deps.config
   app.decorateReply('renderTags', undefined)
 
   const render = (

@@ -462,7 +462,7 @@ describe('themes', () => {
     assert.throws(() => loadTheme(themeDir), /theme template post\.hbs/)
     const testApp = await site(t)
     await assert.rejects(
-      buildApp({ config: { ...testApp.config, themeDir }, database: testApp.database, lifecycle: testApp.lifecycle }, { logger: false }),
+      buildApp({ ...testApp.deps, config: { ...testApp.config, themeDir }, lifecycle: testApp.lifecycle }, { logger: false }),
       /theme template post\.hbs/,
     )
   })

@@ -1,7 +1,7 @@
 import { parseCookie } from 'cookie'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Db } from '#core/db/database.ts'
 import { forbidden, unauthorized } from '#core/http/errors.ts'
+import type { Deps } from '../../deps.ts'
 import { SESSION_COOKIE, type SessionUser, tokensEqual, validateSession } from './sessions.ts'
 import type { ApiScope } from './tokens.queries.ts'
 import { validateApiToken } from './tokens.ts'
@@ -31,8 +31,8 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
  * ambient credential, so they need no CSRF token. A Bearer header that is not a
  * valid token is a 401, never a silent fall-back to the cookie.
  */
-export function registerAuthHooks(app: FastifyInstance, deps: { db: Db; publicUrl: string }) {
-  const siteOrigin = new URL(deps.publicUrl).origin
+export function registerAuthHooks(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config'>) {
+  const siteOrigin = new URL(deps.config.publicUrl).origin
   app.decorateRequest('actor', null)
 
   app.addHook('onRequest', async (request) => {

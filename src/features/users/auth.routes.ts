@@ -1,8 +1,8 @@
 import { stringifySetCookie } from 'cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { Db } from '#core/db/database.ts'
 import { unauthorized } from '#core/http/errors.ts'
+import type { Deps } from '../../deps.ts'
 import type { RequestMeta } from './audit.ts'
 import type { Actor, SessionActor } from './auth.hooks.ts'
 import {
@@ -28,9 +28,9 @@ const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAg
 const inSession = (request: FastifyRequest) => request.actor as SessionActor
 const tags = ['auth']
 
-export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: string }) {
+export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config'>) {
   const { db } = deps
-  const secure = deps.publicUrl.startsWith('https:')
+  const secure = deps.config.publicUrl.startsWith('https:')
   const setSessionCookie = (reply: FastifyReply, value: string, expires: Date) =>
     reply.header(
       'set-cookie',
@@ -41,7 +41,7 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
     '/api/v1/auth/signup',
     { config: { checkOrigin: true }, schema: { tags, summary: 'Create an account', body: SignupBody, response: { 201: User } } },
     async (request, reply) => {
-      const user = await signUp(db, request.body as { email: string; password: string; name: string }, meta(request), deps.publicUrl)
+      const user = await signUp(db, request.body as { email: string; password: string; name: string }, meta(request), deps.config.publicUrl)
       return reply.code(201).send(presentUser(user))
     },
   )
@@ -87,7 +87,9 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
       },
     },
     async (request) =>
-      presentUser(await updateOwnAccount(db, inSession(request), request.body as Record<string, string>, meta(request), deps.publicUrl)),
+      presentUser(
+        await updateOwnAccount(db, inSession(request), request.body as Record<string, string>, meta(request), deps.config.publicUrl),
+      ),
   )
 
   app.get(
@@ -123,7 +125,7 @@ export function authRoutes(app: FastifyInstance, deps: { db: Db; publicUrl: stri
       schema: { tags, summary: 'Mail a password-reset link (202 whether or not the address has an account)', body: PasswordResetBody },
     },
     async (request, reply) => {
-      await requestPasswordReset(db, (request.body as { email: string }).email, deps.publicUrl, meta(request))
+      await requestPasswordReset(db, (request.body as { email: string }).email, deps.config.publicUrl, meta(request))
       return reply.code(202).send()
     },
   )

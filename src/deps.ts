@@ -1,0 +1,30 @@
+import { type Clock, systemClock } from '#core/clock.ts'
+import type { Config } from '#core/config.ts'
+import type { Database, Db } from '#core/db/database.ts'
+import { localMediaStore, type MediaStore } from './features/media/media.store.ts'
+
+/**
+ * The app's dependencies (issue 8, part 3): built once at start by the server,
+ * the CLI or a test, then handed to `buildApp`, the job handlers and the CLI's
+ * commands. Nothing else opens a database, makes a media store or reads the
+ * time of its own. A feature takes the part it needs (`Pick<Deps, 'db' | 'clock'>`),
+ * so its tests can pass just those.
+ */
+export type Deps = {
+  config: Config
+  database: Database
+  /** `database.db`, the Kysely handle every query takes first. */
+  db: Db
+  clock: Clock
+  store: MediaStore
+}
+
+export function createDeps(config: Config, database: Database, overrides: Partial<Pick<Deps, 'clock' | 'store'>> = {}): Deps {
+  return Object.freeze({
+    config,
+    database,
+    db: database.db,
+    clock: overrides.clock ?? systemClock,
+    store: overrides.store ?? localMediaStore(config.dataDir),
+  })
+}
