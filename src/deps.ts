@@ -1,3 +1,4 @@
+import { type ChangeFeed, createChangeFeed } from '#core/changes/changes.ts'
 import { type Clock, systemClock } from '#core/clock.ts'
 import type { Config } from '#core/config.ts'
 import type { Database, Db } from '#core/db/database.ts'
@@ -17,6 +18,12 @@ export type Deps = {
   db: Db
   clock: Clock
   store: MediaStore
+  /**
+   * The change feed's listeners (decision 0011). Writes record their changes
+   * with `recordChanges(trx, …)` in their own transaction; this object is for
+   * those that read them (the page cache, webhooks, live lists).
+   */
+  changes: ChangeFeed
 }
 
 export function createDeps(config: Config, database: Database, overrides: Partial<Pick<Deps, 'clock' | 'store'>> = {}): Deps {
@@ -26,5 +33,6 @@ export function createDeps(config: Config, database: Database, overrides: Partia
     db: database.db,
     clock: overrides.clock ?? systemClock,
     store: overrides.store ?? localMediaStore(config.dataDir),
+    changes: createChangeFeed(database),
   })
 }

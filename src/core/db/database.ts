@@ -24,6 +24,12 @@ export interface Database {
   readonly db: Db
   /** Resolves when the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>
+  /**
+   * LISTEN on `channel`: `onNotify` gets the payload of each NOTIFY once its
+   * transaction has committed (the change feed, decision 0011). Resolves to the
+   * function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
   /** PGlite only: the whole data directory as a gzipped tarball (test templates, backups). */
   dumpDataDir?: () => Promise<Blob>
@@ -44,7 +50,10 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
     types: { int8: { to: INT8, from: [INT8], serialize: (v: number) => String(v), parse: parseInt8 } },
     connection: { application_name: 'plinth' },
   })
-  return wrap('postgres', new Kysely<Tables>({ dialect: postgresJsDialect(client) }), () => client.end({ timeout: 5 }))
+  const db = new Kysely<Tables>({ dialect: postgresJsDialect(client) })
+  // postgres.js listens on one dedicated connection of its own, and listens again after reconnecting.
+  const listen = async (channel: string, onNotify: (payload: string) => void) => (await client.listen(channel, onNotify)).unlisten
+  return wrap('postgres', db, listen, () => client.end({ timeout: 5 }))
 }
 
 export type PgliteOptions = {
@@ -78,7 +87,13 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       // cache still holds the data files (measured in decision 0003).
       startParams: [...(PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams, '-c', 'shared_buffers=16MB'],
     })
-    const database = wrap('pglite', new Kysely<Tables>({ dialect: pgliteDialect(pglite) }), async () => {
+    const db = new Kysely<Tables>({ dialect: pgliteDialect(pglite) })
+    // Through the driver's connection lock, so LISTEN never lands inside somebody's transaction.
+    const listen = async (channel: string, onNotify: (payload: string) => void) => {
+      const unlisten = await db.connection().execute(() => pglite.listen(channel, onNotify))
+      return () => db.connection().execute(() => unlisten())
+    }
+    const database = wrap('pglite', db, listen, async () => {
       if (!pglite.closed) await pglite.close()
     })
     return {
@@ -98,10 +113,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   }
 }
 
-function wrap(kind: DatabaseKind, db: Db, closeClient: () => Promise<void>): Database {
+function wrap(kind: DatabaseKind, db: Db, listen: Database['listen'], closeClient: () => Promise<void>): Database {
   return {
     kind,
     db,
+    listen,
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<boolean>((resolve) => {
