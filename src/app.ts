@@ -3,7 +3,7 @@ import compress from '@fastify/compress'
 import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
 import { registerJsonBodyParser } from '#core/http/json-body.ts'
@@ -11,7 +11,7 @@ import { createMetrics } from '#core/http/metrics.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
-import { loggerOptions } from '#core/log/logger.ts'
+import { loggerOptions, RequestLog } from '#core/log/logger.ts'
 import type { Deps } from './deps.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
@@ -25,11 +25,6 @@ import { setupPage } from './features/users/setup.page.ts'
 import { usersRoutes } from './features/users/users.routes.ts'
 
 export type AppDeps = Deps & { lifecycle: Lifecycle }
-
-/** One log line per request ("request completed", with status and time) instead of two. */
-class OneLinePerRequest extends LogController {
-  override incomingRequest() {}
-}
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
@@ -54,7 +49,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     genReqId: requestIdFrom,
-    logController: new OneLinePerRequest(),
+    // One line per request: method, route pattern, path without the query, status, ms, actor id.
+    logController: new RequestLog((request) => request.actor?.user.id ?? null),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -5,6 +5,7 @@ import type { Clock } from '../src/core/clock.ts'
 import { type Config, parseConfig } from '../src/core/config.ts'
 import type { Database } from '../src/core/db/database.ts'
 import { Lifecycle } from '../src/core/lifecycle.ts'
+import { loggerOptions } from '../src/core/log/logger.ts'
 import { createDeps, type Deps } from '../src/deps.ts'
 import type { MediaStore } from '../src/features/media/media.store.ts'
 import { createTestDatabase, sharedTestDatabase } from './db.ts'
@@ -50,7 +51,7 @@ export async function buildTestApp(
     },
   })
   const deps = createDeps(config, database, { clock: options.clock, store: options.store })
-  const app = await buildApp({ ...deps, lifecycle }, { logger: { level: config.logLevel, stream }, extend: options.routes })
+  const app = await buildApp({ ...deps, lifecycle }, { logger: loggerOptions(config, stream), extend: options.routes })
   t.after(() => app.close())
   return {
     app,
