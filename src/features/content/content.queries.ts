@@ -1,4 +1,5 @@
 import { type Db, sql } from '#core/db/database.ts'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
 
 export type PostType = 'post' | 'page'
 export type PostStatus = 'draft' | 'scheduled' | 'published' | 'archived'
@@ -47,10 +48,37 @@ const editable = (r: EditRight) => sql`(${r.editAll} or (author_id = ${r.actorId
 export const findVisiblePost = (db: Db, type: PostType, id: number, v: Visibility) =>
   sql<PostRow>`select ${POST_COLUMNS} from posts where type = ${type} and id = ${id} and ${visible(v)}`.execute(db).then((r) => r.rows[0])
 
+/**
+ * The orders of the posts and pages lists (decision 0012): `newest`/`oldest` by
+ * publication time (never-published drafts by creation time), `updated` most
+ * recently changed first, `title` A to Z; ties by id. Each has an index
+ * (migrations 0021 and 0023).
+ */
+export const POST_SORTS = {
+  newest: { name: 'newest', direction: 'desc', key: 'timestamptz' },
+  oldest: { name: 'oldest', direction: 'asc', key: 'timestamptz' },
+  updated: { name: 'updated', direction: 'desc', key: 'timestamptz' },
+  title: { name: 'title', direction: 'asc', key: 'text' },
+} as const satisfies Record<string, Sort>
+export type PostSort = keyof typeof POST_SORTS
+
+/**
+ * The key of a sort. A list of published content only orders by `published_at`
+ * (posts_published_idx); one that may hold drafts by `coalesce(published_at,
+ * created_at)`: the same values for published rows, which always have a
+ * publication time (a check since migration 0023), so both give the same order
+ * and the same cursors.
+ */
+function postSortKey(sort: PostSort, publishedOnly: boolean) {
+  if (sort === 'newest' || sort === 'oldest') return publishedOnly ? sql`p.published_at` : sql`coalesce(p.published_at, p.created_at)`
+  return sort === 'updated' ? sql`p.updated_at` : sql`p.title`
+}
+
 export type PostFilter = {
   limit: number
-  afterId?: number
-  order: 'newest' | 'oldest'
+  sort: PostSort
+  /** The position of the previous page's last row. */
+  after?: Cursor
   status?: PostStatus
   authorId?: number
   slug?: string
@@ -61,7 +89,7 @@ export type PostFilter = {
 export type TermRef = { id: number; name: string; slug: string }
 /** A row of a list: no bodies (unless looked up by slug), with the post's terms. */
 export type PostListRow = Omit<PostRow, 'body' | 'body_html'> &
-  Partial<Pick<PostRow, 'body' | 'body_html'>> & { tags: TermRef[]; categories: TermRef[] }
+  Partial<Pick<PostRow, 'body' | 'body_html'>> & { tags: TermRef[]; categories: TermRef[]; cursor_key: string }
 
 const LIST_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.cover_media_id, p.seo_title, p.seo_description,
   p.author_id, p.status, p.publish_at, p.published_at, p.created_at, p.updated_at`
@@ -95,15 +123,17 @@ export const findPostTerms = (db: Db, id: number) =>
     .then((r) => ({ tags: parseTerms(r.rows[0]?.tags ?? []), categories: parseTerms(r.rows[0]?.categories ?? []) }))
 
 /**
- * One page of a type's posts, newest or oldest first (keyset on id), with the
+ * One page of a type's posts in one of POST_SORTS (keyset on the sort key and id), with the
  * terms gathered in the same statement: one round trip per list. Only the
  * filters given are in the statement, so each combination is its own prepared
  * statement with a plan of its own. Bodies are left out, except for a lookup
  * by slug (at most one row), which is how a front end fetches the post to show.
  */
 export async function listPosts(db: Db, type: PostType, v: Visibility, f: PostFilter): Promise<PostListRow[]> {
+  const publishedOnly = f.status === 'published' || (!v.seeAll && v.viewerId === null)
+  const order = keyset(POST_SORTS[f.sort], { key: postSortKey(f.sort, publishedOnly), id: sql`p.id` }, f.after)
   const where = [sql`p.type = ${type}`, visible(v)]
-  if (f.afterId !== undefined) where.push(f.order === 'newest' ? sql`p.id < ${f.afterId}` : sql`p.id > ${f.afterId}`)
+  if (f.after !== undefined) where.push(order.after)
   if (f.status !== undefined) where.push(sql`p.status = ${f.status}`)
   if (f.authorId !== undefined) where.push(sql`p.author_id = ${f.authorId}`)
   if (f.slug !== undefined) where.push(sql`p.slug = ${f.slug}`)
@@ -119,9 +149,9 @@ export async function listPosts(db: Db, type: PostType, v: Visibility, f: PostFi
   // the public lists' is (site.queries.ts): a parameter there makes PostgreSQL re-plan.
   if (!Number.isSafeInteger(f.limit) || f.limit < 1 || f.limit > 100) throw new RangeError(`limit out of range: ${f.limit}`)
   const rows = await sql<PostListRow & { tags: string[]; categories: string[] }>`select ${LIST_COLUMNS}, ${bodies}
-      ${termsArray('tags')} as tags, ${termsArray('categories')} as categories
+      ${termsArray('tags')} as tags, ${termsArray('categories')} as categories, ${order.cursorKey}
     from posts p where ${sql.join(where, sql` and `)}
-    order by p.id ${sql.raw(f.order === 'newest' ? 'desc' : 'asc')} limit ${sql.lit(f.limit + 1)}`.execute(db)
+    order by ${order.orderBy} limit ${sql.lit(f.limit + 1)}`.execute(db)
   return rows.rows.map((row) => ({ ...row, tags: parseTerms(row.tags), categories: parseTerms(row.categories) }))
 }
 

@@ -1,4 +1,5 @@
 import { type Db, sql } from '#core/db/database.ts'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
 
 /**
  * Tags and categories: two vocabularies of the same shape (issue 4, part 1).
@@ -12,12 +13,22 @@ const TABLES = {
   categories: { terms: sql.raw('categories'), join: sql.raw('post_categories'), key: sql.raw('category_id') },
 } as const
 
-export const listTerms = (db: Db, kind: TermKind, options: { limit: number; afterId?: number }) =>
-  sql<TermRow>`select id, name, slug, created_at, updated_at from ${TABLES[kind].terms}
-    where (${options.afterId ?? null}::bigint is null or id > ${options.afterId ?? null}::bigint)
-    order by id limit ${options.limit + 1}`
+/** The orders of the tags and categories lists: `name` A to Z (terms_name_idx, migration 0023), `oldest` and `newest` by id. */
+export const TERM_SORTS = {
+  name: { name: 'name', direction: 'asc', key: 'text' },
+  oldest: { name: 'oldest', direction: 'asc', key: null },
+  newest: { name: 'newest', direction: 'desc', key: null },
+} as const satisfies Record<string, Sort>
+export type TermSort = keyof typeof TERM_SORTS
+
+export function listTerms(db: Db, kind: TermKind, options: { limit: number; sort: TermSort; after?: Cursor }) {
+  const order = keyset(TERM_SORTS[options.sort], { key: options.sort === 'name' ? sql`name` : undefined, id: sql`id` }, options.after)
+  return sql<TermRow & { cursor_key: string | null }>`select id, name, slug, created_at, updated_at, ${order.cursorKey}
+    from ${TABLES[kind].terms} where ${order.after}
+    order by ${order.orderBy} limit ${options.limit + 1}`
     .execute(db)
     .then((r) => r.rows)
+}
 
 export const insertTerm = (db: Db, kind: TermKind, term: { name: string; slug: string }) =>
   sql<TermRow>`insert into ${TABLES[kind].terms} (name, slug) values (${term.name}, ${term.slug})

@@ -1,4 +1,5 @@
 import { type Db, sql } from '#core/db/database.ts'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
 
 export const MEDIA_EXTENSIONS = ['jpg', 'png', 'webp', 'avif', 'gif', 'pdf'] as const
 export type MediaExtension = (typeof MEDIA_EXTENSIONS)[number]
@@ -59,15 +60,20 @@ export const findMedia = (db: Db, id: number, visibility: Visibility) =>
     .execute(db)
     .then((r) => r.rows[0])
 
-/** Newest first, keyset by id. */
-export const listMedia = (db: Db, options: Visibility & { limit: number; beforeId?: number; mimeType?: string }) =>
-  sql<MediaRow>`select ${MEDIA_COLUMNS} from media
-    where (${options.ownerId}::bigint is null or owner_id = ${options.ownerId}::bigint)
-      and (${options.beforeId ?? null}::bigint is null or id < ${options.beforeId ?? null}::bigint)
-      and (${options.mimeType ?? null}::text is null or mime_type = ${options.mimeType ?? null}::text)
-    order by id desc limit ${options.limit + 1}`
+/** The media list's order: newest first, by id (the upload order; the primary key, or media_owner_id_idx for an author's own). */
+export const MEDIA_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
+
+/** A page of media; only the filters given are in the statement (decision 0012). */
+export function listMedia(db: Db, options: Visibility & { limit: number; after?: Cursor; mimeType?: string }) {
+  const order = keyset(MEDIA_SORT, { id: sql`id` }, options.after)
+  const where = [order.after]
+  if (options.ownerId !== null) where.push(sql`owner_id = ${options.ownerId}`)
+  if (options.mimeType !== undefined) where.push(sql`mime_type = ${options.mimeType}`)
+  return sql<MediaRow>`select ${MEDIA_COLUMNS} from media where ${sql.join(where, sql` and `)}
+    order by ${order.orderBy} limit ${options.limit + 1}`
     .execute(db)
     .then((r) => r.rows)
+}
 
 export const updateMediaAlt = (db: Db, id: number, alt: string, visibility: Visibility) =>
   sql<MediaRow>`update media set alt = ${alt}, updated_at = now()

@@ -1,4 +1,5 @@
 import { type Db, sql } from '#core/db/database.ts'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
 
 export const AUDIT_EVENTS = [
   'signup',
@@ -45,12 +46,18 @@ export type AuditRow = {
   created_at: Date
 }
 
-/** Security events newest first, optionally for one user or one event (keyset by id). */
-export const listAudit = (db: Db, options: { limit: number; beforeId?: number; userId?: number; event?: string }) =>
-  sql<AuditRow>`select id, event, user_id, actor_id, ip, user_agent, details, created_at from audit_log
-    where (${options.beforeId ?? null}::bigint is null or id < ${options.beforeId ?? null}::bigint)
-      and (${options.userId ?? null}::bigint is null or user_id = ${options.userId ?? null}::bigint)
-      and (${options.event ?? null}::text is null or event = ${options.event ?? null}::text)
-    order by id desc limit ${options.limit + 1}`
+/** The audit list's order: newest first, by id (the primary key). */
+export const AUDIT_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
+
+/** Security events newest first, optionally for one user or one event; only the filters given are in the statement (decision 0012). */
+export function listAudit(db: Db, options: { limit: number; after?: Cursor; userId?: number; event?: string }) {
+  const order = keyset(AUDIT_SORT, { id: sql`id` }, options.after)
+  const where = [order.after]
+  if (options.userId !== undefined) where.push(sql`user_id = ${options.userId}`)
+  if (options.event !== undefined) where.push(sql`event = ${options.event}`)
+  return sql<AuditRow>`select id, event, user_id, actor_id, ip, user_agent, details, created_at from audit_log
+    where ${sql.join(where, sql` and `)}
+    order by ${order.orderBy} limit ${options.limit + 1}`
     .execute(db)
     .then((r) => r.rows)
+}
