@@ -4,7 +4,8 @@ import type { App } from '../src/app.ts'
 import type { Db } from '../src/core/db/database.ts'
 import { createContent, publishContent } from '../src/features/content/content.service.ts'
 import { hashPassword } from '../src/features/users/passwords.ts'
-import { insertUser, type Role, type UserRow } from '../src/features/users/users.queries.ts'
+import { insertUser, type UserRow } from '../src/features/users/users.queries.ts'
+import type { Role } from '../src/features/users/users.schemas.ts'
 
 export const TEST_PASSWORD = 'correct horse battery staple 42'
 

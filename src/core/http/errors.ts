@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderErrorPage } from './error-page.ts'
+import type { FieldError, Problem } from './schemas.ts'
+
+export type { FieldError }
 
 /**
  * Errors with a stable code and a message that is safe to show. Anything else
  * thrown becomes a generic 500 whose cause goes only to the log (STYLE §6).
  */
-export type FieldError = { field: string; in: string; message: string }
 
 export class HttpError extends Error {
   readonly status: number
@@ -72,16 +74,6 @@ const STATUS_TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 }
 export const statusTitle = (status: number) => STATUS_TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error')
-
-type Problem = {
-  type: string
-  title: string
-  status: number
-  detail: string
-  code: string
-  request_id: string
-  errors?: FieldError[]
-}
 
 /** Turns whatever was thrown into a status, a stable code, a safe message and field errors. */
 function toProblem(error: unknown, requestId: string): Problem {

@@ -1,16 +1,7 @@
 import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ChangeTag } from '#core/changes/changes.ts'
 import { ifNoneMatch } from './etag.ts'
-
-declare module 'fastify' {
-  interface FastifyReply {
-    /**
-     * The records a public page showed (`post:42`, `list:posts`, `tag:7`, `site`…):
-     * what a full-page cache invalidates it by when one of them changes.
-     */
-    renderTags: readonly string[] | undefined
-  }
-}
 
 /** How long shared caches and browsers may reuse an anonymous page, and serve it stale while they refetch it. */
 export const PUBLIC_MAX_AGE_SECONDS = 60
@@ -22,7 +13,12 @@ export type PublicPage = {
   type?: string
   /** default 200 */
   status?: number
-  tags: readonly string[]
+  /**
+   * The records the page showed, in the change feed's vocabulary (`post:42`,
+   * `list:posts`, `user:5`, `site`…; decision 0011): a write that records one
+   * of them is what makes the page stale.
+   */
+  tags: readonly ChangeTag[]
 }
 
 /**
@@ -34,14 +30,14 @@ export type PublicPage = {
  * - A request with a session or an API token: `private, no-store` — what a
  *   signed-in person sees must not land in a shared cache.
  *
- * The render tags go out as `Surrogate-Key` (the header CDNs such as Fastly
- * and Varnish purge by) and stay on `reply.renderTags` for the page cache.
+ * The render tags go out, each once, as `Surrogate-Key`: the header CDNs
+ * such as Fastly and Varnish purge by, and what the page cache will store the
+ * page under (decision 0011).
  */
 export function sendPublicPage(request: FastifyRequest, reply: FastifyReply, page: PublicPage) {
-  reply.renderTags = page.tags
   reply.code(page.status ?? 200)
   reply.header('content-type', page.type ?? 'text/html; charset=utf-8')
-  reply.header('surrogate-key', page.tags.join(' '))
+  reply.header('surrogate-key', [...new Set(page.tags)].join(' '))
   if (request.actor) {
     reply.header('cache-control', 'private, no-store')
     return reply.send(page.body)

@@ -178,7 +178,7 @@ export const updatePostContent = (db: Db, id: number, c: PostContent) =>
     .then((r) => r.rows[0] as PostRow)
 
 export const deleteEditablePost = (db: Db, type: PostType, id: number, r: EditRight) =>
-  sql<{ id: number }>`delete from posts where type = ${type} and id = ${id} and ${editable(r)} returning id`
+  sql<Pick<PostRow, 'id' | 'status'>>`delete from posts where type = ${type} and id = ${id} and ${editable(r)} returning id, status`
     .execute(db)
     .then((res) => res.rows[0])
 

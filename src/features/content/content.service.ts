@@ -1,3 +1,4 @@
+import { type ChangeTag, recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, conflictOnUnique, forbidden, invalid, notFound } from '#core/http/errors.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
@@ -67,6 +68,17 @@ const withTerms = async (db: Db, row: PostRow): Promise<PostWithTerms> => ({
   terms: row.type === 'post' ? await findPostTerms(db, row.id) : undefined,
 })
 
+/**
+ * What a write to a post or page changed (decision 0011): the item itself, and
+ * its list (home, /blog, archives, feed, sitemap, search; the menus for pages)
+ * when it is or was on the public site. Without `before`, the list is assumed
+ * touched (status changes that did not read the old row).
+ */
+function changedTags(before: Pick<PostRow, 'status'> | undefined, after: Pick<PostRow, 'type' | 'id' | 'status'>): ChangeTag[] {
+  const listed = before === undefined || before.status === 'published' || after.status === 'published'
+  return listed ? [tags.content(after.type, after.id), tags.listOf(after.type)] : [tags.content(after.type, after.id)]
+}
+
 export const listContent = (db: Db, type: PostType, user: User | undefined, filter: PostFilter) =>
   listPosts(db, type, visibilityFor(user), filter)
 
@@ -119,7 +131,9 @@ export function createContent(db: Db, type: PostType, user: User, input: Content
       if (input.tag_ids) await setPostTerms(trx, 'tags', row.id, input.tag_ids)
       if (input.category_ids) await setPostTerms(trx, 'categories', row.id, input.category_ids)
       await insertRevision(trx, row.id, user.id, content)
-      return withTerms(trx, row)
+      const created = await withTerms(trx, row)
+      await recordChanges(trx, changedTags(row, row))
+      return created
     }),
   )
 }
@@ -152,35 +166,44 @@ export function updateContent(db: Db, type: PostType, user: User, id: number, in
       const row = await saveContent(trx, before, user, contentFrom(input, before))
       if (input.tag_ids) await setPostTerms(trx, 'tags', row.id, input.tag_ids)
       if (input.category_ids) await setPostTerms(trx, 'categories', row.id, input.category_ids)
-      return withTerms(trx, row)
+      const updated = await withTerms(trx, row)
+      await recordChanges(trx, changedTags(before, row))
+      return updated
     }),
   )
 }
 
-export async function deleteContent(db: Db, type: PostType, user: User, id: number): Promise<void> {
-  const deleted = await deleteEditablePost(db, type, id, editRightFor(user))
-  if (deleted) return
-  if (await findVisiblePost(db, type, id, visibilityFor(user))) throw forbidden('Authors may delete only their own drafts.')
-  throw notFound(type, id)
+export function deleteContent(db: Db, type: PostType, user: User, id: number): Promise<void> {
+  return db.transaction().execute(async (trx) => {
+    const deleted = await deleteEditablePost(trx, type, id, editRightFor(user))
+    if (deleted) {
+      await recordChanges(trx, changedTags(deleted, { type, id, status: deleted.status }))
+      return
+    }
+    if (await findVisiblePost(trx, type, id, visibilityFor(user))) throw forbidden('Authors may delete only their own drafts.')
+    throw notFound(type, id)
+  })
 }
 
 /** Editors and admins (the route checks the role). */
-export async function publishContent(db: Db, type: PostType, id: number): Promise<PostWithTerms> {
-  const row = await setPostPublished(db, type, id)
-  if (!row) throw notFound(type, id)
-  return withTerms(db, row)
-}
+export const publishContent = (db: Db, type: PostType, id: number) => changeStatus(db, type, id, setPostPublished)
+export const unpublishContent = (db: Db, type: PostType, id: number) => changeStatus(db, type, id, setPostDraft)
+export const archiveContent = (db: Db, type: PostType, id: number) => changeStatus(db, type, id, setPostArchived)
 
-export async function unpublishContent(db: Db, type: PostType, id: number): Promise<PostWithTerms> {
-  const row = await setPostDraft(db, type, id)
-  if (!row) throw notFound(type, id)
-  return withTerms(db, row)
-}
-
-export async function archiveContent(db: Db, type: PostType, id: number): Promise<PostWithTerms> {
-  const row = await setPostArchived(db, type, id)
-  if (!row) throw notFound(type, id)
-  return withTerms(db, row)
+/** A status change and its change record, in one transaction (the old status is not read: the list counts as touched). */
+function changeStatus(
+  db: Db,
+  type: PostType,
+  id: number,
+  setStatus: (db: Db, type: PostType, id: number) => Promise<PostRow | undefined>,
+): Promise<PostWithTerms> {
+  return db.transaction().execute(async (trx) => {
+    const row = await setStatus(trx, type, id)
+    if (!row) throw notFound(type, id)
+    const changed = await withTerms(trx, row)
+    await recordChanges(trx, changedTags(undefined, row))
+    return changed
+  })
 }
 
 /**
@@ -199,12 +222,20 @@ export function scheduleContent(db: Db, type: PostType, id: number, publishAt: D
       throw notFound(type, id)
     }
     await enqueueJob(trx, { name: PUBLISH_SCHEDULED_JOB, payload: { post_id: row.id }, runAt: publishAt })
-    return withTerms(trx, row)
+    const scheduled = await withTerms(trx, row)
+    // Only drafts and scheduled items get here: nothing public changes, the item does.
+    await recordChanges(trx, changedTags(row, row))
+    return scheduled
   })
 }
 
 /** The job's work: safe to run twice, or late (a server that was down publishes on its next start). */
-export const publishScheduledContent = (db: Db, postId: number) => publishDuePost(db, postId)
+export const publishScheduledContent = (db: Db, postId: number, now: Date) =>
+  db.transaction().execute(async (trx) => {
+    const row = await publishDuePost(trx, postId, now)
+    if (row) await recordChanges(trx, changedTags(undefined, row))
+    return row
+  })
 
 export async function listContentRevisions(db: Db, type: PostType, user: User, id: number) {
   const post = await getContent(db, type, user, id)
@@ -225,7 +256,9 @@ export function restoreRevision(db: Db, type: PostType, user: User, id: number, 
     // The image a revision showed may have been deleted since: restore without it.
     const cover = revision.cover_media_id !== null && (await mediaExists(trx, revision.cover_media_id)) ? revision.cover_media_id : null
     const row = await saveContent(trx, before, user, { ...revision, slug: before.slug, cover_media_id: cover })
-    return withTerms(trx, row)
+    const restored = await withTerms(trx, row)
+    await recordChanges(trx, changedTags(before, row))
+    return restored
   })
 }
 

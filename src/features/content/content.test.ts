@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createPost, createUser, logIn } from '../../../test/factories.ts'
-import type { Role } from '../users/users.queries.ts'
+import type { Role } from '../users/users.schemas.ts'
 
 /** A signed-in user of `role` with the headers a cookie-authenticated write needs. */
 async function signedIn(testApp: TestApp, role: Role) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createPost, createUser, logIn } from '../../../test/factories.ts'
-import type { Role } from '../users/users.queries.ts'
+import type { Role } from '../users/users.schemas.ts'
 
 async function signedIn(testApp: TestApp, role: Role) {
   const user = await createUser(testApp.database.db, { role })

@@ -1,3 +1,4 @@
+import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflictOnUnique, invalid, notFound } from '#core/http/errors.ts'
 import { slugify } from './markdown.ts'
@@ -9,9 +10,22 @@ export const listTermPage = (db: Db, kind: TermKind, options: { limit: number; a
 export async function createTerm(db: Db, kind: TermKind, input: { name: string; slug?: string }): Promise<TermRow> {
   const slug = input.slug ?? slugify(input.name, 100)
   if (slug === '') throw invalid([{ field: 'slug', in: 'body', message: 'cannot be made from this name; give one' }])
-  return conflictOnUnique('slug', 'This slug is taken.', () => insertTerm(db, kind, { name: input.name.trim(), slug }))
+  return conflictOnUnique('slug', 'This slug is taken.', () =>
+    db.transaction().execute(async (trx) => {
+      const term = await insertTerm(trx, kind, { name: input.name.trim(), slug })
+      await recordChanges(trx, termTags(kind, term.id))
+      return term
+    }),
+  )
 }
 
-export async function deleteTermById(db: Db, kind: TermKind, id: number): Promise<void> {
-  if (!(await deleteTerm(db, kind, id))) throw notFound(kind === 'tags' ? 'tag' : 'category', id)
+/** Deleting a term takes it off its posts (cards, pages and the feed declare its tag) and out of the sitemap. */
+export function deleteTermById(db: Db, kind: TermKind, id: number): Promise<void> {
+  return db.transaction().execute(async (trx) => {
+    if (!(await deleteTerm(trx, kind, id))) throw notFound(kind === 'tags' ? 'tag' : 'category', id)
+    await recordChanges(trx, termTags(kind, id))
+  })
 }
+
+const termTags = (kind: TermKind, id: number) =>
+  kind === 'tags' ? [tags.tag(id), tags.list('tags')] : [tags.category(id), tags.list('categories')]

@@ -1,3 +1,4 @@
+import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { notFound } from '#core/http/errors.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
@@ -63,6 +64,7 @@ export async function uploadMedia(
     // row with the same bytes now sees this row and keeps the file.
     await store.put({ sha256, extension: prepared.extension }, prepared.bytes)
     return inserted
+    await recordChanges(trx, [tags.media(inserted.id), tags.list('media')])
   })
   return { ...row, variants: [] }
 }
@@ -88,10 +90,15 @@ export async function listMediaPage(
   return rows.map((row) => ({ ...row, variants: variants.filter((variant) => variant.media_id === row.id) }))
 }
 
-export async function changeMediaAlt(db: Db, actor: MediaActor, id: number, alt: string): Promise<MediaWithVariants> {
-  const row = await updateMediaAlt(db, id, alt, visibilityFor(actor))
-  if (!row) throw notFound('media', id)
-  return { ...row, variants: await listVariantsOf(db, [row.id]) }
+/** The alt text shows wherever the image does (covers declare `media:<id>`). */
+export function changeMediaAlt(db: Db, actor: MediaActor, id: number, alt: string): Promise<MediaWithVariants> {
+  return db.transaction().execute(async (trx) => {
+    const row = await updateMediaAlt(trx, id, alt, visibilityFor(actor))
+    if (!row) throw notFound('media', id)
+    const variants = await listVariantsOf(trx, [row.id])
+    await recordChanges(trx, [tags.media(id)])
+    return { ...row, variants }
+  })
 }
 
 /**
@@ -114,6 +121,8 @@ export async function deleteMedia(db: Db, store: MediaStore, actor: MediaActor, 
       if ((await countFileUsers(trx, key.sha256)) === 0) await store.remove(key)
     }
   })
+    // Covers that showed it are now without one (the foreign key sets them null).
+    await recordChanges(trx, [tags.media(id), tags.list('media')])
 }
 
 /**
@@ -144,10 +153,15 @@ export async function generateMediaVariants(db: Db, store: MediaStore, mediaId: 
       })
       await store.put({ sha256, extension: variant.format }, variant.bytes)
       return true
+      // Each new size changes the srcset of every page that shows the image.
+      await recordChanges(trx, [tags.media(mediaId)])
     })
     if (!stillThere) return
   }
-  await setVariantsStatus(db, mediaId, 'done')
+  await db.transaction().execute(async (trx) => {
+    await setVariantsStatus(trx, mediaId, 'done')
+    await recordChanges(trx, [tags.media(mediaId)])
+  })
 }
 
 /**

@@ -8,7 +8,7 @@ import sharp from 'sharp'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createUser, logIn } from '../../../test/factories.ts'
-import type { Role } from '../users/users.queries.ts'
+import type { Role } from '../users/users.schemas.ts'
 
 export type MediaTestApp = TestApp & { dataDir: string }
 

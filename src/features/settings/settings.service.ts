@@ -1,3 +1,4 @@
+import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { listSettings, upsertSetting } from './settings.queries.ts'
 import type { SiteInfo, SiteInfoPatch } from './settings.schemas.ts'
@@ -28,6 +29,7 @@ export async function updateSiteInfo(db: Db, patch: SiteInfoPatch): Promise<Site
     for (const [field, value] of Object.entries(patch) as [keyof SiteInfo, string][]) {
       await upsertSetting(trx, SITE_KEYS[field], value)
     }
+    await recordChanges(trx, [tags.site])
   })
   return getSiteInfo(db)
 }
@@ -38,7 +40,7 @@ export async function isSignupEnabled(db: Db): Promise<boolean> {
   return row?.value !== false
 }
 
-export const setSignupEnabled = (db: Db, enabled: boolean) => upsertSetting(db, 'signup_enabled', enabled)
+export const setSignupEnabled = (db: Db, enabled: boolean) => saveSetting(db, 'signup_enabled', enabled)
 
 /** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
 export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
@@ -46,4 +48,15 @@ export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
   return row?.value === true
 }
 
-export const setEmailVerificationRequired = (db: Db, required: boolean) => upsertSetting(db, 'require_email_verification', required)
+export const setEmailVerificationRequired = (db: Db, required: boolean) => saveSetting(db, 'require_email_verification', required)
+
+/**
+ * Any setting is recorded as a change to `site` (decision 0011): settings
+ * change rarely, and one tag for all of them keeps the admin's settings screen
+ * and the pages that show some of them on one signal.
+ */
+const saveSetting = (db: Db, key: string, value: unknown) =>
+  db.transaction().execute(async (trx) => {
+    await upsertSetting(trx, key, value)
+    await recordChanges(trx, [tags.site])
+  })

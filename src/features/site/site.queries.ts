@@ -32,6 +32,7 @@ export type Card = {
   slug: string
   excerpt: string
   published_at: Date
+  author_id: number
   author: string
   tags: TermRef[]
   cover: Cover | null
@@ -56,7 +57,8 @@ const SITE_COLUMN = sql`(${SITE})::text as site_json`
 const siteOf = async (db: Db, rows: { site_json: string }[]): Promise<SiteJson> =>
   rows[0] ? (JSON.parse(rows[0].site_json) as SiteJson) : findSite(db)
 
-const CARD_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.published_at, u.name as author, ${termsArray('tags')} as tags,
+const CARD_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.published_at, p.author_id, u.name as author,
+  ${termsArray('tags')} as tags,
   m.id as cover_id, m.sha256 as cover_sha256, m.extension as cover_extension, m.width as cover_width, m.height as cover_height,
   m.alt as cover_alt, (select string_agg(v.format || ' ' || v.width || ' ' || v.sha256, ',' order by v.format, v.width)
     from media_variants v where v.media_id = m.id) as cover_variants`
@@ -75,7 +77,7 @@ type CardRow = Omit<Card, 'tags' | 'cover'> & {
 }
 
 function cardFrom(row: CardRow): Card {
-  const { id, type, title, slug, excerpt, published_at, author, tags } = row
+  const { id, type, title, slug, excerpt, published_at, author_id, author, tags } = row
   const { cover_id, cover_sha256, cover_extension, cover_width, cover_height, cover_alt, cover_variants } = row
   const cover =
     cover_id === null
@@ -92,7 +94,7 @@ function cardFrom(row: CardRow): Card {
             return { format: format as VariantRef['format'], width: Number(width), sha256: sha256 as string }
           }),
         }
-  return { id, type, title, slug, excerpt, published_at, author, tags: parseTerms(tags), cover }
+  return { id, type, title, slug, excerpt, published_at, author_id, author, tags: parseTerms(tags), cover }
 }
 
 export type ListFilter = { tag?: string; category?: string }
@@ -183,6 +185,7 @@ export type FeedRow = {
   slug: string
   excerpt: string
   body_html: string
+  author_id: number
   author: string
   tags: TermRef[]
   published_at: Date
@@ -191,7 +194,7 @@ export type FeedRow = {
 
 /** The latest published posts with their bodies, for /feed.xml. */
 export const listFeedPosts = (db: Db, limit: number) =>
-  sql<Omit<FeedRow, 'tags'> & { tags: string[] }>`select p.id, p.title, p.slug, p.excerpt, p.body_html, u.name as author,
+  sql<Omit<FeedRow, 'tags'> & { tags: string[] }>`select p.id, p.title, p.slug, p.excerpt, p.body_html, p.author_id, u.name as author,
       ${termsArray('tags')} as tags, p.published_at, p.updated_at
     from posts p join users u on u.id = p.author_id
     where p.type = 'post' and p.status = 'published' order by p.published_at desc, p.id desc limit ${limit}`

@@ -1,5 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { type ChangeTag, tags } from '#core/changes/changes.ts'
 import { sendPublicPage } from '#core/http/public-page.ts'
+import type { AppInstance } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import { findRedirectFor } from '../content/content.service.ts'
 import { SEARCH_QUERY_MAX_LENGTH, searchPublished } from '../search/search.service.ts'
@@ -15,7 +18,19 @@ import {
   listSitemapEntries,
   type SiteJson,
 } from './site.queries.ts'
-import { cardTags, cardView, displayDate, entryMeta, entryView, homeMeta, pageMeta, type SiteView, siteView } from './site.views.ts'
+import {
+  cardView,
+  displayDate,
+  entryMeta,
+  entryView,
+  feedItemTags,
+  homeMeta,
+  itemTags,
+  layoutTags,
+  pageMeta,
+  type SiteView,
+  siteView,
+} from './site.views.ts'
 import type { PageTemplate, Theme } from './theme.ts'
 
 export const POSTS_PER_PAGE = 10
@@ -27,11 +42,18 @@ const MAX_PAGE = 1000
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
 
 type SiteDeps = Pick<Deps, 'db' | 'config'> & { theme: Theme }
-type Query = Record<string, string | string[] | undefined>
+
+/**
+ * A query-string parameter as parsed: undefined, a string, or an array when
+ * repeated. The public pages have no query-string schema: a bad value is a 404
+ * (a URL that does not exist) or is ignored, never a 400.
+ */
+const queryParam = (query: unknown, name: string): unknown =>
+  typeof query === 'object' && query !== null ? Reflect.get(query, name) : undefined
 
 /** `?page=N`, 1 by default; undefined for anything else (the page is then a 404, as a URL that does not exist). */
-function pageNumber(query: Query): number | undefined {
-  const raw = query.page
+function pageNumber(query: unknown): number | undefined {
+  const raw = queryParam(query, 'page')
   if (raw === undefined) return 1
   if (typeof raw !== 'string' || !/^[1-9]\d{0,3}$/.test(raw)) return undefined
   const page = Number(raw)
@@ -47,19 +69,21 @@ const pageUrl = (path: string, page: number, extra = '') =>
  * visitors (sendPublicPage). Only published content is shown, to everyone.
  * Returns the handler the site's not-found handler calls for other paths.
  */
-export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
+export function siteRoutes(app: AppInstance, deps: SiteDeps) {
   const { db, theme } = deps
   const { publicUrl } = deps.config
-  app.decorateReply('renderTags', undefined)
 
   const render = (
     request: FastifyRequest,
     reply: FastifyReply,
     template: PageTemplate,
     data: Record<string, unknown> & { site: SiteView },
-    tags: string[],
+    shown: ChangeTag[],
     status = 200,
-  ) => sendPublicPage(request, reply, { body: theme.render(template, data), tags: ['site', ...tags], status })
+  ) => sendPublicPage(request, reply, { body: theme.render(template, data), tags: [...layoutTags, ...shown], status })
+
+  // A missing page may come to exist: a post or page published, a tag or category created.
+  const notFoundTags = [tags.list('posts'), tags.list('pages'), tags.list('tags'), tags.list('categories')]
 
   async function notFoundPage(request: FastifyRequest, reply: FastifyReply, site?: SiteJson) {
     const view = siteView(site ?? (await findSite(db)))
@@ -68,7 +92,7 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
       reply,
       '404',
       { site: view, meta: pageMeta(view, publicUrl, { title: 'Page not found', path: null, noindex: true }) },
-      [],
+      notFoundTags,
       404,
     )
   }
@@ -77,9 +101,9 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
   async function postList(
     request: FastifyRequest,
     reply: FastifyReply,
-    options: { path: string; filter: ListFilter; heading: (term: string | undefined) => string; tag: string; home?: boolean },
+    options: { path: string; filter: ListFilter; heading: (term: string | undefined) => string; home?: boolean },
   ) {
-    const page = pageNumber(request.query as Query)
+    const page = pageNumber(request.query)
     if (page === undefined) return notFoundPage(request, reply)
     const { tag, category } = options.filter
     // A tag or category page also looks its term up, at the same time.
@@ -92,7 +116,8 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
     if (page > 1 && posts.length === 0) return notFoundPage(request, reply, siteJson)
     if (options.home && posts.length === 0 && site.pages.length === 0 && !(await hasAdministrator(db))) {
       const meta = pageMeta(site, publicUrl, { title: 'Welcome', path: '/', noindex: true })
-      return render(request, reply, 'welcome', { site, meta, current: '/' }, ['list:posts', 'users:admin'])
+      // Shown until there is a post, a page or an administrator.
+      return render(request, reply, 'welcome', { site, meta, current: '/' }, [tags.list('posts'), tags.list('users')])
     }
     const cards = posts.slice(0, POSTS_PER_PAGE)
     const heading = options.heading(term?.name)
@@ -101,7 +126,7 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
       options.home && page === 1
         ? homeMeta(site, publicUrl)
         : pageMeta(site, publicUrl, { title: page > 1 ? `${heading} (page ${page})` : heading, path: pageUrl(path, page) })
-    const termTag = term ? [`${tag !== undefined ? 'tag' : 'category'}:${term.id}`] : []
+    const termTag = term ? [tag !== undefined ? tags.tag(term.id) : tags.category(term.id)] : []
     return render(
       request,
       reply,
@@ -120,58 +145,51 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
           older: posts.length > POSTS_PER_PAGE ? pageUrl(path === '/' ? '/blog' : path, path === '/' ? 2 : page + 1) : null,
         },
       },
-      [options.tag, ...termTag, ...cardTags(cards)],
+      [tags.list('posts'), ...termTag, ...cards.flatMap(itemTags)],
     )
   }
 
   const hidden = { schema: { hide: true } }
+  const withSlug = { schema: { hide: true, params: Type.Object({ slug: Type.String() }) } }
 
-  app.get('/', hidden, (request, reply) =>
-    postList(request, reply, { path: '/', filter: {}, heading: () => 'Latest posts', tag: 'list:posts', home: true }),
-  )
-  app.get('/blog', hidden, (request, reply) =>
-    postList(request, reply, { path: '/blog', filter: {}, heading: () => 'Blog', tag: 'list:posts' }),
-  )
-  app.get('/tag/:slug', hidden, (request, reply) => {
-    const slug = (request.params as { slug: string }).slug
+  app.get('/', hidden, (request, reply) => postList(request, reply, { path: '/', filter: {}, heading: () => 'Latest posts', home: true }))
+  app.get('/blog', hidden, (request, reply) => postList(request, reply, { path: '/blog', filter: {}, heading: () => 'Blog' }))
+  app.get('/tag/:slug', withSlug, (request, reply) => {
+    const { slug } = request.params
     if (!SLUG.test(slug)) return notFoundPage(request, reply)
     return postList(request, reply, {
       path: `/tag/${slug}`,
       filter: { tag: slug },
       heading: (name) => `Posts tagged “${name}”`,
-      tag: 'list:posts',
     })
   })
-  app.get('/category/:slug', hidden, (request, reply) => {
-    const slug = (request.params as { slug: string }).slug
+  app.get('/category/:slug', withSlug, (request, reply) => {
+    const { slug } = request.params
     if (!SLUG.test(slug)) return notFoundPage(request, reply)
     return postList(request, reply, {
       path: `/category/${slug}`,
       filter: { category: slug },
       heading: (name) => name ?? '',
-      tag: 'list:posts',
     })
   })
 
-  async function entryPage(request: FastifyRequest, reply: FastifyReply, type: 'post' | 'page') {
-    const slug = (request.params as { slug: string }).slug
+  async function entryPage(request: FastifyRequest, reply: FastifyReply, type: 'post' | 'page', slug: string) {
     if (!SLUG.test(slug) || slug.length > 200) return notFound(request, reply)
     const { site: siteJson, entry } = await findPublishedEntry(db, type, slug)
     if (!entry) return notFound(request, reply, siteJson)
     const site = siteView(siteJson)
     const view = entryView(entry, site.language)
-    const tags = [`post:${entry.id}`, ...entry.tags.map((t) => `tag:${t.id}`), ...entry.categories.map((c) => `category:${c.id}`)]
-    if (entry.cover) tags.push(`media:${entry.cover.id}`)
-    return render(request, reply, type, { site, meta: entryMeta(site, publicUrl, entry), current: view.path, post: view }, tags)
+    const meta = entryMeta(site, publicUrl, entry)
+    return render(request, reply, type, { site, meta, current: view.path, post: view }, itemTags(entry))
   }
 
-  app.get('/blog/:slug', hidden, (request, reply) => entryPage(request, reply, 'post'))
-  app.get('/:slug', hidden, (request, reply) => entryPage(request, reply, 'page'))
+  app.get('/blog/:slug', withSlug, (request, reply) => entryPage(request, reply, 'post', request.params.slug))
+  app.get('/:slug', withSlug, (request, reply) => entryPage(request, reply, 'page', request.params.slug))
 
   app.get('/search', hidden, async (request, reply) => {
-    const query = request.query as Query
-    const q = typeof query.q === 'string' ? query.q.trim().slice(0, SEARCH_QUERY_MAX_LENGTH) : ''
-    const page = pageNumber(query)
+    const text = queryParam(request.query, 'q')
+    const q = typeof text === 'string' ? text.trim().slice(0, SEARCH_QUERY_MAX_LENGTH) : ''
+    const page = pageNumber(request.query)
     if (page === undefined) return notFoundPage(request, reply)
     const [siteJson, found] = await Promise.all([
       findSite(db),
@@ -207,7 +225,7 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
           older: found.hasMore ? pageUrl('/search', page + 1, extra) : null,
         },
       },
-      ['list:posts', 'list:pages', ...found.hits.map((hit) => `post:${hit.id}`)],
+      [tags.list('posts'), tags.list('pages'), ...found.hits.map((hit) => tags.content(hit.type, hit.id))],
     )
   })
 
@@ -216,7 +234,7 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
     return sendPublicPage(request, reply, {
       body: renderSitemap(publicUrl, rows),
       type: 'application/xml; charset=utf-8',
-      tags: ['list:posts', 'list:pages', 'list:tags', 'list:categories'],
+      tags: [tags.list('posts'), tags.list('pages'), tags.list('tags'), tags.list('categories')],
     })
   })
 
@@ -225,7 +243,7 @@ export function siteRoutes(app: FastifyInstance, deps: SiteDeps) {
     return sendPublicPage(request, reply, {
       body: renderAtomFeed(siteView(site), publicUrl, posts),
       type: 'application/atom+xml; charset=utf-8',
-      tags: ['site', 'list:posts', ...posts.map((post) => `post:${post.id}`)],
+      tags: [tags.site, tags.list('posts'), ...posts.flatMap(feedItemTags)],
     })
   })
 

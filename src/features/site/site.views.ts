@@ -1,8 +1,9 @@
+import { type ChangeTag, tags } from '#core/changes/changes.ts'
 import { publicPath } from '../content/content.service.ts'
 import { mediaUrl, srcsetOf } from '../media/media.service.ts'
 import type { MediaKey } from '../media/media.store.ts'
 import { siteInfoFrom } from '../settings/settings.service.ts'
-import type { Card, Cover, Entry, SiteJson } from './site.queries.ts'
+import type { Card, Cover, Entry, FeedRow, SiteJson } from './site.queries.ts'
 
 /**
  * What templates receive (the theme's data contract, documented in
@@ -91,9 +92,28 @@ export function entryView(entry: Entry, language: string) {
   }
 }
 
-/** The render tags of a list of cards: each post shown, and its cover image. */
-export const cardTags = (cards: Card[]) =>
-  cards.flatMap((card) => (card.cover ? [`post:${card.id}`, `media:${card.cover.id}`] : [`post:${card.id}`]))
+// --- render tags (decision 0011) --------------------------------------------------
+// What a page showed, in the change feed's vocabulary: a write that records one
+// of these tags is what makes the page stale.
+
+/** Every themed page: the site's title, description and language, and the menus of published pages. */
+export const layoutTags: ChangeTag[] = [tags.site, tags.list('pages')]
+
+/** A card or an entry: the item, its author's name, its tags (and categories) and its cover. */
+export function itemTags(item: Card & { categories?: Card['tags'] }): ChangeTag[] {
+  const shown: ChangeTag[] = [tags.content(item.type, item.id), tags.user(item.author_id)]
+  for (const tag of item.tags) shown.push(tags.tag(tag.id))
+  for (const category of item.categories ?? []) shown.push(tags.category(category.id))
+  if (item.cover) shown.push(tags.media(item.cover.id))
+  return shown
+}
+
+/** A feed entry: the post, its author and its tags (the feed shows no covers). */
+export const feedItemTags = (post: FeedRow): ChangeTag[] => [
+  tags.post(post.id),
+  tags.user(post.author_id),
+  ...post.tags.map((tag) => tags.tag(tag.id)),
+]
 
 // --- SEO ---------------------------------------------------------------------
 

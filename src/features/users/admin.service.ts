@@ -1,3 +1,4 @@
+import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, notFound } from '#core/http/errors.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
@@ -35,5 +36,7 @@ export async function changeUserAccess(
     }
     if (role !== user.role || disabled) await deleteUserSessions(trx, user.id)
     return updated
+    // list:users: who is an admin decides whether the empty home page welcomes a new owner.
+    await recordChanges(trx, [tags.user(user.id), tags.list('users')])
   })
 }

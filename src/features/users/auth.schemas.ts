@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts'
+import { Role } from './users.schemas.ts'
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
 const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
@@ -10,7 +11,7 @@ export const User = Type.Object(
     id: Type.Integer(),
     email: Type.String(),
     name: Type.String(),
-    role: Type.Union([Type.Literal('admin'), Type.Literal('editor'), Type.Literal('author'), Type.Literal('member')]),
+    role: Role,
     email_verified: Type.Boolean(),
     created_at: Type.String({ format: 'date-time' }),
   },

@@ -1,3 +1,4 @@
+import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflictOnUnique, forbidden, HttpError, invalid, tooManyRequests, unauthorized } from '#core/http/errors.ts'
 import { isEmailVerificationRequired, isSignupEnabled } from '../settings/settings.service.ts'
@@ -6,7 +7,6 @@ import { hashPassword, needsRehash, refuseCommonPassword, verifyDummyPassword, v
 import { sendVerificationMail } from './recovery.service.ts'
 import { deleteUserSessions } from './sessions.queries.ts'
 import { createSession, type NewSession, revokeSession, type SessionUser } from './sessions.ts'
-import { accountKey, clearLoginFailures, ipKey, lockedForSeconds, recordLoginFailure, THROTTLE } from './throttle.ts'
 import { checkSecondFactor, isTotpEnabled, totpInvalid, totpRequired } from './two-factor.ts'
 import { findUserByEmail, findUserById, insertUser, type UserRow, updatePasswordHash, updateUserProfile } from './users.queries.ts'
 
@@ -25,7 +25,8 @@ export async function signUp(
     db.transaction().execute(async (trx) => {
       const user = await insertUser(trx, { email: input.email.trim(), name: input.name.trim(), passwordHash, role: 'member' })
       await recordAudit(trx, { event: 'signup', userId: user.id, actorId: user.id, meta })
-      await sendVerificationMail(trx, user, publicUrl)
+      await sendVerificationMail(trx, user, publicUrl, now)
+      await recordChanges(trx, [tags.user(user.id), tags.list('users')])
       return user
     }),
   )
@@ -41,8 +42,9 @@ export async function logIn(
   input: { email: string; password: string; totp_code?: string },
   meta: RequestMeta,
 ): Promise<{ user: UserRow; session: NewSession }> {
-  const keys = [accountKey(input.email), ipKey(meta.ip)]
-  const locked = await lockedForSeconds(db, keys)
+  const account = accountKey(input.email)
+  const ip = ipKey(meta.ip)
+  const locked = await checkLimit(db, [account, ip], now)
   if (locked > 0) {
     await recordAudit(db, { event: 'login_throttled', userId: null, actorId: null, meta, details: { email: input.email.slice(0, 254) } })
     throw tooManyRequests(locked)
@@ -145,3 +147,5 @@ export async function updateOwnAccount(
     }),
   )
 }
+      // The name shows on the user's posts (cards, pages, the feed declare `user:<id>`).
+      await recordChanges(trx, [tags.user(user.id)])

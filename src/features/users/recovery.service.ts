@@ -1,3 +1,4 @@
+import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { invalid } from '#core/http/errors.ts'
 import { queueMail } from '#core/mail/mailer.ts'
@@ -95,3 +96,4 @@ export async function verifyEmail(db: Db, token: string, meta: RequestMeta) {
     await recordAudit(trx, { event: 'email_verified', userId: consumed.userId, actorId: consumed.userId, meta })
   })
 }
+    await recordChanges(trx, [tags.user(consumed.userId)])

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, unauthorized } from '#core/http/errors.ts'
 import { scopeAllows } from './tokens.ts'
-import type { Role } from './users.queries.ts'
+import type { Role } from './users.schemas.ts'
 
 /**
  * The one authorisation module (issue 3 §7). Routes declare who may call them

@@ -1,3 +1,4 @@
+import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, invalid } from '#core/http/errors.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
@@ -63,3 +64,4 @@ async function insertAdministrator(
   await recordAudit(trx, { event: 'admin_created', userId: user.id, actorId: null, meta })
   return { ...user, email_verified_at: new Date() }
 }
+  await recordChanges(trx, [tags.user(user.id), tags.list('users')])

@@ -1,0 +1,64 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
+import { type Static, type TObject, type TProperties, type TSchema, Type } from 'typebox'
+
+/**
+ * The Fastify instance every feature's routes receive: with the TypeBox type
+ * provider, `request.body`, `request.query` and `request.params` are typed from
+ * the route's schema, so handlers never cast them (issue 8; a test in
+ * typed-routes.test.ts keeps it so). The plain `FastifyInstance` would lose the
+ * provider that buildApp sets with `withTypeProvider`.
+ */
+export type AppInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression<RawServerDefault>,
+  RawReplyDefaultExpression<RawServerDefault>,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+/** A row id: a positive integer that JavaScript holds exactly. */
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+export const IdParams = Type.Object({ id: Id })
+
+/**
+ * A query-string schema (unknown parameters are a 400). A property with a
+ * `default` may be left out by clients (it is not in `required`, so the OpenAPI
+ * document shows it optional) and is typed as always present, because
+ * validation fills it in (Ajv `useDefaults`, core/http/validation.ts).
+ */
+export function QueryString<Properties extends TProperties>(properties: Properties): TObject<Properties> {
+  const schema = Type.Object(properties, { additionalProperties: false })
+  const required = (schema.required as string[]).filter((key) => !('default' in (properties[key] as TSchema)))
+  // The schema object is ours (just built): set `required` to what a client must send.
+  const writable = schema as { required?: string[] }
+  if (required.length > 0) writable.required = required
+  else delete writable.required
+  return schema
+}
+
+/** `limit` and `cursor` for every list (cursor pagination, `next_cursor`); spread into a `QueryString`. */
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+}
+
+/** A page of a list: its items and the cursor of the next page (null on the last). */
+export const Page = <Item extends TSchema>(item: Item) =>
+  Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+
+/** One invalid field of a request: its name (dotted path), where it was (body, querystring, params) and what is wrong. */
+export const FieldError = Type.Object({ field: Type.String(), in: Type.String(), message: Type.String() })
+export type FieldError = Static<typeof FieldError>
+
+/** The body of every error answer under /api (application/problem+json, RFC 9457), built by core/http/errors.ts. */
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String({ description: 'a stable code, such as not_found or validation_failed' }),
+  request_id: Type.String(),
+  errors: Type.Optional(Type.Array(FieldError)),
+})
+export type Problem = Static<typeof Problem>
