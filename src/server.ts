@@ -54,7 +54,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     const applied = await migrateUp(database.db)
     if (applied.length > 0) app.log.info({ applied }, `applied ${applied.length} migration(s)`)
     // First start (or still no admin): a one-time link for the first administrator, never a default password.
-    const setupUrl = await prepareSetupLink(database.db, config.publicUrl)
+    const setupUrl = await prepareSetupLink(database.db, config.publicUrl, deps.clock())
     if (setupUrl) {
       app.log.warn(
         { setupUrl },
@@ -66,6 +66,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     if (lifecycle.state === 'ready') {
       jobWorker = startJobWorker({
         db: database.db,
+        clock: deps.clock,
         handlers: jobHandlers(deps),
         log: app.log.child({ component: 'jobs' }),
       })

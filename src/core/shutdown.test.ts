@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp } from '../../test/app.ts'
 import { waitFor } from '../../test/wait-for.ts'
+import { systemClock } from './clock.ts'
 import { findJob } from './jobs/jobs.queries.ts'
 import { enqueueJob, startJobWorker } from './jobs/queue.ts'
 import { shutdown } from './shutdown.ts'
@@ -66,6 +67,7 @@ test('shutdown stops the job worker, waits for its running job, and records it b
   let started = false
   const worker = startJobWorker({
     db: database.db,
+    clock: systemClock,
     log: app.log,
     pollMs: 10,
     handlers: {

@@ -25,6 +25,13 @@ export type ClaimedJob = Pick<JobRow, 'id' | 'name' | 'payload' | 'attempts' | '
 /** A claim is identified by the job, the worker and the attempt it started (a reclaimed job has a higher attempt). */
 export type Claim = { id: number; workerId: string; attempt: number }
 
+// The time (issue 8): every time a decision reads comes from the worker's
+// clock, passed as `now`: run_at (due, retry backoff) and locked_at (leases).
+// finished_at and updated_at only record when a row changed, and nothing
+// compares them, so they stay the database's now(). A job enqueued without
+// run_at is due at the database's now(): at once for a worker whose clock is
+// not behind the database's (a test clock set in the past must enqueue with
+// an explicit runAt).
 const JOB_COLUMNS = sql`id, queue, name, payload, status, attempts, max_attempts, run_at, locked_at, locked_by, last_error,
   created_at, updated_at, finished_at`
 
@@ -48,13 +55,13 @@ export const findJob = (db: Db, id: number) =>
  * claiming at this moment instead of waiting for them, so concurrent workers each
  * get a different job.
  */
-export const claimNextJob = (db: Db, queue: string, workerId: string) =>
+export const claimNextJob = (db: Db, queue: string, workerId: string, now: Date) =>
   sql<ClaimedJob>`
     update jobs
-       set status = 'running', attempts = attempts + 1, locked_at = now(), locked_by = ${workerId}, updated_at = now()
+       set status = 'running', attempts = attempts + 1, locked_at = ${now}, locked_by = ${workerId}, updated_at = now()
      where id = (
        select id from jobs
-        where queue = ${queue} and status in ('queued', 'failed') and run_at <= now()
+        where queue = ${queue} and status in ('queued', 'failed') and run_at <= ${now}
         order by run_at, id
         limit 1
         for update skip locked)
@@ -63,8 +70,8 @@ export const claimNextJob = (db: Db, queue: string, workerId: string) =>
     .then((r) => r.rows[0])
 
 /** Renews the lease of a running job. False when the claim is no longer ours (the lease expired and another worker took it). */
-export const renewJobLease = (db: Db, claim: Claim) =>
-  sql`update jobs set locked_at = now(), updated_at = now()
+export const renewJobLease = (db: Db, claim: Claim, now: Date) =>
+  sql`update jobs set locked_at = ${now}, updated_at = now()
        where id = ${claim.id} and status = 'running' and locked_by = ${claim.workerId} and attempts = ${claim.attempt}`
     .execute(db)
     .then((r) => r.numAffectedRows === 1n)
@@ -76,15 +83,15 @@ export const markJobDone = (db: Db, claim: Claim) =>
     .then((r) => r.numAffectedRows === 1n)
 
 /**
- * Records a failed attempt: `failed` with the next run in `retryInMs`, or `dead`
- * when this was the last attempt or `giveUp` is set.
+ * Records a failed attempt: `failed` with the next run `retryInMs` after `now`,
+ * or `dead` when this was the last attempt or `giveUp` is set.
  */
-export const markJobFailed = (db: Db, claim: Claim, failure: { error: string; retryInMs: number; giveUp: boolean }) =>
+export const markJobFailed = (db: Db, claim: Claim, failure: { error: string; retryInMs: number; giveUp: boolean }, now: Date) =>
   sql<{ status: JobStatus }>`
     update jobs
        set status = case when ${failure.giveUp}::boolean or attempts >= max_attempts then 'dead' else 'failed' end,
            run_at = case when ${failure.giveUp}::boolean or attempts >= max_attempts then run_at
-                         else now() + ${Math.max(0, Math.round(failure.retryInMs))} * interval '1 millisecond' end,
+                         else ${new Date(now.getTime() + Math.max(0, Math.round(failure.retryInMs)))}::timestamptz end,
            finished_at = case when ${failure.giveUp}::boolean or attempts >= max_attempts then now() end,
            last_error = ${failure.error}, locked_at = null, locked_by = null, updated_at = now()
      where id = ${claim.id} and status = 'running' and locked_by = ${claim.workerId} and attempts = ${claim.attempt}
@@ -96,16 +103,16 @@ export const markJobFailed = (db: Db, claim: Claim, failure: { error: string; re
  * Jobs whose worker stopped renewing the lease (a killed instance) become
  * runnable again at once, or dead when that was their last attempt. Returns them.
  */
-export const releaseExpiredJobs = (db: Db, leaseMs: number) =>
+export const releaseExpiredJobs = (db: Db, leaseMs: number, now: Date) =>
   sql<Pick<JobRow, 'id' | 'name' | 'status' | 'locked_by'>>`
     with expired as (
       select id, locked_by from jobs
-       where status = 'running' and locked_at < now() - ${Math.round(leaseMs)} * interval '1 millisecond'
+       where status = 'running' and locked_at < ${new Date(now.getTime() - Math.round(leaseMs))}
        for update skip locked)
     update jobs
        set status = case when jobs.attempts >= jobs.max_attempts then 'dead' else 'failed' end,
            finished_at = case when jobs.attempts >= jobs.max_attempts then now() end,
-           run_at = now(),
+           run_at = ${now},
            last_error = 'the worker ' || coalesce(expired.locked_by, '?') || ' stopped renewing its lease (killed or stuck)',
            locked_at = null, locked_by = null, updated_at = now()
       from expired

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
+import type { Clock } from '#core/clock.ts'
 import type { Db } from '#core/db/database.ts'
 import {
   type Claim,
@@ -56,7 +57,7 @@ const MAX_ERROR_LENGTH = 2000
 export type NewJob = {
   name: string
   payload: unknown
-  /** Not before this time (scheduled jobs); now when omitted. */
+  /** Not before this time (scheduled jobs); the database's now() when omitted (see jobs.queries.ts on the time). */
   runAt?: Date
   maxAttempts?: number
   queue?: string
@@ -89,6 +90,8 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
 
 export type JobWorkerOptions = {
   db: Db
+  /** The time the worker decides by: which jobs are due, leases, retry backoff (deps.clock; a test clock in tests). */
+  clock: Clock
   handlers: JobHandlers
   log: FastifyBaseLogger
   /** The queue this worker takes jobs from. */
@@ -128,7 +131,7 @@ export const STOP_TIMEOUT_MS = 10_000
  * more loop returns the jobs of dead workers to the queue.
  */
 export function startJobWorker(options: JobWorkerOptions): JobWorker {
-  const { db, handlers, log } = options
+  const { db, clock, handlers, log } = options
   const queue = options.queue ?? DEFAULT_QUEUE
   const pollMs = options.pollMs ?? 1000
   const leaseMs = options.leaseMs ?? 60_000
@@ -156,7 +159,7 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
     const jobLog = log.child({ job: { id: job.id, name: job.name, attempt: job.attempts } })
     let renewing: Promise<unknown> = Promise.resolve()
     const heartbeat = setInterval(() => {
-      renewing = renewJobLease(db, claim).then(
+      renewing = renewJobLease(db, claim, clock()).then(
         (ours) => {
           if (!ours) jobLog.warn('the lease of this running job was lost; another worker may run it again')
         },
@@ -183,11 +186,12 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
       return
     }
     const unrecoverable = failure instanceof UnrecoverableJobError
-    const status = await markJobFailed(db, claim, {
-      error: describe(failure),
-      retryInMs: retryDelay(job.attempts),
-      giveUp: unrecoverable,
-    })
+    const status = await markJobFailed(
+      db,
+      claim,
+      { error: describe(failure), retryInMs: retryDelay(job.attempts), giveUp: unrecoverable },
+      clock(),
+    )
     if (status === 'dead') jobLog.error({ err: failure }, `job is dead after ${job.attempts} attempt(s)`)
     else if (status === 'failed') jobLog.warn({ err: failure }, 'job failed; it will be retried')
     else jobLog.warn({ err: failure }, 'job failed after its lease was lost')
@@ -196,7 +200,7 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
   async function claimLoop() {
     while (!stopping) {
       try {
-        const job = await claimNextJob(db, queue, workerId)
+        const job = await claimNextJob(db, queue, workerId, clock())
         if (job) await runJob(job)
         else await sleep(pollMs)
       } catch (error) {
@@ -211,7 +215,7 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
   async function releaseLoop() {
     while (!stopping) {
       try {
-        for (const job of await releaseExpiredJobs(db, leaseMs)) {
+        for (const job of await releaseExpiredJobs(db, leaseMs, clock())) {
           log.warn({ job: { id: job.id, name: job.name }, status: job.status, lockedBy: job.locked_by }, 'job lease expired; released')
         }
       } catch (error) {

@@ -4,18 +4,33 @@ import { type TestContext, test } from 'node:test'
 import { type ParsedMail, simpleParser } from 'mailparser'
 import pino from 'pino'
 import { SMTPServer } from 'smtp-server'
-import type { Db } from '#core/db/database.ts'
-import { findJob, type JobStatus } from '#core/jobs/jobs.queries.ts'
+import { systemClock } from '#core/clock.ts'
+import { type Db, sql } from '#core/db/database.ts'
+import type { JobRow, JobStatus } from '#core/jobs/jobs.queries.ts'
 import { enqueueJob, startJobWorker } from '#core/jobs/queue.ts'
 import { sharedTestDatabase } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import { listOutboxMessages } from './mail.queries.ts'
-import { defaultMailFrom, MAIL_SEND_JOB, type MailMessage, mailJobHandlers, queueMail } from './mailer.ts'
+import type { OutboxRow } from './mail.queries.ts'
+import {
+  createMailTemplates,
+  defaultMailFrom,
+  defineMailTemplate,
+  MAIL_SEND_JOB,
+  type MailMessage,
+  mailJobHandlers,
+  queueMail,
+} from './mailer.ts'
+import { NoticeData, renderNotice } from './templates/notice.ts'
 
 // The tests of this file share one database and the default queue: each test
 // waits until its jobs are done or dead, and stops its worker, before the next starts.
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 const FROM = 'Bakery Rosa <no-reply@bakery.example>'
+
+/** A template as a feature would define it, registered in this file's own registry (what Deps.mail is to the app). */
+const welcomeMail = defineMailTemplate('test.welcome', { data: NoticeData, render: renderNotice })
+const templates = createMailTemplates()
+templates.register(welcomeMail)
 
 /** A real SMTP server on a free local port, closed after the test. `refuse` decides, per delivery, to answer 550. */
 async function startSmtpServer(t: TestContext, options: { refuse?: (delivery: number) => boolean } = {}) {
@@ -50,23 +65,36 @@ async function startSmtpServer(t: TestContext, options: { refuse?: (delivery: nu
 }
 
 function startMailWorker(t: TestContext, db: Db, smtpUrl: string | undefined) {
-  const worker = startJobWorker({ db, log, pollMs: 10, retryDelayMs: () => 10, handlers: mailJobHandlers({ db, smtpUrl, from: FROM }) })
+  const worker = startJobWorker({
+    db,
+    clock: systemClock,
+    log,
+    pollMs: 10,
+    retryDelayMs: () => 10,
+    handlers: mailJobHandlers({ db, templates, smtpUrl, from: FROM }),
+  })
   t.after(() => worker.stop())
 }
 
 const jobInState =
   (db: Db, id: number, ...statuses: JobStatus[]) =>
   async () => {
-    const job = await findJob(db, id)
+    const { rows } = await sql<Pick<JobRow, 'status' | 'attempts' | 'last_error'>>`
+      select status, attempts, last_error from jobs where id = ${id}`.execute(db)
+    const job = rows[0]
     return job && statuses.includes(job.status) ? job : undefined
   }
 
-const outboxRowOf = async (db: Db, jobId: number) => (await listOutboxMessages(db, { limit: 100 })).find((row) => row.job_id === jobId)
+const outboxRowsOf = async (db: Db, jobId: number) =>
+  (
+    await sql<OutboxRow>`select id, job_id, to_address, subject, text, html, status, error, created_at, updated_at, sent_at
+                           from mail_outbox where job_id = ${jobId}`.execute(db)
+  ).rows
+const outboxRowOf = async (db: Db, jobId: number) => (await outboxRowsOf(db, jobId))[0]
 
-const welcome = (to: string): MailMessage<'notice'> => ({
+const welcome = (to: string): MailMessage<typeof NoticeData> => ({
   to,
   subject: 'Welcome to Bakery Rosa <3',
-  template: 'notice',
   data: {
     heading: 'Hello <b>Rosa</b> & friends',
     paragraphs: ['Your account is ready.', 'Pick up "bread" at 8:00 — żółć 🍞.'],
@@ -80,7 +108,7 @@ test('a queued mail goes out over SMTP with its address, subject, text and escap
   const smtp = await startSmtpServer(t)
   startMailWorker(t, db, smtp.url)
 
-  const jobId = await db.transaction().execute((trx) => queueMail(trx, welcome('rosa@example.test')))
+  const jobId = await db.transaction().execute((trx) => queueMail(trx, welcomeMail, welcome('rosa@example.test')))
   await waitFor('the job to be done', jobInState(db, jobId, 'done'))
 
   assert.equal(smtp.received.length, 1)
@@ -121,7 +149,7 @@ test('without SMTP_URL the mail is kept in the outbox, not sent', async (t) => {
   const { db } = (await sharedTestDatabase()).database
   startMailWorker(t, db, undefined)
 
-  const jobId = await queueMail(db, welcome('kept@example.test'))
+  const jobId = await queueMail(db, welcomeMail, welcome('kept@example.test'))
   await waitFor('the job to be done', jobInState(db, jobId, 'done'))
   const row = await outboxRowOf(db, jobId)
   assert.equal(row?.status, 'kept')
@@ -136,7 +164,7 @@ test('a mail the SMTP server refuses is retried until its last attempt; the job 
   const smtp = await startSmtpServer(t, { refuse: () => true })
   startMailWorker(t, db, smtp.url)
 
-  const jobId = await queueMail(db, welcome('full@example.test'))
+  const jobId = await queueMail(db, welcomeMail, welcome('full@example.test'))
   const job = await waitFor('the job to be dead', jobInState(db, jobId, 'dead'))
   assert.equal(job.attempts, 5, 'the default number of attempts')
   assert.equal(smtp.refused(), 5, 'every attempt reached the server')
@@ -153,7 +181,7 @@ test('a mail refused twice and accepted on the third attempt is sent once, and i
   const smtp = await startSmtpServer(t, { refuse: (delivery) => delivery <= 2 })
   startMailWorker(t, db, smtp.url)
 
-  const jobId = await queueMail(db, welcome('later@example.test'))
+  const jobId = await queueMail(db, welcomeMail, welcome('later@example.test'))
   const job = await waitFor('the job to be done', jobInState(db, jobId, 'done'))
   assert.equal(job.attempts, 3)
   assert.match(job.last_error ?? '', /550 Mailbox unavailable/, 'the job keeps the error of its last failed attempt')
@@ -161,7 +189,7 @@ test('a mail refused twice and accepted on the third attempt is sent once, and i
   const row = await outboxRowOf(db, jobId)
   assert.equal(row?.status, 'sent')
   assert.equal(row?.error, null)
-  assert.equal((await listOutboxMessages(db, { limit: 100 })).filter((r) => r.job_id === jobId).length, 1, 'one row per mail')
+  assert.equal((await outboxRowsOf(db, jobId)).length, 1, 'one row per mail')
 })
 
 test('queueMail refuses a bad message in the caller, before anything is queued', async () => {
@@ -172,7 +200,6 @@ test('queueMail refuses a bad message in the caller, before anything is queued',
     ['an address with a line break', { ...good, to: 'a@example.test\r\nBcc: b@example.test' }, /\/to/],
     ['an empty subject', { ...good, subject: '' }, /\/subject/],
     ['a subject with a line break', { ...good, subject: 'Hi\r\nBcc: b@example.test' }, /\/subject/],
-    ['an unknown template', { ...good, template: 'nope' }, /unknown mail template "nope"/],
     ['a javascript: link', { ...good, data: { ...good.data, action: { label: 'x', url: 'javascript:alert(1)' } } }, /\/action\/url/],
     ['a missing heading', { ...good, data: { paragraphs: [] } }, /heading/],
   ]
@@ -180,7 +207,7 @@ test('queueMail refuses a bad message in the caller, before anything is queued',
     let jobId: number | undefined
     await assert.rejects(
       db.transaction().execute(async (trx) => {
-        jobId = await queueMail(trx, message as MailMessage)
+        jobId = await queueMail(trx, welcomeMail, message as MailMessage<typeof NoticeData>)
       }),
       (thrown: Error) => thrown instanceof TypeError && error.test(thrown.message),
       what,
@@ -192,11 +219,38 @@ test('queueMail refuses a bad message in the caller, before anything is queued',
 test('a mail job whose stored payload is not a valid message goes dead at once, without a retry', async (t) => {
   const { db } = (await sharedTestDatabase()).database
   startMailWorker(t, db, undefined)
-  const jobId = await enqueueJob(db, { name: MAIL_SEND_JOB, payload: { ...welcome('x@example.test'), template: 'gone' } })
-  const job = await waitFor('the job to be dead', jobInState(db, jobId, 'dead'))
-  assert.equal(job.attempts, 1)
-  assert.equal(job.last_error, 'unknown mail template "gone"')
-  assert.equal(await outboxRowOf(db, jobId), undefined)
+  const cases: [string, unknown, string][] = [
+    ['a template nobody registered', { ...welcome('x@example.test'), template: 'gone' }, 'unknown mail template "gone"'],
+    [
+      'no address',
+      { ...welcome('x@example.test'), to: undefined, template: 'test.welcome' },
+      'invalid message: / must have required properties to',
+    ],
+    [
+      'data its template refuses',
+      { ...welcome('x@example.test'), template: 'test.welcome', data: { heading: '' } },
+      'invalid data for mail template "test.welcome": / must have required properties paragraphs',
+    ],
+  ]
+  for (const [what, payload, error] of cases) {
+    const jobId = await enqueueJob(db, { name: MAIL_SEND_JOB, payload })
+    const job = await waitFor(`${what}: the job to be dead`, jobInState(db, jobId, 'dead'))
+    assert.equal(job.attempts, 1, what)
+    assert.equal(job.last_error, error, what)
+    assert.equal(await outboxRowOf(db, jobId), undefined, what)
+  }
+})
+
+test('templates are registered by name: the same one twice is fine, another under a taken name or a malformed name is refused', () => {
+  const registry = createMailTemplates()
+  registry.register(welcomeMail, welcomeMail)
+  assert.equal(registry.find('test.welcome'), welcomeMail)
+  assert.equal(registry.find('notice'), undefined, 'core registers nothing of its own')
+  const impostor = defineMailTemplate('test.welcome', { data: NoticeData, render: renderNotice })
+  assert.throws(() => registry.register(impostor), /mail template "test.welcome" is already registered/)
+  for (const name of ['', 'Welcome', 'test..welcome', 'test.welcome.', 'a b', 'x'.repeat(101)]) {
+    assert.throws(() => defineMailTemplate(name, { data: NoticeData, render: renderNotice }), TypeError, JSON.stringify(name))
+  }
 })
 
 test('the default sender is no-reply at the public host name', () => {

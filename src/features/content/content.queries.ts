@@ -213,11 +213,12 @@ export const setPostArchived = (db: Db, type: PostType, id: number) =>
  * Publishes a scheduled post whose time has come, in one conditional statement:
  * of two workers (or a retried job) only one finds the row still `scheduled`,
  * so it is published once. A post unpublished or rescheduled later since the
- * job was queued is left alone.
+ * job was queued is left alone. Due means `publish_at <= now`: the job worker's
+ * clock, not the database's (issue 8).
  */
-export const publishDuePost = (db: Db, id: number) =>
+export const publishDuePost = (db: Db, id: number, now: Date) =>
   sql<PostRow>`update posts set status = 'published', published_at = coalesce(published_at, publish_at), updated_at = now()
-    where id = ${id} and status = 'scheduled' and publish_at <= now() returning ${POST_COLUMNS}`
+    where id = ${id} and status = 'scheduled' and publish_at <= ${now} returning ${POST_COLUMNS}`
     .execute(db)
     .then((r) => r.rows[0])
 

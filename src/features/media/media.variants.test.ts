@@ -11,7 +11,7 @@ import { buildMediaApp, type MediaTestApp, makeImage, signedIn, storedFiles, upl
 /** Runs the app's real job handlers (src/jobs.ts) until the media's variants are done. */
 async function runVariantsJob(testApp: MediaTestApp, mediaId: number) {
   const { db } = testApp.database
-  const worker = startJobWorker({ db, log: testApp.app.log, pollMs: 10, handlers: jobHandlers(testApp.deps) })
+  const worker = startJobWorker({ db, clock: testApp.deps.clock, log: testApp.app.log, pollMs: 10, handlers: jobHandlers(testApp.deps) })
   try {
     await waitFor(
       'the variants job',

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { forbidden, unauthorized } from '#core/http/errors.ts'
 import type { Deps } from '../../deps.ts'
 import { SESSION_COOKIE, type SessionUser, tokensEqual, validateSession } from './sessions.ts'
-import type { ApiScope } from './tokens.queries.ts'
 import { validateApiToken } from './tokens.ts'
+import type { ApiScope } from './users.schemas.ts'
 
 export type SessionActor = { user: SessionUser; via: 'session'; sessionTokenHash: string; csrfToken: string }
 export type TokenActor = { user: SessionUser; via: 'token'; tokenId: number; scopes: ApiScope[] }
@@ -31,7 +31,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
  * ambient credential, so they need no CSRF token. A Bearer header that is not a
  * valid token is a 401, never a silent fall-back to the cookie.
  */
-export function registerAuthHooks(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config'>) {
+export function registerAuthHooks(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config' | 'clock'>) {
   const siteOrigin = new URL(deps.config.publicUrl).origin
   app.decorateRequest('actor', null)
 
@@ -39,7 +39,7 @@ export function registerAuthHooks(app: FastifyInstance, deps: Pick<Deps, 'db' | 
     const authorization = request.headers.authorization
     if (authorization !== undefined) {
       const match = /^Bearer (\S+)$/i.exec(authorization)
-      const found = match ? await validateApiToken(deps.db, match[1] as string) : null
+      const found = match ? await validateApiToken(deps.db, match[1] as string, deps.clock()) : null
       if (!found) throw unauthorized('The API token is missing, malformed, expired or revoked.')
       request.actor = { user: found.user, via: 'token', tokenId: found.tokenId, scopes: found.scopes }
       return
@@ -47,7 +47,7 @@ export function registerAuthHooks(app: FastifyInstance, deps: Pick<Deps, 'db' | 
     const header = request.headers.cookie
     const token = header?.includes(SESSION_COOKIE) ? parseCookie(header)[SESSION_COOKIE] : undefined
     if (token) {
-      const session = await validateSession(deps.db, token)
+      const session = await validateSession(deps.db, token, deps.clock())
       if (session) request.actor = { user: session.user, via: 'session', sessionTokenHash: session.tokenHash, csrfToken: session.csrfToken }
     }
     if (!UNSAFE.has(request.method)) return

@@ -1,6 +1,7 @@
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflictOnUnique, forbidden, HttpError, invalid, tooManyRequests, unauthorized } from '#core/http/errors.ts'
+import { checkLimit, clearLimit, hitLimit } from '#core/security/limiter.ts'
 import { isEmailVerificationRequired, isSignupEnabled } from '../settings/settings.service.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
 import { hashPassword, needsRehash, refuseCommonPassword, verifyDummyPassword, verifyPassword } from './passwords.ts'
@@ -12,11 +13,24 @@ import { findUserByEmail, findUserById, insertUser, type UserRow, updatePassword
 
 const INVALID_LOGIN = 'Wrong email or password.'
 
+/**
+ * Login limits (core/security/limiter.ts), per account and per IP, so every
+ * instance counts together. An account locks after 10 failures in a row (a
+ * success clears them); an IP after 50 failures within 15 minutes.
+ */
+export const LOGIN_LIMITS = {
+  account: { limit: 10, windowMs: 24 * 3600 * 1000, lockMs: 15 * 60 * 1000 },
+  ip: { limit: 50, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 },
+} as const
+const accountKey = (email: string) => `account:${email.toLowerCase()}`
+const ipKey = (ip: string) => `ip:${ip}`
+
 export async function signUp(
   db: Db,
   input: { email: string; password: string; name: string },
   meta: RequestMeta,
   publicUrl: string,
+  now: Date,
 ): Promise<UserRow> {
   if (!(await isSignupEnabled(db))) throw forbidden('Sign-up is turned off on this site.')
   await refuseCommonPassword(input.password)
@@ -35,12 +49,15 @@ export async function signUp(
 /**
  * Checks the credentials and opens a new session. Unknown email and wrong
  * password give the same 401 after the same work (a dummy hash check).
- * Throttled per account and per IP: 429 with Retry-After.
+ * Limited per account and per IP (LOGIN_LIMITS): 429 with Retry-After. `now`
+ * is the time of the attempt: the limits' windows, the TOTP step and the
+ * session's expiry are counted from it.
  */
 export async function logIn(
   db: Db,
   input: { email: string; password: string; totp_code?: string },
   meta: RequestMeta,
+  now: Date,
 ): Promise<{ user: UserRow; session: NewSession }> {
   const account = accountKey(input.email)
   const ip = ipKey(meta.ip)
@@ -52,8 +69,8 @@ export async function logIn(
   const user = await findUserByEmail(db, input.email)
   const ok = user ? await verifyPassword(user.password_hash, input.password) : await verifyDummyPassword(input.password)
   if (!user || !ok) {
-    await recordLoginFailure(db, keys[0] as string, THROTTLE.account)
-    await recordLoginFailure(db, keys[1] as string, THROTTLE.ip)
+    await hitLimit(db, { key: account, ...LOGIN_LIMITS.account }, now)
+    await hitLimit(db, { key: ip, ...LOGIN_LIMITS.ip }, now)
     await recordAudit(db, {
       event: 'login_failed',
       userId: user?.id ?? null,
@@ -69,17 +86,17 @@ export async function logIn(
   }
   if (await isTotpEnabled(db, user.id)) {
     if (input.totp_code === undefined) throw totpRequired()
-    const accepted = await db.transaction().execute((trx) => checkSecondFactor(trx, user.id, input.totp_code as string))
+    const accepted = await db.transaction().execute((trx) => checkSecondFactor(trx, user.id, input.totp_code as string, now))
     if (!accepted) {
-      await recordLoginFailure(db, keys[0] as string, THROTTLE.account)
+      await hitLimit(db, { key: account, ...LOGIN_LIMITS.account }, now)
       await recordAudit(db, { event: 'login_failed', userId: user.id, actorId: null, meta, details: { reason: 'totp' } })
       throw totpInvalid()
     }
   }
   if (needsRehash(user.password_hash)) await updatePasswordHash(db, user.id, await hashPassword(input.password))
-  await clearLoginFailures(db, keys[0] as string)
+  await clearLimit(db, account)
   const session = await db.transaction().execute(async (trx) => {
-    const created = await createSession(trx, user.id, meta)
+    const created = await createSession(trx, user.id, meta, now)
     await recordAudit(trx, { event: 'login_ok', userId: user.id, actorId: user.id, meta })
     return created
   })
@@ -104,6 +121,7 @@ export async function updateOwnAccount(
   changes: { name?: string; email?: string; password?: string; current_password?: string },
   meta: RequestMeta,
   publicUrl: string,
+  now: Date,
 ): Promise<UserRow> {
   const user = await findUserById(db, actor.user.id)
   if (!user) throw unauthorized()
@@ -133,7 +151,7 @@ export async function updateOwnAccount(
           meta,
           details: { from: user.email, to: updated.email },
         })
-        await sendVerificationMail(trx, updated, publicUrl)
+        await sendVerificationMail(trx, updated, publicUrl, now)
       }
       if (passwordHash) {
         await updatePasswordHash(trx, user.id, passwordHash)
@@ -143,9 +161,9 @@ export async function updateOwnAccount(
       if (changes.name !== undefined && changes.name.trim() !== user.name) {
         await recordAudit(trx, { event: 'profile_changed', userId: user.id, actorId: user.id, meta })
       }
+      // The name shows on the user's posts (cards, pages, the feed declare `user:<id>`).
+      await recordChanges(trx, [tags.user(user.id)])
       return updated
     }),
   )
 }
-      // The name shows on the user's posts (cards, pages, the feed declare `user:<id>`).
-      await recordChanges(trx, [tags.user(user.id)])

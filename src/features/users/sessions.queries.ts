@@ -5,10 +5,13 @@ export type SessionRow = { token_hash: string; user_id: number; csrf_token: stri
 
 export const insertSession = (
   db: Db,
-  session: { tokenHash: string; userId: number; csrfToken: string; ip: string; userAgent: string | undefined; expiresAt: Date },
+  session: { tokenHash: string; userId: number; csrfToken: string; ip: string; userAgent: string | undefined; now: Date; expiresAt: Date },
 ) =>
-  sql`insert into sessions (token_hash, user_id, csrf_token, ip, user_agent, expires_at)
-    values (${session.tokenHash}, ${session.userId}, ${session.csrfToken}, ${session.ip}, ${session.userAgent ?? null}, ${session.expiresAt})`.execute(
+  // last_seen_at is compared with the clock later (idle expiry), so it is the
+  // caller's time, not the database's default now() (issue 8).
+  sql`insert into sessions (token_hash, user_id, csrf_token, ip, user_agent, last_seen_at, expires_at)
+    values (${session.tokenHash}, ${session.userId}, ${session.csrfToken}, ${session.ip}, ${session.userAgent ?? null},
+      ${session.now}, ${session.expiresAt})`.execute(
     db,
   )
 
@@ -22,8 +25,8 @@ export const findSessionWithUser = (db: Db, tokenHash: string) =>
     .execute(db)
     .then((r) => r.rows[0])
 
-export const touchSession = (db: Db, tokenHash: string) =>
-  sql`update sessions set last_seen_at = now() where token_hash = ${tokenHash}`.execute(db)
+export const touchSession = (db: Db, tokenHash: string, now: Date) =>
+  sql`update sessions set last_seen_at = ${now} where token_hash = ${tokenHash}`.execute(db)
 
 export const deleteSession = (db: Db, tokenHash: string) => sql`delete from sessions where token_hash = ${tokenHash}`.execute(db)
 

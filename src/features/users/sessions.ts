@@ -21,27 +21,32 @@ export type NewSession = { token: string; csrfToken: string; expiresAt: Date }
 export type SessionUser = SafeUser
 export type ValidSession = { tokenHash: string; csrfToken: string; user: SessionUser }
 
-export async function createSession(db: Db, userId: number, meta: { ip: string; userAgent: string | undefined }): Promise<NewSession> {
+/** Opens a session at `now`: it ends SESSION_ABSOLUTE_MS later, or after SESSION_IDLE_MS without use. */
+export async function createSession(
+  db: Db,
+  userId: number,
+  meta: { ip: string; userAgent: string | undefined },
+  now: Date,
+): Promise<NewSession> {
   const token = randomToken()
   const csrfToken = randomToken()
-  const expiresAt = new Date(Date.now() + SESSION_ABSOLUTE_MS)
-  await insertSession(db, { tokenHash: hashToken(token), userId, csrfToken, ip: meta.ip, userAgent: meta.userAgent, expiresAt })
+  const expiresAt = new Date(now.getTime() + SESSION_ABSOLUTE_MS)
+  await insertSession(db, { tokenHash: hashToken(token), userId, csrfToken, ip: meta.ip, userAgent: meta.userAgent, now, expiresAt })
   return { token, csrfToken, expiresAt }
 }
 
-/** The session for a cookie token, or null when unknown, expired (it is then deleted) or its user is disabled. */
-export async function validateSession(db: Db, token: string): Promise<ValidSession | null> {
+/** The session for a cookie token at `now`, or null when unknown, expired (it is then deleted) or its user is disabled. */
+export async function validateSession(db: Db, token: string, now: Date): Promise<ValidSession | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null
   const tokenHash = hashToken(token)
   const row = await findSessionWithUser(db, tokenHash)
   if (!row) return null
-  const now = Date.now()
-  if (isExpired(row, now)) {
+  if (isExpired(row, now.getTime())) {
     await deleteSession(db, tokenHash)
     return null
   }
   if (row.user.disabled_at) return null
-  if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) await touchSession(db, tokenHash)
+  if (now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) await touchSession(db, tokenHash, now)
   return { tokenHash, csrfToken: row.csrf_token, user: userFromJson(row.user) }
 }
 

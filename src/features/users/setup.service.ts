@@ -11,15 +11,15 @@ export const SETUP_TTL_MS = 24 * 3600 * 1000
 const hasAdmin = async (db: Db) => (await countOtherActiveAdmins(db, 0)) > 0
 
 /**
- * At a start with no administrator: a fresh one-time setup URL (valid 24 h;
- * earlier unused ones are discarded). Undefined once an admin exists. The
- * caller prints it in the log — never a default password.
+ * At a start with no administrator: a fresh one-time setup URL (valid 24 h
+ * from `now`; earlier unused ones are discarded). Undefined once an admin
+ * exists. The caller prints it in the log — never a default password.
  */
-export async function prepareSetupLink(db: Db, publicUrl: string): Promise<string | undefined> {
+export async function prepareSetupLink(db: Db, publicUrl: string, now: Date): Promise<string | undefined> {
   if (await hasAdmin(db)) return undefined
   const token = await db.transaction().execute(async (trx) => {
     await discardOneTimeTokens(trx, 'setup', null)
-    return issueOneTimeToken(trx, 'setup', null, SETUP_TTL_MS)
+    return issueOneTimeToken(trx, 'setup', null, SETUP_TTL_MS, now)
   })
   return `${publicUrl}/admin/setup?token=${token}`
 }
@@ -40,11 +40,16 @@ export async function createAdministrator(
  * The token is consumed in the same transaction that creates the account, so a
  * failure leaves it usable.
  */
-export async function completeSetup(db: Db, input: { token: string; email: string; password: string; name: string }, meta: RequestMeta) {
+export async function completeSetup(
+  db: Db,
+  input: { token: string; email: string; password: string; name: string },
+  meta: RequestMeta,
+  now: Date,
+) {
   await refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
   return db.transaction().execute(async (trx) => {
-    const consumed = await consumeOneTimeToken(trx, 'setup', input.token)
+    const consumed = await consumeOneTimeToken(trx, 'setup', input.token, now)
     if (!consumed)
       throw invalid([{ field: 'token', in: 'body', message: 'is invalid, used or expired; restart Plinth for a new setup link' }])
     if (await hasAdmin(trx)) throw conflict('An administrator already exists.')
@@ -62,6 +67,6 @@ async function insertAdministrator(
   const user = await insertUser(trx, { email: input.email.trim(), name: input.name.trim(), passwordHash, role: 'admin' })
   await markEmailVerified(trx, user.id)
   await recordAudit(trx, { event: 'admin_created', userId: user.id, actorId: null, meta })
+  await recordChanges(trx, [tags.user(user.id), tags.list('users')])
   return { ...user, email_verified_at: new Date() }
 }
-  await recordChanges(trx, [tags.user(user.id), tags.list('users')])

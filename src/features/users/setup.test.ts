@@ -2,14 +2,15 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
 import { logIn } from '../../../test/factories.ts'
-import { prepareSetupLink } from './setup.service.ts'
+import { prepareSetupLink, SETUP_TTL_MS } from './setup.service.ts'
 
 const tokenOf = (url: string) => new URL(url).searchParams.get('token') as string
 
 test('the one-time setup link creates the first administrator, once', async (t) => {
-  const { app, database, config } = await buildTestApp(t, { privateDatabase: true })
-  const url = (await prepareSetupLink(database.db, config.publicUrl)) as string
+  const { app, database, config, deps } = await buildTestApp(t, { privateDatabase: true })
+  const url = (await prepareSetupLink(database.db, config.publicUrl, deps.clock())) as string
   assert.match(url, new RegExp(`^${config.publicUrl}/admin/setup\\?token=[A-Za-z0-9_-]{43}$`))
   const payload = { token: tokenOf(url), email: 'owner@example.com', password: 'the owner passphrase', name: 'Owner' }
 
@@ -22,15 +23,15 @@ test('the one-time setup link creates the first administrator, once', async (t) 
   const again = await app.inject({ method: 'POST', url: '/api/v1/setup', payload: { ...payload, email: 'second@example.com' } })
   assert.equal(again.statusCode, 400, 'the token works once')
   assert.equal(again.json().errors[0].field, 'token')
-  assert.equal(await prepareSetupLink(database.db, config.publicUrl), undefined, 'no link once an admin exists')
+  assert.equal(await prepareSetupLink(database.db, config.publicUrl, deps.clock()), undefined, 'no link once an admin exists')
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from users where role = 'admin'`.execute(database.db)
   assert.equal(rows[0]?.n, 1)
 })
 
-test('forged, expired and replaced setup tokens are refused; bad input is a 400 that keeps the token usable', async (t) => {
-  const { app, database, config } = await buildTestApp(t, { privateDatabase: true })
-  const first = tokenOf((await prepareSetupLink(database.db, config.publicUrl)) as string)
-  const second = tokenOf((await prepareSetupLink(database.db, config.publicUrl)) as string)
+test('forged and replaced setup tokens are refused; bad input is a 400 that keeps the token usable', async (t) => {
+  const { app, database, config, deps } = await buildTestApp(t, { privateDatabase: true })
+  const first = tokenOf((await prepareSetupLink(database.db, config.publicUrl, deps.clock())) as string)
+  const second = tokenOf((await prepareSetupLink(database.db, config.publicUrl, deps.clock())) as string)
   const setup = (token: string, extra: Record<string, unknown> = {}) =>
     app.inject({
       method: 'POST',
@@ -43,11 +44,30 @@ test('forged, expired and replaced setup tokens are refused; bad input is a 400 
   assert.equal((await setup(second, { password: 'password123' })).statusCode, 400, 'common password')
   assert.equal((await setup(second, { role: 'member' })).statusCode, 400, 'unknown field')
   assert.equal((await setup(second, { email: 'nope' })).statusCode, 400, 'bad email')
-  await sql`update one_time_tokens set expires_at = now() - interval '1 second' where purpose = 'setup'`.execute(database.db)
-  assert.equal((await setup(second)).statusCode, 400, 'expired')
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from users`.execute(database.db)
   assert.equal(rows[0]?.n, 0, 'nothing was created')
 })
+
+for (const start of TRICKY_HOURS) {
+  test(`a setup link made at ${start} works for 24 hours, not a second more`, async (t) => {
+    const clock = testClock(start)
+    const { app, database, config } = await buildTestApp(t, { privateDatabase: true, clock })
+    const token = tokenOf((await prepareSetupLink(database.db, config.publicUrl, clock())) as string)
+    const setup = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/setup',
+        payload: { token, email: 'o@example.com', password: 'the owner passphrase', name: 'O' },
+      })
+
+    clock.advance(SETUP_TTL_MS)
+    const expired = await setup()
+    assert.equal(expired.statusCode, 400, 'expired at 24 h')
+    assert.equal(expired.json().errors[0].field, 'token')
+    clock.advance(-1000)
+    assert.equal((await setup()).statusCode, 201, 'still valid a second before, and not spent by the refused try')
+  })
+}
 
 describe('the setup page (the link in the log, in a browser)', () => {
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString()
@@ -63,8 +83,8 @@ describe('the setup page (the link in the log, in a browser)', () => {
 
   test('the link opens a form that creates the administrator once, without JavaScript', async (t) => {
     const testApp = await buildTestApp(t, { privateDatabase: true })
-    const { app, database, config } = testApp
-    const url = new URL((await prepareSetupLink(database.db, config.publicUrl)) as string)
+    const { app, database, config, deps } = testApp
+    const url = new URL((await prepareSetupLink(database.db, config.publicUrl, deps.clock())) as string)
     const page = await app.inject({ method: 'GET', url: `${url.pathname}${url.search}` })
     assert.equal(page.statusCode, 200)
     assert.equal(page.headers['cache-control'], 'no-store')
@@ -87,8 +107,8 @@ describe('the setup page (the link in the log, in a browser)', () => {
 
   test('bad input re-shows the form with a message, escaped, and creates nothing', async (t) => {
     const testApp = await buildTestApp(t, { privateDatabase: true })
-    const { app, database, config } = testApp
-    const token = tokenOf((await prepareSetupLink(database.db, config.publicUrl)) as string)
+    const { app, database, config, deps } = testApp
+    const token = tokenOf((await prepareSetupLink(database.db, config.publicUrl, deps.clock())) as string)
     const good = { token, email: 'o@example.com', name: 'O', password: 'the owner passphrase' }
     const cases: [string, string, RegExp][] = [
       ['no fields', '', /Fill in: email, name, password, token/],
@@ -115,8 +135,8 @@ describe('the setup page (the link in the log, in a browser)', () => {
 
   test('other origins are refused, and url-encoded bodies are parsed on this page only', async (t) => {
     const testApp = await buildTestApp(t, { privateDatabase: true })
-    const { app, database, config } = testApp
-    const token = tokenOf((await prepareSetupLink(database.db, config.publicUrl)) as string)
+    const { app, database, config, deps } = testApp
+    const token = tokenOf((await prepareSetupLink(database.db, config.publicUrl, deps.clock())) as string)
     const body = form({ token, email: 'o@example.com', name: 'O', password: 'the owner passphrase' })
     assert.equal((await post(app, body, { origin: 'https://evil.example' })).statusCode, 403)
     assert.equal((await post(app, body, { 'sec-fetch-site': 'cross-site' })).statusCode, 403)

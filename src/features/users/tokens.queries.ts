@@ -1,7 +1,7 @@
 import { type Db, sql } from '#core/db/database.ts'
 import { type SafeUser, USER_AS_JSON } from './users.queries.ts'
+import type { ApiScope } from './users.schemas.ts'
 
-export type ApiScope = 'read' | 'write' | 'admin'
 export type ApiTokenRow = {
   id: number
   user_id: number
@@ -38,14 +38,15 @@ export const revokeUserApiToken = (db: Db, userId: number, id: number) =>
     .execute(db)
     .then((r) => r.rows[0])
 
-/** A usable token (not revoked, not expired) with its user, in one query. */
-export const findActiveApiTokenWithUser = (db: Db, tokenHash: string) =>
+/** A usable token (not revoked, not expired at `now`) with its user, in one query. */
+export const findActiveApiTokenWithUser = (db: Db, tokenHash: string, now: Date) =>
   sql<{ id: number; scopes: ApiScope[]; last_used_at: Date | null; user: SafeUser }>`
     select t.id, t.scopes, t.last_used_at,
       ${USER_AS_JSON} as user
     from api_tokens t join users u on u.id = t.user_id
-    where t.token_hash = ${tokenHash} and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())`
+    where t.token_hash = ${tokenHash} and t.revoked_at is null and (t.expires_at is null or t.expires_at > ${now})`
     .execute(db)
     .then((r) => r.rows[0])
 
-export const touchApiToken = (db: Db, id: number) => sql`update api_tokens set last_used_at = now() where id = ${id}`.execute(db)
+// last_used_at is compared with the clock on the next use (written at most hourly), so it is the caller's time.
+export const touchApiToken = (db: Db, id: number, now: Date) => sql`update api_tokens set last_used_at = ${now} where id = ${id}`.execute(db)

@@ -1,22 +1,24 @@
 import type { Db } from '#core/db/database.ts'
 import { invalid, notFound } from '#core/http/errors.ts'
 import { type RequestMeta, recordAudit } from './audit.ts'
-import { type ApiScope, type ApiTokenRow, insertApiToken, revokeUserApiToken } from './tokens.queries.ts'
+import { type ApiTokenRow, insertApiToken, revokeUserApiToken } from './tokens.queries.ts'
+import type { ApiScope } from './users.schemas.ts'
 import { generateApiToken } from './tokens.ts'
 import type { SafeUser } from './users.queries.ts'
 
-/** Creates a personal API token; the plain token is returned this once only. An admin scope needs an admin. */
+/** Creates a personal API token; the plain token is returned this once only. An admin scope needs an admin; an expiry must be after `now`. */
 export async function createApiToken(
   db: Db,
   user: SafeUser,
   input: { name: string; scopes: ApiScope[]; expires_at?: string },
   meta: RequestMeta,
+  now: Date,
 ): Promise<{ token: string; row: ApiTokenRow }> {
   if (input.scopes.includes('admin') && user.role !== 'admin') {
     throw invalid([{ field: 'scopes', in: 'body', message: 'admin scope is only for administrators' }])
   }
   const expiresAt = input.expires_at === undefined ? null : new Date(input.expires_at)
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) {
     throw invalid([{ field: 'expires_at', in: 'body', message: 'must be in the future' }])
   }
   const { token, tokenHash, prefix } = generateApiToken()

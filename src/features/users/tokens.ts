@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '#core/db/database.ts'
 import { hashToken } from './sessions.ts'
-import { type ApiScope, findActiveApiTokenWithUser, touchApiToken } from './tokens.queries.ts'
+import { findActiveApiTokenWithUser, touchApiToken } from './tokens.queries.ts'
+import type { ApiScope } from './users.schemas.ts'
 import { type SafeUser, userFromJson } from './users.queries.ts'
 
 export const API_TOKEN_PREFIX = 'plinth_'
@@ -17,11 +18,15 @@ export function generateApiToken() {
 export const scopeAllows = (scopes: readonly ApiScope[], needed: ApiScope) =>
   scopes.includes('admin') || scopes.includes(needed) || (needed === 'read' && scopes.includes('write'))
 
-/** The token's owner and scopes, or null for an unknown, revoked or expired token or a disabled user. */
-export async function validateApiToken(db: Db, token: string): Promise<{ tokenId: number; scopes: ApiScope[]; user: SafeUser } | null> {
+/** The token's owner and scopes at `now`, or null for an unknown, revoked or expired token or a disabled user. */
+export async function validateApiToken(
+  db: Db,
+  token: string,
+  now: Date,
+): Promise<{ tokenId: number; scopes: ApiScope[]; user: SafeUser } | null> {
   if (!token.startsWith(API_TOKEN_PREFIX) || token.length !== API_TOKEN_PREFIX.length + 43) return null
-  const row = await findActiveApiTokenWithUser(db, hashToken(token))
+  const row = await findActiveApiTokenWithUser(db, hashToken(token), now)
   if (!row || row.user.disabled_at) return null
-  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > TOUCH_EVERY_MS) await touchApiToken(db, row.id)
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > TOUCH_EVERY_MS) await touchApiToken(db, row.id, now)
   return { tokenId: Number(row.id), scopes: row.scopes, user: userFromJson(row.user) }
 }

@@ -27,12 +27,13 @@ const readTwoFactor = (db: Db, userId: number) =>
 const totpFor = (secret: string, label = 'account') =>
   new OTPAuth.TOTP({ issuer: 'Plinth', label, algorithm: 'SHA1', digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(secret) })
 
-/** The time step a code belongs to, or undefined when it is not valid now. */
-function stepOf(secret: string, code: string): number | undefined {
+/** The time step a code belongs to, or undefined when it is not valid at `now` (the clock is given, never read, issue 8). */
+function stepOf(secret: string, code: string, now: Date): number | undefined {
   if (!/^\d{6}$/.test(code)) return undefined
   const totp = totpFor(secret)
-  const delta = totp.validate({ token: code, window: 1 })
-  return delta === null ? undefined : totp.counter() + delta
+  const timestamp = now.getTime()
+  const delta = totp.validate({ token: code, window: 1, timestamp })
+  return delta === null ? undefined : totp.counter({ timestamp }) + delta
 }
 
 export async function beginTotpSetup(db: Db, user: SafeUser) {
@@ -43,12 +44,12 @@ export async function beginTotpSetup(db: Db, user: SafeUser) {
   return { secret, otpauth_uri: totpFor(secret, user.email).toString() }
 }
 
-/** Turns TOTP on with a first code; answers the recovery codes, shown this once. */
-export async function enableTotp(db: Db, user: SafeUser, code: string, meta: RequestMeta) {
+/** Turns TOTP on with a first code, current at `now`; answers the recovery codes, shown this once. */
+export async function enableTotp(db: Db, user: SafeUser, code: string, meta: RequestMeta, now: Date) {
   const current = await readTwoFactor(db, user.id)
   if (current?.totp_enabled_at) throw conflict('Two-factor sign-in is already on.')
   if (!current?.totp_secret) throw conflict('Start with POST /api/v1/auth/totp/setup.')
-  const step = stepOf(current.totp_secret, code)
+  const step = stepOf(current.totp_secret, code, now)
   if (step === undefined) throw invalid([{ field: 'code', in: 'body', message: 'is not the current code of your authenticator' }])
   const recoveryCodes = Array.from({ length: 10 }, () => randomBytes(8).toString('hex'))
   await db.transaction().execute(async (trx) => {
@@ -60,13 +61,13 @@ export async function enableTotp(db: Db, user: SafeUser, code: string, meta: Req
   return { recovery_codes: recoveryCodes }
 }
 
-export async function disableTotp(db: Db, user: SafeUser, input: { password: string; code: string }, meta: RequestMeta) {
+export async function disableTotp(db: Db, user: SafeUser, input: { password: string; code: string }, meta: RequestMeta, now: Date) {
   const account = await findUserById(db, user.id)
   if (!account || !(await verifyPassword(account.password_hash, input.password))) {
     throw invalid([{ field: 'password', in: 'body', message: 'is wrong' }])
   }
   await db.transaction().execute(async (trx) => {
-    if (!(await checkSecondFactor(trx, user.id, input.code))) throw invalid([{ field: 'code', in: 'body', message: 'is not valid' }])
+    if (!(await checkSecondFactor(trx, user.id, input.code, now))) throw invalid([{ field: 'code', in: 'body', message: 'is not valid' }])
     await sql`update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null,
         totp_recovery_hashes = '{}', updated_at = now() where id = ${user.id}`.execute(trx)
     await recordAudit(trx, { event: 'totp_disabled', userId: user.id, actorId: user.id, meta })
@@ -76,13 +77,14 @@ export async function disableTotp(db: Db, user: SafeUser, input: { password: str
 export const isTotpEnabled = async (db: Db, userId: number) => (await readTwoFactor(db, userId))?.totp_enabled_at != null
 
 /**
- * Checks a TOTP code (not replayed) or a recovery code (then spent). Records
- * the accepted step or removes the spent recovery code. Use in a transaction.
+ * Checks a TOTP code current at `now` (not replayed) or a recovery code (then
+ * spent). Records the accepted step or removes the spent recovery code. Use in
+ * a transaction.
  */
-export async function checkSecondFactor(db: Db, userId: number, code: string): Promise<boolean> {
+export async function checkSecondFactor(db: Db, userId: number, code: string, now: Date): Promise<boolean> {
   const current = await readTwoFactor(db, userId)
   if (!current?.totp_enabled_at || !current.totp_secret) return false
-  const step = stepOf(current.totp_secret, code.trim())
+  const step = stepOf(current.totp_secret, code.trim(), now)
   if (step !== undefined) {
     const { rows } = await sql`update users set totp_last_step = ${step}
       where id = ${userId} and (totp_last_step is null or totp_last_step < ${step}) returning id`.execute(db)

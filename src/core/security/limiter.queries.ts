@@ -1,0 +1,32 @@
+import { type Db, sql } from '#core/db/database.ts'
+
+// The limiter's counters live in `login_throttle` (migration 0007): the table
+// kept its first user's name when the limiter moved to core (issue 8); any
+// caller's keys live there, prefixed by what they count.
+
+/** The latest end of a lock among `keys` that is still in force at `now`, or undefined. */
+export const findLockedUntil = (db: Db, keys: readonly string[], now: Date) =>
+  sql<{ locked_until: Date | null }>`select max(locked_until) as locked_until
+    from login_throttle where key = any(${keys}::text[]) and locked_until > ${now}`
+    .execute(db)
+    .then((r) => r.rows[0]?.locked_until ?? undefined)
+
+/**
+ * Counts one hit on `key`: the count starts again at 1 when the key's window
+ * began at or before `windowStartedBefore`. Returns the count after this hit.
+ */
+export const countHit = (db: Db, key: string, now: Date, windowStartedBefore: Date) =>
+  sql<{ hits: number }>`
+    insert into login_throttle as t (key, failures, window_started_at) values (${key}, 1, ${now})
+    on conflict (key) do update set
+      failures = case when t.window_started_at <= ${windowStartedBefore} then 1 else t.failures + 1 end,
+      window_started_at = case when t.window_started_at <= ${windowStartedBefore} then ${now} else t.window_started_at end
+    returning failures as hits`
+    .execute(db)
+    .then((r) => Number(r.rows[0]?.hits ?? 0))
+
+/** Locks `key` until `lockedUntil` and starts a new window at `now` with no hits. */
+export const lockKey = (db: Db, key: string, now: Date, lockedUntil: Date) =>
+  sql`update login_throttle set locked_until = ${lockedUntil}, failures = 0, window_started_at = ${now} where key = ${key}`.execute(db)
+
+export const deleteLimitKey = (db: Db, key: string) => sql`delete from login_throttle where key = ${key}`.execute(db)

@@ -1,0 +1,44 @@
+import type { Db } from '#core/db/database.ts'
+import { countHit, deleteLimitKey, findLockedUntil, lockKey } from './limiter.queries.ts'
+
+/**
+ * A general limiter for anything a caller can repeat (failed logins today;
+ * form posts, reset mails and sign-ups next), kept in the database so that
+ * every instance counts together (issue 8, moved here from the login's
+ * throttle). A key allows `limit` hits within `windowMs` of its first one; the
+ * hit that reaches the limit locks the key for `lockMs` and starts it afresh.
+ * So a caller checks before the attempt and counts it after:
+ *
+ *   const wait = await checkLimit(db, [key], now)
+ *   if (wait > 0) throw tooManyRequests(wait)
+ *   … the attempt …
+ *   await hitLimit(db, { key, ...RULE }, now)
+ *
+ * The time is always given (`now`), never read here, so a test sets it.
+ * A key names what it counts: `account:rosa@example.com`, `ip:192.0.2.1`, …
+ */
+export type LimitRule = { limit: number; windowMs: number; lockMs: number }
+
+/** Whole seconds until the longest lock among `keys` ends, or 0 when none is locked at `now`. */
+export async function checkLimit(db: Db, keys: readonly string[], now: Date): Promise<number> {
+  const lockedUntil = await findLockedUntil(db, keys, now)
+  return lockedUntil ? secondsBetween(now, new Date(lockedUntil)) : 0
+}
+
+/**
+ * Counts one hit on `key` at `now`. Returns the seconds the key is now locked
+ * for: 0 unless this hit reached the limit. Call it inside the caller's
+ * transaction or outside one: each statement stands alone.
+ */
+export async function hitLimit(db: Db, hit: LimitRule & { key: string }, now: Date): Promise<number> {
+  const hits = await countHit(db, hit.key, now, new Date(now.getTime() - hit.windowMs))
+  if (hits < hit.limit) return 0
+  const lockedUntil = new Date(now.getTime() + hit.lockMs)
+  await lockKey(db, hit.key, now, lockedUntil)
+  return secondsBetween(now, lockedUntil)
+}
+
+/** Forgets a key's hits and lock (a successful login clears its account's failures). */
+export const clearLimit = (db: Db, key: string) => deleteLimitKey(db, key)
+
+const secondsBetween = (from: Date, to: Date) => Math.max(0, Math.ceil((to.getTime() - from.getTime()) / 1000))
