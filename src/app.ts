@@ -22,6 +22,7 @@ import { loadTheme } from './features/site/theme.ts'
 import { registerAuthHooks } from './features/users/auth.hooks.ts'
 import { authRoutes } from './features/users/auth.routes.ts'
 import { setupPage } from './features/users/setup.page.ts'
+import { registerUsersMail } from './features/users/users.mail.ts'
 import { usersRoutes } from './features/users/users.routes.ts'
 
 export type AppDeps = Deps & { lifecycle: Lifecycle }
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
 
     // --- features, in order ------------------------------------------------
     registerAuthHooks(site, deps)
+    registerUsersMail(deps.mail)
     settingsRoutes(site, deps)
     authRoutes(site, deps)
     await setupPage(site, deps)

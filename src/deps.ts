@@ -2,6 +2,7 @@ import { type ChangeFeed, createChangeFeed } from '#core/changes/changes.ts'
 import { type Clock, systemClock } from '#core/clock.ts'
 import type { Config } from '#core/config.ts'
 import type { Database, Db } from '#core/db/database.ts'
+import { createMailTemplates, type MailTemplates } from '#core/mail/mailer.ts'
 import { localMediaStore, type MediaStore } from './features/media/media.store.ts'
 
 /**
@@ -24,6 +25,8 @@ export type Deps = {
    * those that read them (the page cache, webhooks, live lists).
    */
   changes: ChangeFeed
+  /** The mail templates the `mail.send` job renders: each feature registers its own when the app is built (app.ts). */
+  mail: MailTemplates
 }
 
 export function createDeps(config: Config, database: Database, overrides: Partial<Pick<Deps, 'clock' | 'store'>> = {}): Deps {
@@ -34,5 +37,6 @@ export function createDeps(config: Config, database: Database, overrides: Partia
     clock: overrides.clock ?? systemClock,
     store: overrides.store ?? localMediaStore(config.dataDir),
     changes: createChangeFeed(database),
+    mail: createMailTemplates(),
   })
 }

@@ -12,7 +12,7 @@ import { mediaJobHandlers } from './features/media/media.jobs.ts'
 export function jobHandlers(deps: Deps): JobHandlers {
   const { config, db } = deps
   return {
-    ...mailJobHandlers({ db, smtpUrl: config.smtpUrl, from: defaultMailFrom(config.publicUrl) }),
+    ...mailJobHandlers({ db, templates: deps.mail, smtpUrl: config.smtpUrl, from: defaultMailFrom(config.publicUrl) }),
     ...contentJobHandlers(deps),
     ...mediaJobHandlers(deps),
   }

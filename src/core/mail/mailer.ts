@@ -4,57 +4,110 @@ import { Value } from 'typebox/value'
 import type { Db } from '#core/db/database.ts'
 import { enqueueJob, type JobHandlers, UnrecoverableJobError } from '#core/jobs/queue.ts'
 import { saveOutboxMessage } from './mail.queries.ts'
-import { NoticeData, renderNotice } from './templates/notice.ts'
 
 /**
  * Outgoing mail (issue 3, decision 0006). `queueMail` adds a `mail.send` job in
  * the caller's transaction; the job renders the template and sends the message
  * over SMTP, or keeps it when no SMTP_URL is configured. Either way the message
- * is written to `mail_outbox`, which the admin shows.
+ * is written to `mail_outbox` (the admin UI of issue 13 will list it).
+ *
+ * Core lists no templates (issue 8, item 3): a feature defines the mails it sends
+ * with `defineMailTemplate` and registers them in the app's one `MailTemplates`
+ * (`Deps.mail`) when the app is built; the job renders through that registry.
+ * `templates/notice.ts` is a layout features can build on.
  */
 
 export const MAIL_SEND_JOB = 'mail.send'
 
-/** The templates, by name: a data schema (checked when queued and again when sent) and a renderer. */
-const templates = {
-  notice: { data: NoticeData, render: renderNotice },
-} as const
+export type RenderedMail = { text: string; html: string }
 
-export type MailTemplateName = keyof typeof templates
-export type MailMessage<T extends MailTemplateName = MailTemplateName> = {
-  to: string
-  subject: string
-  template: T
-  data: Static<(typeof templates)[T]['data']>
+/** A mail template: its name in the job payload, a data schema (checked when queued and again when sent) and a renderer. */
+export type MailTemplate<S extends TSchema = TSchema> = {
+  readonly name: string
+  readonly data: S
+  readonly render: (data: Static<S>) => RenderedMail
 }
+
+const TEMPLATE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/
+
+/** Names a template (`users.password_reset`: the feature first). Throws a TypeError for a malformed name. */
+export function defineMailTemplate<S extends TSchema>(
+  name: string,
+  template: { data: S; render: (data: Static<S>) => RenderedMail },
+): MailTemplate<S> {
+  if (!TEMPLATE_NAME.test(name) || name.length > 100) throw new TypeError(`mail template name "${name}" is not like "feature.name"`)
+  return Object.freeze({ name, data: template.data, render: template.render })
+}
+
+/** The templates the `mail.send` job can render, by name. One per app, in `Deps.mail`. */
+export type MailTemplates = {
+  /** Adds templates. Registering the same template again does nothing; another template under a taken name throws. */
+  register: (...templates: MailTemplate[]) => void
+  find: (name: string) => MailTemplate | undefined
+}
+
+export function createMailTemplates(): MailTemplates {
+  const byName = new Map<string, MailTemplate>()
+  return Object.freeze({
+    register(...templates: MailTemplate[]) {
+      for (const template of templates) {
+        const taken = byName.get(template.name)
+        if (taken && taken !== template) throw new TypeError(`mail template "${template.name}" is already registered`)
+        byName.set(template.name, template)
+      }
+    },
+    find: (name: string) => byName.get(name),
+  })
+}
+
+/** What a caller queues: the template's data is typed by the template. */
+export type MailMessage<S extends TSchema = TSchema> = { to: string; subject: string; data: Static<S> }
 
 const MailPayload = Type.Object({
   to: Type.String({ format: 'email', maxLength: 254 }),
   subject: Type.String({ minLength: 1, maxLength: 250, pattern: '^[^\\r\\n]*$' }),
-  template: Type.String(),
+  template: Type.String({ maxLength: 100 }),
   data: Type.Unknown(),
 })
 
 /**
  * Queues a mail. Pass the caller's transaction as `db`, so the mail goes out
  * only if the caller's writes commit. Throws a TypeError when the address,
- * subject, template or data are not valid (a bug in the caller, not bad luck at
- * sending time). Returns the job id.
+ * subject or data are not valid (a bug in the caller, not bad luck at sending
+ * time). The template must be registered in the app's `MailTemplates` for the
+ * job to send it. Returns the job id.
  */
-export function queueMail<T extends MailTemplateName>(db: Db, message: MailMessage<T>): Promise<number> {
-  renderMail(message, (problem) => new TypeError(`queueMail: ${problem}`))
-  return enqueueJob(db, { name: MAIL_SEND_JOB, payload: message })
+export function queueMail<S extends TSchema>(db: Db, template: MailTemplate<S>, message: MailMessage<S>): Promise<number> {
+  const payload = { to: message.to, subject: message.subject, template: template.name, data: message.data }
+  checkMail(payload, template, (problem) => new TypeError(`queueMail: ${problem}`))
+  return enqueueJob(db, { name: MAIL_SEND_JOB, payload })
 }
 
-/** Checks a message and renders its text and HTML bodies; `fail` makes the error for a problem. */
-export function renderMail(message: unknown, fail: (problem: string) => Error = (problem) => new UnrecoverableJobError(problem)) {
-  if (!Value.Check(MailPayload, message)) throw fail(`invalid message: ${firstError(MailPayload, message)}`)
-  const template = Object.hasOwn(templates, message.template) ? templates[message.template as MailTemplateName] : undefined
-  if (!template) throw fail(`unknown mail template "${message.template}"`)
-  if (!Value.Check(template.data, message.data)) {
-    throw fail(`invalid data for mail template "${message.template}": ${firstError(template.data, message.data)}`)
-  }
+/**
+ * Checks a stored message against the registry and renders its text and HTML
+ * bodies. A message that can never be sent (bad shape, unknown template, bad
+ * data) throws UnrecoverableJobError, so the job goes dead without retrying.
+ */
+export function renderMail(message: unknown, templates: MailTemplates) {
+  const fail = (problem: string) => new UnrecoverableJobError(problem)
+  const template = Value.Check(MailPayload, message) ? templates.find(message.template) : undefined
+  if (!template) throw fail(Value.Check(MailPayload, message) ? `unknown mail template "${message.template}"` : invalidMessage(message))
+  checkMail(message, template, fail)
   return { to: message.to, subject: message.subject, ...template.render(message.data) }
+}
+
+const invalidMessage = (message: unknown) => `invalid message: ${firstError(MailPayload, message)}`
+
+/** The address and subject, then the data against the template's schema. */
+function checkMail(
+  message: unknown,
+  template: MailTemplate,
+  fail: (problem: string) => Error,
+): asserts message is Static<typeof MailPayload> {
+  if (!Value.Check(MailPayload, message)) throw fail(invalidMessage(message))
+  if (!Value.Check(template.data, message.data)) {
+    throw fail(`invalid data for mail template "${template.name}": ${firstError(template.data, message.data)}`)
+  }
 }
 
 function firstError(schema: TSchema, value: unknown): string {
@@ -64,6 +117,8 @@ function firstError(schema: TSchema, value: unknown): string {
 
 export type MailOptions = {
   db: Db
+  /** The app's templates (`Deps.mail`), which the features registered. */
+  templates: MailTemplates
   /** smtp:// or smtps:// URL (config.smtpUrl); unset → messages are kept in the outbox, not sent. */
   smtpUrl: string | undefined
   /** The sender address. */
@@ -79,7 +134,7 @@ export function defaultMailFrom(publicUrl: string): string {
 
 /** The `mail.send` job handler, for the worker's handler list. */
 export function mailJobHandlers(options: MailOptions): JobHandlers {
-  const { db, from, smtpUrl } = options
+  const { db, from, smtpUrl, templates } = options
   // nodemailer is loaded with the first mail (about 150 ms of start-up otherwise).
   // Short timeouts: its defaults (2 min to connect, 10 min idle) would hold a
   // worker slot that long when the mail server hangs; the job retries instead.
@@ -93,7 +148,7 @@ export function mailJobHandlers(options: MailOptions): JobHandlers {
 
   return {
     [MAIL_SEND_JOB]: async (payload, ctx) => {
-      const mail = renderMail(payload)
+      const mail = renderMail(payload, templates)
       const record = (status: 'sent' | 'kept' | 'failed', error: string | null = null) =>
         saveOutboxMessage(db, { jobId: ctx.id, ...mail, status, error })
       if (!smtpUrl) {

@@ -6,6 +6,7 @@ import { type RequestMeta, recordAudit } from './audit.ts'
 import { consumeOneTimeToken, discardOneTimeTokens, issueOneTimeToken } from './one-time-tokens.ts'
 import { hashPassword, refuseCommonPassword } from './passwords.ts'
 import { deleteUserSessions } from './sessions.queries.ts'
+import { type LinkMailTemplate, passwordResetMail, verifyEmailMail } from './users.mail.ts'
 import { findUserByEmail, markEmailVerified, updatePasswordHash } from './users.queries.ts'
 
 export const RESET_TTL_MS = 3600 * 1000
@@ -16,25 +17,17 @@ type LinkMail = {
   ttlMs: number
   path: string
   subject: string
-  text: string
-  label: string
-  footnote: string
+  template: LinkMailTemplate
 }
 
 /** Issues a one-time token (replacing older ones of its purpose) and queues a mail with its link, in the caller's transaction. */
 async function mailOneTimeLink(trx: Db, user: { id: number; email: string; name: string }, publicUrl: string, mail: LinkMail) {
   await discardOneTimeTokens(trx, mail.purpose, user.id)
   const token = await issueOneTimeToken(trx, mail.purpose, user.id, mail.ttlMs)
-  await queueMail(trx, {
+  await queueMail(trx, mail.template, {
     to: user.email,
     subject: mail.subject,
-    template: 'notice',
-    data: {
-      heading: `Hello ${user.name}`,
-      paragraphs: [mail.text],
-      action: { label: mail.label, url: `${publicUrl}${mail.path}?token=${token}` },
-      footnote: mail.footnote,
-    },
+    data: { name: user.name, url: `${publicUrl}${mail.path}?token=${token}` },
   })
 }
 
@@ -48,9 +41,7 @@ export const sendVerificationMail = (trx: Db, user: { id: number; email: string;
     ttlMs: VERIFY_TTL_MS,
     path: '/verify-email',
     subject: 'Confirm your email address',
-    text: 'Please confirm that this is your email address.',
-    label: 'Confirm my address',
-    footnote: 'The link works once, for 48 hours. If you did not create an account, ignore this mail.',
+    template: verifyEmailMail,
   })
 
 /**
@@ -67,9 +58,7 @@ export async function requestPasswordReset(db: Db, email: string, publicUrl: str
       ttlMs: RESET_TTL_MS,
       path: '/reset-password',
       subject: 'Reset your password',
-      text: 'Someone (we hope you) asked to reset the password of your account.',
-      label: 'Choose a new password',
-      footnote: 'The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays as it is.',
+      template: passwordResetMail,
     })
     await recordAudit(trx, { event: 'password_reset_requested', userId: user.id, actorId: null, meta })
   })

@@ -8,9 +8,9 @@ import { setEmailVerificationRequired } from '../settings/settings.service.ts'
 
 /** The token in the link of the newest queued mail to `to` (the job worker would send it; mailer.test.ts covers SMTP). */
 async function tokenMailedTo(db: Db, to: string, path: string): Promise<string | undefined> {
-  const { rows } = await sql<{ payload: { to: string; data: { action?: { url: string } } } }>`
+  const { rows } = await sql<{ payload: { to: string; data: { url?: string } } }>`
     select payload from jobs where name = 'mail.send' and payload->>'to' = ${to} order by id desc limit 1`.execute(db)
-  const url = rows[0]?.payload.data.action?.url
+  const url = rows[0]?.payload.data.url
   return url?.includes(path) ? (new URL(url).searchParams.get('token') ?? undefined) : undefined
 }
 
