@@ -1,18 +1,19 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import type { Clock } from '#core/clock.ts'
 import type { Db } from '#core/db/database.ts'
 import { notFound } from '#core/http/errors.ts'
 import { sendWithEtag } from '#core/http/etag.ts'
-import { decodeCursor, PageQuery, toPage } from '#core/http/pagination.ts'
+import { decodeCursor, toPage } from '#core/http/pagination.ts'
+import { type AppInstance, IdParams, Page, PageQuery, QueryString } from '#core/http/schemas.ts'
+import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
 import { presentPost, presentRevision, presentTerm } from './content.present.ts'
-import type { PostStatus, PostType } from './content.queries.ts'
+import { POST_SORTS, type PostType } from './content.queries.ts'
 import {
-  IdParams,
   ListQuery,
   Post,
-  page,
   RedirectQuery,
   Revision,
   RevisionParams,
@@ -23,7 +24,6 @@ import {
 } from './content.schemas.ts'
 import {
   archiveContent,
-  type ContentInput,
   createContent,
   deleteContent,
   findRedirectFor,
@@ -37,26 +37,15 @@ import {
   unpublishContent,
   updateContent,
 } from './content.service.ts'
+import { TERM_SORTS } from './terms.queries.ts'
 import { createTerm, deleteTermById, listTermPage } from './terms.service.ts'
 
 const user = (request: FastifyRequest) => request.actor?.user
 const actorUser = (request: FastifyRequest) => (request.actor as Actor).user
-const id = (request: FastifyRequest) => (request.params as { id: number }).id
 const present = (post: PostWithTerms) => presentPost(post.row, post.terms)
 
-type ListQueryValue = {
-  limit: number
-  cursor?: string
-  status?: PostStatus
-  author?: number
-  slug?: string
-  sort: 'newest' | 'oldest'
-  tag?: string
-  category?: string
-}
-
 /** Posts and pages (issue 4, part 2): the same routes under /api/v1/posts and /api/v1/pages. */
-function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
+function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Clock) {
   const base = `/api/v1/${type}s`
   const tags = [`${type}s`]
   const bodies = writeBodies(type)
@@ -68,29 +57,30 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
         tags,
         summary: `List ${type}s (published only, unless you may see more); filter by status, author, slug${type === 'post' ? ', tag, category' : ''}. Items leave out the body, except with ?slug= (how a front end fetches one ${type} by its URL)`,
         querystring: ListQuery(type),
-        response: { 200: page(Post) },
+        response: { 200: Page(Post) },
       },
     },
     async (request) => {
-      const q = request.query as ListQueryValue
+      const q = request.query
+      const sort = POST_SORTS[q.sort]
       const rows = await listContent(db, type, user(request), {
         limit: q.limit,
-        afterId: decodeCursor(q.cursor),
-        order: q.sort,
+        sort: q.sort,
+        after: decodeCursor(sort, q.cursor),
         status: q.status,
         authorId: q.author,
         slug: q.slug,
         tag: q.tag,
         category: q.category,
       })
-      return toPage(rows, q.limit, (row) => presentPost(row, row))
+      return toPage(rows, q.limit, (row) => presentPost(row, row), sort)
     },
   )
 
   app.get(
     `${base}/:id`,
     { schema: { tags, summary: `One ${type} (ETag; If-None-Match → 304)`, params: IdParams, response: { 200: Post } } },
-    async (request, reply) => sendWithEtag(request, reply, present(await getContent(db, type, user(request), id(request)))),
+    async (request, reply) => sendWithEtag(request, reply, present(await getContent(db, type, user(request), request.params.id))),
   )
 
   app.post(
@@ -99,8 +89,7 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
       preHandler: requireRole('author'),
       schema: { tags, summary: `Create a draft ${type} (authors and up)`, body: bodies.create, response: { 201: Post } },
     },
-    async (request, reply) =>
-      reply.code(201).send(present(await createContent(db, type, actorUser(request), request.body as ContentInput))),
+    async (request, reply) => reply.code(201).send(present(await createContent(db, type, actorUser(request), request.body))),
   )
 
   app.patch(
@@ -115,14 +104,14 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
         response: { 200: Post },
       },
     },
-    async (request) => present(await updateContent(db, type, actorUser(request), id(request), request.body as ContentInput)),
+    async (request) => present(await updateContent(db, type, actorUser(request), request.params.id, request.body)),
   )
 
   app.delete(
     `${base}/:id`,
     { preHandler: requireRole('author'), schema: { tags, summary: `Delete a ${type} (authors: their own drafts only)`, params: IdParams } },
     async (request, reply) => {
-      await deleteContent(db, type, actorUser(request), id(request))
+      await deleteContent(db, type, actorUser(request), request.params.id)
       return reply.code(204).send()
     },
   )
@@ -133,7 +122,7 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
       preHandler: requireRole('editor'),
       schema: { tags, summary: `Publish a ${type} now (editors)`, params: IdParams, response: { 200: Post } },
     },
-    async (request) => present(await publishContent(db, type, id(request))),
+    async (request) => present(await publishContent(db, type, request.params.id)),
   )
 
   app.post(
@@ -142,7 +131,7 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
       preHandler: requireRole('editor'),
       schema: { tags, summary: `Take a ${type} back to draft (editors)`, params: IdParams, response: { 200: Post } },
     },
-    async (request) => present(await unpublishContent(db, type, id(request))),
+    async (request) => present(await unpublishContent(db, type, request.params.id)),
   )
 
   app.post(
@@ -156,7 +145,7 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
         response: { 200: Post },
       },
     },
-    async (request) => present(await archiveContent(db, type, id(request))),
+    async (request) => present(await archiveContent(db, type, request.params.id)),
   )
 
   app.post(
@@ -171,8 +160,7 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
         response: { 200: Post },
       },
     },
-    async (request) =>
-      present(await scheduleContent(db, type, id(request), new Date((request.body as { publish_at: string }).publish_at), new Date())),
+    async (request) => present(await scheduleContent(db, type, request.params.id, new Date(request.body.publish_at), clock())),
   )
 
   app.get(
@@ -186,7 +174,7 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
         response: { 200: Type.Object({ data: Type.Array(Revision) }) },
       },
     },
-    async (request) => ({ data: (await listContentRevisions(db, type, actorUser(request), id(request))).map(presentRevision) }),
+    async (request) => ({ data: (await listContentRevisions(db, type, actorUser(request), request.params.id)).map(presentRevision) }),
   )
 
   app.post(
@@ -196,29 +184,33 @@ function contentTypeRoutes(app: FastifyInstance, db: Db, type: PostType) {
       schema: { tags, summary: `Restore a revision of a ${type} as a new revision`, params: RevisionParams, response: { 200: Post } },
     },
     async (request) => {
-      const params = request.params as { id: number; rev: number }
-      return present(await restoreRevision(db, type, actorUser(request), params.id, params.rev))
+      const { id, rev } = request.params
+      return present(await restoreRevision(db, type, actorUser(request), id, rev))
     },
   )
 }
 
 /** Tags and categories: anyone lists them; editors create and delete them. */
-function termRoutes(app: FastifyInstance, db: Db, kind: 'tags' | 'categories') {
+function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
   const base = `/api/v1/${kind}`
   app.get(
     base,
     {
       schema: {
         tags: [kind],
-        summary: `List ${kind}`,
-        querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: page(TermSchema) },
+        summary: `List ${kind}: by name (default), oldest or newest first`,
+        querystring: QueryString({
+          ...PageQuery,
+          sort: Type.Union([Type.Literal('name'), Type.Literal('oldest'), Type.Literal('newest')], { default: 'name' }),
+        }),
+        response: { 200: Page(TermSchema) },
       },
     },
     async (request) => {
-      const q = request.query as { limit: number; cursor?: string }
-      const rows = await listTermPage(db, kind, { limit: q.limit, afterId: decodeCursor(q.cursor) })
-      return toPage(rows, q.limit, presentTerm)
+      const q = request.query
+      const sort = TERM_SORTS[q.sort]
+      const rows = await listTermPage(db, kind, { limit: q.limit, sort: q.sort, after: decodeCursor(sort, q.cursor) })
+      return toPage(rows, q.limit, presentTerm, sort)
     },
   )
   app.post(
@@ -232,8 +224,7 @@ function termRoutes(app: FastifyInstance, db: Db, kind: 'tags' | 'categories') {
         response: { 201: TermSchema },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(presentTerm(await createTerm(db, kind, request.body as { name: string; slug?: string }))),
+    async (request, reply) => reply.code(201).send(presentTerm(await createTerm(db, kind, request.body))),
   )
   app.delete(
     `${base}/:id`,
@@ -242,16 +233,16 @@ function termRoutes(app: FastifyInstance, db: Db, kind: 'tags' | 'categories') {
       schema: { tags: [kind], summary: `Delete a ${kind === 'tags' ? 'tag' : 'category'} (editors)`, params: IdParams },
     },
     async (request, reply) => {
-      await deleteTermById(db, kind, id(request))
+      await deleteTermById(db, kind, request.params.id)
       return reply.code(204).send()
     },
   )
 }
 
-export function contentRoutes(app: FastifyInstance, deps: { db: Db }) {
+export function contentRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) {
   const { db } = deps
-  contentTypeRoutes(app, db, 'post')
-  contentTypeRoutes(app, db, 'page')
+  contentTypeRoutes(app, db, 'post', deps.clock)
+  contentTypeRoutes(app, db, 'page', deps.clock)
   termRoutes(app, db, 'tags')
   termRoutes(app, db, 'categories')
 
@@ -266,7 +257,7 @@ export function contentRoutes(app: FastifyInstance, deps: { db: Db }) {
       },
     },
     async (request) => {
-      const path = (request.query as { path: string }).path
+      const { path } = request.query
       const redirect = await findRedirectFor(db, path)
       if (!redirect) throw notFound('redirect', path)
       return { from: redirect.from_path, to: redirect.to_path, status: 301 as const }

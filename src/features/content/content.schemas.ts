@@ -1,38 +1,33 @@
-import { Type } from 'typebox'
-import { PageQuery } from '#core/http/pagination.ts'
+import { type TObject, Type } from 'typebox'
+import { Id, PageQuery, QueryString } from '#core/http/schemas.ts'
 
-const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 const Slug = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('scheduled'), Type.Literal('published'), Type.Literal('archived')])
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
 const Term = Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String() })
 
-export const IdParams = Type.Object({ id: Id })
 export const RevisionParams = Type.Object({ id: Id, rev: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
 
-const fields = {
-  title: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
-  slug: Slug(200),
-  body: Type.String({ maxLength: 200_000 }),
-  excerpt: Type.String({ maxLength: 1000 }),
-  cover_media_id: Type.Union([Id, Type.Null()]),
-  seo_title: Type.String({ maxLength: 200 }),
-  seo_description: Type.String({ maxLength: 500 }),
+const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+const optionalFields = {
+  slug: Type.Optional(Slug(200)),
+  body: Type.Optional(Type.String({ maxLength: 200_000 })),
+  excerpt: Type.Optional(Type.String({ maxLength: 1000 })),
+  cover_media_id: Type.Optional(Type.Union([Id, Type.Null()])),
+  seo_title: Type.Optional(Type.String({ maxLength: 200 })),
+  seo_description: Type.Optional(Type.String({ maxLength: 500 })),
 }
 const termFields = {
-  tag_ids: Type.Array(Id, { maxItems: 50, uniqueItems: true }),
-  category_ids: Type.Array(Id, { maxItems: 20, uniqueItems: true }),
+  tag_ids: Type.Optional(Type.Array(Id, { maxItems: 50, uniqueItems: true })),
+  category_ids: Type.Optional(Type.Array(Id, { maxItems: 20, uniqueItems: true })),
 }
 
 /** Create and PATCH bodies; pages have no tags or categories, so sending them is a 400. */
 export function writeBodies(type: 'post' | 'page') {
-  const optional = Object.fromEntries(
-    Object.entries(type === 'post' ? { ...fields, ...termFields } : fields).map(([key, schema]) => [key, Type.Optional(schema)]),
-  )
-  const { title: _title, ...rest } = optional
+  const optional = type === 'post' ? { ...optionalFields, ...termFields } : optionalFields
   return {
-    create: Type.Object({ title: fields.title, ...rest }, { additionalProperties: false }),
-    patch: Type.Object(optional, { additionalProperties: false, minProperties: 1 }),
+    create: Type.Object({ title: Title, ...optional }, { additionalProperties: false }),
+    patch: Type.Object({ title: Type.Optional(Title), ...optional }, { additionalProperties: false, minProperties: 1 }),
   }
 }
 
@@ -71,18 +66,26 @@ export const Revision = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 })
 
-export const ListQuery = (type: 'post' | 'page') =>
-  Type.Object(
-    {
-      ...PageQuery,
-      status: Type.Optional(Status),
-      author: Type.Optional(Id),
-      slug: Type.Optional(Slug(200)),
-      sort: Type.Optional(Type.Union([Type.Literal('newest'), Type.Literal('oldest')], { default: 'newest' })),
-      ...(type === 'post' ? { tag: Type.Optional(Slug(100)), category: Type.Optional(Slug(100)) } : {}),
-    },
-    { additionalProperties: false },
-  )
+const listFilters = {
+  ...PageQuery,
+  status: Type.Optional(Status),
+  author: Type.Optional(Id),
+  slug: Type.Optional(Slug(200)),
+  sort: Type.Union([Type.Literal('newest'), Type.Literal('oldest'), Type.Literal('updated'), Type.Literal('title')], {
+    default: 'newest',
+    description:
+      'newest/oldest: by publication time (drafts never published: by creation time); updated: last changed first; title: A to Z',
+  }),
+}
+const PostListQuery = QueryString({ ...listFilters, tag: Type.Optional(Slug(100)), category: Type.Optional(Slug(100)) })
+const PageListQuery = QueryString(listFilters)
+/**
+ * Pages have no tags or categories, so filtering them by one is a 400. A valid
+ * page query is a post query without those two optional filters, so one type
+ * serves both: handlers see `tag` and `category` as possibly undefined.
+ */
+export const ListQuery = (type: 'post' | 'page'): typeof PostListQuery =>
+  type === 'post' ? PostListQuery : (PageListQuery as TObject as typeof PostListQuery)
 
 export const ScheduleBody = Type.Object({ publish_at: Type.String({ format: 'date-time' }) }, { additionalProperties: false })
 
@@ -91,10 +94,4 @@ export const TermBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), slug: Type.Optional(Slug(100)) },
   { additionalProperties: false },
 )
-export const RedirectQuery = Type.Object(
-  { path: Type.String({ minLength: 1, maxLength: 300, pattern: '^/' }) },
-  { additionalProperties: false },
-)
-
-export const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
-  Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+export const RedirectQuery = QueryString({ path: Type.String({ minLength: 1, maxLength: 300, pattern: '^/' }) })

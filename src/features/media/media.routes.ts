@@ -1,14 +1,15 @@
 import multipart from '@fastify/multipart'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { HttpError, invalid, notFound } from '#core/http/errors.ts'
 import { decodeCursor, toPage } from '#core/http/pagination.ts'
+import { type AppInstance, IdParams } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
 import { ALLOWED_TYPES } from './media.images.ts'
 import { presentMedia } from './media.present.ts'
-import type { MediaExtension } from './media.queries.ts'
-import { AltBody, FileParams, IdParams, ListQuery, MAX_ALT_LENGTH, Media, MediaPage } from './media.schemas.ts'
+import { MEDIA_SORT, type MediaExtension } from './media.queries.ts'
+import { AltBody, FileParams, ListQuery, MAX_ALT_LENGTH, Media, MediaPage } from './media.schemas.ts'
 import { changeMediaAlt, deleteMedia, getMedia, listMediaPage, uploadMedia } from './media.service.ts'
 
 const actor = (request: FastifyRequest) => (request.actor as Actor).user
@@ -20,13 +21,13 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
  * The media library (issue 4, part 5): upload, list, read, re-label and delete
  * (authors their own files, editors and admins all), and the public file route.
  */
-export function mediaRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'store' | 'config'>) {
+export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 'config'>) {
   const { db, store } = deps
   const maxBytes = deps.config.mediaMaxBytes
 
   // Multipart is parsed only here, for the upload route: every other route keeps
   // refusing multipart bodies (415) as before.
-  app.register(async (uploads) => {
+  app.register(async (uploads: AppInstance) => {
     await uploads.register(multipart, {
       limits: { fileSize: maxBytes, files: 1, fields: 4, parts: 5, fieldSize: MAX_ALT_LENGTH * 4, headerPairs: 20 },
     })
@@ -63,13 +64,13 @@ export function mediaRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'store
       },
     },
     async (request) => {
-      const query = request.query as { limit: number; cursor?: string; mime_type?: string }
+      const { query } = request
       const rows = await listMediaPage(db, actor(request), {
         limit: query.limit,
-        beforeId: decodeCursor(query.cursor),
+        after: decodeCursor(MEDIA_SORT, query.cursor),
         mimeType: query.mime_type,
       })
-      return toPage(rows, query.limit, presentMedia)
+      return toPage(rows, query.limit, presentMedia, MEDIA_SORT)
     },
   )
 
@@ -79,7 +80,7 @@ export function mediaRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'store
       preHandler: requireRole('author'),
       schema: { tags: ['media'], summary: 'One media item', params: IdParams, response: { 200: Media } },
     },
-    async (request) => presentMedia(await getMedia(db, actor(request), (request.params as { id: number }).id)),
+    async (request) => presentMedia(await getMedia(db, actor(request), request.params.id)),
   )
 
   app.patch(
@@ -88,8 +89,7 @@ export function mediaRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'store
       preHandler: requireRole('author'),
       schema: { tags: ['media'], summary: 'Change the alt text', params: IdParams, body: AltBody, response: { 200: Media } },
     },
-    async (request) =>
-      presentMedia(await changeMediaAlt(db, actor(request), (request.params as { id: number }).id, (request.body as { alt: string }).alt)),
+    async (request) => presentMedia(await changeMediaAlt(db, actor(request), request.params.id, request.body.alt)),
   )
 
   app.delete(
@@ -99,7 +99,7 @@ export function mediaRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'store
       schema: { tags: ['media'], summary: 'Delete a media item (its file goes when no other item uses it)', params: IdParams },
     },
     async (request, reply) => {
-      await deleteMedia(db, store, actor(request), (request.params as { id: number }).id)
+      await deleteMedia(db, store, actor(request), request.params.id)
       return reply.code(204).send()
     },
   )
@@ -108,7 +108,7 @@ export function mediaRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'store
     '/media/:name',
     { schema: { tags: ['media'], summary: 'A stored file (public)', params: FileParams } },
     async (request, reply) => {
-      const name = (request.params as { name: string }).name
+      const { name } = request.params
       const [sha256, extension] = name.split('.') as [string, MediaExtension]
       reply.header('cache-control', IMMUTABLE)
       reply.header('x-content-type-options', 'nosniff')

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { PageQuery } from '#core/http/pagination.ts'
+import { Page, PageQuery, QueryString } from '#core/http/schemas.ts'
 import { ALLOWED_TYPES } from './media.images.ts'
 import { MEDIA_EXTENSIONS } from './media.queries.ts'
 
@@ -39,14 +39,12 @@ export const Media = Type.Object(
   { additionalProperties: false },
 )
 
-export const MediaPage = Type.Object({ data: Type.Array(Media), next_cursor: Nullable(Type.String()) })
+export const MediaPage = Page(Media)
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
-
-export const ListQuery = Type.Object(
-  { ...PageQuery, mime_type: Type.Optional(Type.Union(Object.values(ALLOWED_TYPES).map((mime) => Type.Literal(mime)))) },
-  { additionalProperties: false },
-)
+export const ListQuery = QueryString({
+  ...PageQuery,
+  mime_type: Type.Optional(Type.Union(Object.values(ALLOWED_TYPES).map((mime) => Type.Literal(mime)))),
+})
 
 export const AltBody = Type.Object({ alt: Type.String({ maxLength: MAX_ALT_LENGTH }) }, { additionalProperties: false })
 

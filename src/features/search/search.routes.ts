@@ -1,28 +1,17 @@
-import type { FastifyInstance } from 'fastify'
 import type { Db } from '#core/db/database.ts'
-import { invalid } from '#core/http/errors.ts'
+import { decodeOffsetCursor, encodeOffsetCursor } from '#core/http/pagination.ts'
+import type { AppInstance } from '#core/http/schemas.ts'
 import { presentSearchHit } from './search.present.ts'
 import { SearchPage, SearchQuery } from './search.schemas.ts'
 import { searchPublished } from './search.service.ts'
 
-type SearchQueryValue = { q: string; limit: number; cursor?: string; type?: 'post' | 'page' }
-
-// Ranked results have no stable key to continue after, so the cursor is the
-// offset of the next page (base64url JSON, opaque to clients like the id cursors
-// of core/http/pagination.ts). Rows published between two pages may shift it.
-const encodeOffsetCursor = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString('base64url')
-
-function decodeOffsetCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0
-  try {
-    const { offset } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { offset: unknown }
-    if (Number.isSafeInteger(offset) && (offset as number) > 0) return offset as number
-  } catch {}
-  throw invalid([{ field: 'cursor', in: 'querystring', message: 'is not a cursor from this search' }])
-}
+// Ranked results have no stable key to continue after, so the cursor carries the
+// offset of the next page (core/http/pagination.ts, decision 0012). Rows published
+// between two pages may shift it by a row.
+const SEARCH_CURSOR = 'relevance'
 
 /** Full-text search of published content: public, the same for every caller. */
-export function searchRoutes(app: FastifyInstance, deps: { db: Db }) {
+export function searchRoutes(app: AppInstance, deps: { db: Db }) {
   const { db } = deps
   app.get(
     '/api/v1/search',
@@ -42,10 +31,10 @@ export function searchRoutes(app: FastifyInstance, deps: { db: Db }) {
       },
     },
     async (request) => {
-      const query = request.query as SearchQueryValue
-      const offset = decodeOffsetCursor(query.cursor)
+      const { query } = request
+      const offset = decodeOffsetCursor(SEARCH_CURSOR, query.cursor)
       const { hits, hasMore } = await searchPublished(db, { q: query.q, limit: query.limit, offset, type: query.type })
-      return { data: hits.map(presentSearchHit), next_cursor: hasMore ? encodeOffsetCursor(offset + hits.length) : null }
+      return { data: hits.map(presentSearchHit), next_cursor: hasMore ? encodeOffsetCursor(SEARCH_CURSOR, offset + hits.length) : null }
     },
   )
 }

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { Page, QueryString } from '#core/http/schemas.ts'
 import { SEARCH_QUERY_MAX_LENGTH } from './search.service.ts'
 
 /**
@@ -6,20 +7,17 @@ import { SEARCH_QUERY_MAX_LENGTH } from './search.service.ts'
  * public site calls directly): 1 to 200 characters with at least one that is
  * not white space.
  */
-export const SearchQuery = Type.Object(
-  {
-    q: Type.String({
-      minLength: 1,
-      maxLength: SEARCH_QUERY_MAX_LENGTH,
-      pattern: '\\S',
-      description: 'Words to find. "exact phrase", -word (exclude) and or work as on web search engines; other punctuation is ignored.',
-    }),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
-    type: Type.Optional(Type.Union([Type.Literal('post'), Type.Literal('page')])),
-  },
-  { additionalProperties: false },
-)
+export const SearchQuery = QueryString({
+  q: Type.String({
+    minLength: 1,
+    maxLength: SEARCH_QUERY_MAX_LENGTH,
+    pattern: '\\S',
+    description: 'Words to find. "exact phrase", -word (exclude) and or work as on web search engines; other punctuation is ignored.',
+  }),
+  limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
+  type: Type.Optional(Type.Union([Type.Literal('post'), Type.Literal('page')])),
+})
 
 export const SearchHit = Type.Object({
   type: Type.Union([Type.Literal('post'), Type.Literal('page')]),
@@ -33,4 +31,4 @@ export const SearchHit = Type.Object({
   rank: Type.Number({ description: 'relevance between 0 and 1; higher is better' }),
 })
 
-export const SearchPage = Type.Object({ data: Type.Array(SearchHit), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+export const SearchPage = Page(SearchHit)

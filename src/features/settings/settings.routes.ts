@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify'
 import type { Db } from '#core/db/database.ts'
+import type { AppInstance } from '#core/http/schemas.ts'
 import { SiteInfo } from './settings.schemas.ts'
 import { getSiteInfo } from './settings.service.ts'
 
-export function settingsRoutes(app: FastifyInstance, deps: { db: Db }) {
+export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
   app.get(
     '/api/v1/site',
     {

@@ -1,7 +1,8 @@
 import { stringifySetCookie } from 'cookie'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { unauthorized } from '#core/http/errors.ts'
+import type { AppInstance } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import type { RequestMeta } from './audit.ts'
 import type { Actor, SessionActor } from './auth.hooks.ts'
@@ -28,7 +29,7 @@ const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAg
 const inSession = (request: FastifyRequest) => request.actor as SessionActor
 const tags = ['auth']
 
-export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config'>) {
+export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 'clock'>) {
   const { db } = deps
   const secure = deps.config.publicUrl.startsWith('https:')
   const setSessionCookie = (reply: FastifyReply, value: string, expires: Date) =>
@@ -41,7 +42,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
     '/api/v1/auth/signup',
     { config: { checkOrigin: true }, schema: { tags, summary: 'Create an account', body: SignupBody, response: { 201: User } } },
     async (request, reply) => {
-      const user = await signUp(db, request.body as { email: string; password: string; name: string }, meta(request), deps.config.publicUrl)
+      const user = await signUp(db, request.body, meta(request), deps.config.publicUrl, deps.clock())
       return reply.code(201).send(presentUser(user))
     },
   )
@@ -53,7 +54,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
       schema: { tags, summary: 'Sign in: answers the user and sets the session cookie', body: LoginBody, response: { 200: User } },
     },
     async (request, reply) => {
-      const { user, session } = await logIn(db, request.body as { email: string; password: string; totp_code?: string }, meta(request))
+      const { user, session } = await logIn(db, request.body, meta(request), deps.clock())
       setSessionCookie(reply, session.token, session.expiresAt)
       return presentUser(user)
     },
@@ -87,9 +88,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
       },
     },
     async (request) =>
-      presentUser(
-        await updateOwnAccount(db, inSession(request), request.body as Record<string, string>, meta(request), deps.config.publicUrl),
-      ),
+      presentUser(await updateOwnAccount(db, inSession(request), request.body, meta(request), deps.config.publicUrl, deps.clock())),
   )
 
   app.get(
@@ -113,8 +112,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
       },
     },
     async (request, reply) => {
-      const body = request.body as { token: string; email: string; password: string; name: string }
-      return reply.code(201).send(presentUser(await completeSetup(db, body, meta(request))))
+      return reply.code(201).send(presentUser(await completeSetup(db, request.body, meta(request), deps.clock())))
     },
   )
 
@@ -125,7 +123,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
       schema: { tags, summary: 'Mail a password-reset link (202 whether or not the address has an account)', body: PasswordResetBody },
     },
     async (request, reply) => {
-      await requestPasswordReset(db, (request.body as { email: string }).email, deps.config.publicUrl, meta(request))
+      await requestPasswordReset(db, request.body.email, deps.config.publicUrl, meta(request), deps.clock())
       return reply.code(202).send()
     },
   )
@@ -137,7 +135,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
       schema: { tags, summary: 'Set a new password with the mailed token; ends every session', body: PasswordResetConfirmBody },
     },
     async (request, reply) => {
-      await confirmPasswordReset(db, request.body as { token: string; password: string }, meta(request))
+      await confirmPasswordReset(db, request.body, meta(request), deps.clock())
       return reply.code(204).send()
     },
   )
@@ -146,7 +144,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
     '/api/v1/auth/verify-email',
     { config: { checkOrigin: true }, schema: { tags, summary: 'Confirm an email address with the mailed token', body: VerifyEmailBody } },
     async (request, reply) => {
-      await verifyEmail(db, (request.body as { token: string }).token, meta(request))
+      await verifyEmail(db, request.body.token, meta(request), deps.clock())
       return reply.code(204).send()
     },
   )
@@ -175,7 +173,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
         response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) },
       },
     },
-    async (request) => enableTotp(db, inSession(request).user, (request.body as { code: string }).code, meta(request)),
+    async (request) => enableTotp(db, inSession(request).user, request.body.code, meta(request), deps.clock()),
   )
 
   app.post(
@@ -192,7 +190,7 @@ export function authRoutes(app: FastifyInstance, deps: Pick<Deps, 'db' | 'config
       },
     },
     async (request, reply) => {
-      await disableTotp(db, inSession(request).user, request.body as { password: string; code: string }, meta(request))
+      await disableTotp(db, inSession(request).user, request.body, meta(request), deps.clock())
       return reply.code(204).send()
     },
   )

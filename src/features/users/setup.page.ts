@@ -1,12 +1,29 @@
 import formbody from '@fastify/formbody'
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import type { Db } from '#core/db/database.ts'
+import type { FastifyReply } from 'fastify'
+import { Type } from 'typebox'
 import { escapeHtml } from '#core/escape-html.ts'
 import { HttpError } from '#core/http/errors.ts'
+import type { AppInstance } from '#core/http/schemas.ts'
+import type { Deps } from '../../deps.ts'
 import { SetupBody } from './auth.schemas.ts'
 import { completeSetup } from './setup.service.ts'
 
 type SetupForm = { token?: string; email?: string; name?: string; password?: string }
+
+/**
+ * The fields of a form that failed validation, as sent: with `attachValidation`
+ * the handler runs on an invalid form too, so its body is not a SetupBody (it
+ * may be missing, or hold a field twice). Only text values are shown again.
+ */
+function sentFields(body: unknown): SetupForm {
+  const text = (name: keyof SetupForm) => {
+    const value: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined
+    return typeof value === 'string' ? value : undefined
+  }
+  return { token: text('token'), email: text('email'), name: text('name'), password: text('password') }
+}
+
+const SetupPageQuery = Type.Object({ token: Type.Optional(Type.String()) })
 
 /**
  * The page behind the one-time setup link printed at the first start
@@ -19,37 +36,39 @@ type SetupForm = { token?: string; email?: string; name?: string; password?: str
  * the secret a forged request would lack; other origins are refused as for
  * sign-in (`checkOrigin`).
  */
-export async function setupPage(app: FastifyInstance, deps: { db: Db }) {
-  await app.register(async (scope) => {
+export async function setupPage(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) {
+  // A scope made by register keeps the type provider only when its parameter is typed.
+  await app.register(async (scope: AppInstance) => {
     await scope.register(formbody, { bodyLimit: 4096 })
 
-    scope.get('/admin/setup', { schema: { hide: true } }, (request, reply) => {
-      const token = (request.query as { token?: unknown }).token
-      return sendPage(reply, 200, form({ token: typeof token === 'string' ? token : '' }))
-    })
+    scope.get('/admin/setup', { schema: { hide: true, querystring: SetupPageQuery } }, (request, reply) =>
+      sendPage(reply, 200, form({ token: request.query.token ?? '' })),
+    )
 
     scope.post(
       '/admin/setup',
       { config: { checkOrigin: true }, attachValidation: true, schema: { hide: true, body: SetupBody } },
       async (request, reply) => {
-        const body = (request.body ?? {}) as SetupForm
         if (request.validationError) {
+          const sent = sentFields(request.body)
           const fields = (request.validationError.validation ?? []).map(
             (issue: { instancePath: string }) => issue.instancePath.replace(/^\//, '') || 'form',
           )
-          const missing = ['email', 'name', 'password', 'token'].filter((field) => !body[field as keyof SetupForm])
+          const missing = (['email', 'name', 'password', 'token'] as const).filter((field) => !sent[field])
           const problem = missing.length > 0 ? `Fill in: ${missing.join(', ')}.` : `Check: ${[...new Set(fields)].join(', ')}.`
-          return sendPage(reply, 400, form(body, `${problem} Passwords are 8 to 256 characters.`))
+          return sendPage(reply, 400, form(sent, `${problem} Passwords are 8 to 256 characters.`))
         }
         try {
-          const user = await completeSetup(deps.db, body as Required<SetupForm>, {
-            ip: request.ip,
-            userAgent: request.headers['user-agent'],
-          })
+          const user = await completeSetup(
+            deps.db,
+            request.body,
+            { ip: request.ip, userAgent: request.headers['user-agent'] },
+            deps.clock(),
+          )
           return sendPage(reply, 201, done(user.email))
         } catch (error) {
           if (!(error instanceof HttpError) || error.status >= 500) throw error
-          return sendPage(reply, error.status, form(body, error.message))
+          return sendPage(reply, error.status, form(request.body, error.message))
         }
       },
     )
