@@ -115,8 +115,11 @@ export function keyset(sort: Sort, columns: { key?: RawBuilder<unknown>; id: Raw
     }
   }
   return {
-    // A row comparison: PostgreSQL reads it as a range of a (key, id) index.
-    after: cursor === undefined ? sql`true` : sql`(${key}, ${id}) ${op} (${cursor.key}::${CASTS[sort.key]}, ${cursor.id}::bigint)`,
+    // A row comparison: PostgreSQL reads it as a range of a (key, id) index. The key
+    // goes as text and is cast in SQL: a parameter typed timestamptz would pass through
+    // postgres.js's Date serializer, which keeps only milliseconds.
+    after:
+      cursor === undefined ? sql`true` : sql`(${key}, ${id}) ${op} (${String(cursor.key)}::text::${CASTS[sort.key]}, ${cursor.id}::bigint)`,
     orderBy: sql`${key} ${direction}, ${id} ${direction}`,
     cursorKey:
       sort.key === 'timestamptz'

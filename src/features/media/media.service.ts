@@ -164,21 +164,17 @@ export async function generateMediaVariants(db: Db, store: MediaStore, mediaId: 
   })
 }
 
-/**
- * The `srcset` sources of an image for a `<picture>` (issue 4, part 6 builds the
- * templates on this): one entry per format, best compression first (AVIF, WebP,
- * then the original format), each `url width` pair ascending. Empty until the
- * variants job has run, or for media without variants (PDF, GIF).
- */
-export async function srcsetFor(db: Db, mediaId: number): Promise<{ type: string; srcset: string }[]> {
-  return srcsetOf(await listVariantsOf(db, [mediaId]))
-}
-
 const FORMAT_ORDER = ['avif', 'webp', 'jpg', 'png'] as const
 const VARIANT_TYPES = { avif: 'image/avif', webp: 'image/webp', jpg: 'image/jpeg', png: 'image/png' } as const
 
 export const mediaUrl = (key: MediaKey) => `/media/${key.sha256}.${key.extension}`
 
+/**
+ * The `srcset` sources of an image for a `<picture>`, from its variant rows: one
+ * entry per format, best compression first (AVIF, WebP, then the original format),
+ * each `url width` pair ascending. Empty before the variants job has run, or for
+ * media without variants (PDF, GIF).
+ */
 export function srcsetOf(variants: Pick<MediaVariantRow, 'format' | 'width' | 'sha256'>[]): { type: string; srcset: string }[] {
   return FORMAT_ORDER.flatMap((format) => {
     const ofFormat = variants.filter((v) => v.format === format).sort((a, b) => a.width - b.width)
