@@ -105,9 +105,3 @@ export async function migrateUp(db: Db, files = readMigrationFiles()): Promise<s
   }
   return appliedNow
 }
-
-/** True when every migration file is applied unchanged. */
-export async function isMigrated(db: Db, files = readMigrationFiles()): Promise<boolean> {
-  const status = await migrationStatus(db, files)
-  return status.pending.length === 0 && status.changed.length === 0
-}
