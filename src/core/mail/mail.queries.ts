@@ -2,20 +2,6 @@ import { type Db, sql } from '#core/db/database.ts'
 
 export type OutboxStatus = 'sent' | 'kept' | 'failed'
 
-export type OutboxRow = {
-  id: number
-  job_id: number
-  to_address: string
-  subject: string
-  text: string
-  html: string
-  status: OutboxStatus
-  error: string | null
-  created_at: Date
-  updated_at: Date
-  sent_at: Date | null
-}
-
 /** One row per mail job: a retry of the same job updates its row. */
 export const saveOutboxMessage = (
   db: Db,
@@ -27,10 +13,3 @@ export const saveOutboxMessage = (
       on conflict (job_id) do update
         set to_address = excluded.to_address, subject = excluded.subject, text = excluded.text, html = excluded.html,
             status = excluded.status, error = excluded.error, sent_at = excluded.sent_at, updated_at = now()`.execute(db)
-
-/** The newest messages first (the admin's "outgoing mail"). */
-export const listOutboxMessages = (db: Db, options: { limit: number }) =>
-  sql<OutboxRow>`select id, job_id, to_address, subject, text, html, status, error, created_at, updated_at, sent_at
-                   from mail_outbox order by created_at desc, id desc limit ${options.limit}`
-    .execute(db)
-    .then((r) => r.rows)

@@ -10,7 +10,7 @@ import type { JobRow, JobStatus } from '#core/jobs/jobs.queries.ts'
 import { enqueueJob, startJobWorker } from '#core/jobs/queue.ts'
 import { sharedTestDatabase } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import type { OutboxRow } from './mail.queries.ts'
+import type { OutboxStatus } from './mail.queries.ts'
 import {
   createMailTemplates,
   defaultMailFrom,
@@ -85,9 +85,20 @@ const jobInState =
     return job && statuses.includes(job.status) ? job : undefined
   }
 
+type OutboxRow = {
+  job_id: number
+  to_address: string
+  subject: string
+  text: string
+  html: string
+  status: OutboxStatus
+  error: string | null
+  sent_at: Date | null
+}
+
 const outboxRowsOf = async (db: Db, jobId: number) =>
   (
-    await sql<OutboxRow>`select id, job_id, to_address, subject, text, html, status, error, created_at, updated_at, sent_at
+    await sql<OutboxRow>`select job_id, to_address, subject, text, html, status, error, sent_at
                            from mail_outbox where job_id = ${jobId}`.execute(db)
   ).rows
 const outboxRowOf = async (db: Db, jobId: number) => (await outboxRowsOf(db, jobId))[0]
