@@ -1,0 +1,492 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import { latestChangeId, readChangesAfter } from '#core/changes/changes.ts'
+import { sql } from '#core/db/database.ts'
+import type { JobContext } from '#core/jobs/queue.ts'
+import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { testClock } from '../../../test/clock.ts'
+import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
+import { jobHandlers } from '../../jobs.ts'
+import { createContent, publishContent, scheduleContent, updateContent } from '../content/content.service.ts'
+import { createTerm } from '../content/terms.service.ts'
+import { MEDIA_VARIANTS_JOB, uploadMedia } from '../media/media.service.ts'
+import { makeImage, multipart } from '../media/media.testing.ts'
+import { prepareSetupLink } from '../users/setup.service.ts'
+
+/**
+ * The change feed's coverage test (issue 8, part 4; decision 0011): for every
+ * write route and every job, render the public pages, do the write, render them
+ * again, and for each page whose bytes changed, check that the write recorded a
+ * tag the page declared when it was rendered (its Surrogate-Key). That is the
+ * promise the page cache will rely on: a page is stale only after a change that
+ * names something it showed.
+ *
+ * The table below is checked against the app's own route table and job list:
+ * a new write route or job fails this file until it is added here (or to
+ * EXEMPT, with the reason it cannot change a public page).
+ */
+
+const PUBLIC_URL = 'https://coverage.example.org'
+const word = () => `w${randomBytes(4).toString('hex')}`
+
+type Headers = Record<string, string>
+
+/** The records of one write's world: each write runs against a fresh set, on the file's database. */
+type World = {
+  testApp: TestApp
+  admin: Headers
+  word: string
+  writer: { id: number; email: string }
+  tag: { id: number; slug: string }
+  category: { id: number; slug: string }
+  cover: { id: number }
+  post: { id: number; slug: string }
+  other: { id: number; slug: string }
+  page: { id: number; slug: string }
+  draft: { id: number; slug: string }
+  draftPage: { id: number; slug: string }
+  pages: string[]
+}
+
+type Write = {
+  /** The route (`METHOD /pattern`, as Fastify lists it) or the job (`job <name>`) the write goes through. */
+  covers: string
+  /** What it does, for the test name. */
+  does: string
+  /** Whether some public page must change (so the check is not vacuous). */
+  changesPages: boolean
+  run: (world: World) => Promise<unknown>
+}
+
+async function send(world: World, method: string, url: string, payload?: object, headers: Headers = world.admin) {
+  const response = await world.testApp.app.inject({ method: method as 'POST', url, payload, headers })
+  assert.ok(response.statusCode < 300, `${method} ${url}: ${response.statusCode} ${response.body}`)
+  return response
+}
+
+const jobContext = (): JobContext =>
+  ({ id: 0, attempt: 1, maxAttempts: 1, log: { child: () => ({}) } as never, signal: new AbortController().signal }) as JobContext
+
+const content = (type: 'post' | 'page'): Write[] => {
+  const base = `/api/v1/${type}s`
+  const item = (w: World) => (type === 'post' ? w.post : w.page)
+  const draft = (w: World) => (type === 'post' ? w.draft : w.draftPage)
+  return [
+    {
+      covers: `POST ${base}`,
+      does: 'creates a draft',
+      changesPages: false,
+      run: (w) => send(w, 'POST', base, { title: `New ${w.word}`, slug: `new-${w.word}`, body: w.word }),
+    },
+    {
+      covers: `PATCH ${base}/:id`,
+      does: 'changes the title of a published one',
+      changesPages: true,
+      run: (w) => send(w, 'PATCH', `${base}/${item(w).id}`, { title: `Retitled ${w.word}` }),
+    },
+    {
+      covers: `PATCH ${base}/:id`,
+      does: 'changes the slug of a published one (a redirect is left)',
+      changesPages: true,
+      run: (w) => send(w, 'PATCH', `${base}/${item(w).id}`, { slug: `moved-${w.word}` }),
+    },
+    {
+      covers: `PATCH ${base}/:id`,
+      does: 'takes the cover off a published one',
+      changesPages: type === 'post',
+      run: (w) => send(w, 'PATCH', `${base}/${item(w).id}`, { cover_media_id: null }),
+    },
+    ...(type === 'post'
+      ? [
+          {
+            covers: `PATCH ${base}/:id`,
+            does: 'takes the tags and categories off a published one',
+            changesPages: true,
+            run: (w: World) => send(w, 'PATCH', `${base}/${w.post.id}`, { tag_ids: [], category_ids: [] }),
+          },
+        ]
+      : []),
+    {
+      covers: `DELETE ${base}/:id`,
+      does: 'deletes a published one',
+      changesPages: true,
+      run: (w) => send(w, 'DELETE', `${base}/${item(w).id}`),
+    },
+    {
+      covers: `POST ${base}/:id/publish`,
+      does: 'publishes a draft',
+      changesPages: true,
+      run: (w) => send(w, 'POST', `${base}/${draft(w).id}/publish`),
+    },
+    {
+      covers: `POST ${base}/:id/unpublish`,
+      does: 'unpublishes',
+      changesPages: true,
+      run: (w) => send(w, 'POST', `${base}/${item(w).id}/unpublish`),
+    },
+    {
+      covers: `POST ${base}/:id/archive`,
+      does: 'archives',
+      changesPages: true,
+      run: (w) => send(w, 'POST', `${base}/${item(w).id}/archive`),
+    },
+    {
+      covers: `POST ${base}/:id/schedule`,
+      does: 'schedules a draft',
+      changesPages: false,
+      run: (w) =>
+        send(w, 'POST', `${base}/${draft(w).id}/schedule`, {
+          publish_at: new Date(w.testApp.deps.clock().getTime() + 3600_000).toISOString(),
+        }),
+    },
+    {
+      covers: `POST ${base}/:id/revisions/:rev/restore`,
+      does: 'restores the first revision of a published one',
+      changesPages: true,
+      run: (w) => send(w, 'POST', `${base}/${item(w).id}/revisions/1/restore`),
+    },
+  ]
+}
+
+const terms = (kind: 'tags' | 'categories'): Write[] => [
+  {
+    covers: `POST /api/v1/${kind}`,
+    does: 'creates a term',
+    changesPages: false,
+    run: (w) => send(w, 'POST', `/api/v1/${kind}`, { name: `Term ${w.word}` }),
+  },
+  {
+    covers: `DELETE /api/v1/${kind}/:id`,
+    does: "deletes a published post's term",
+    changesPages: true,
+    run: (w) => send(w, 'DELETE', `/api/v1/${kind}/${kind === 'tags' ? w.tag.id : w.category.id}`),
+  },
+]
+
+const WRITES: Write[] = [
+  ...content('post'),
+  ...content('page'),
+  ...terms('tags'),
+  ...terms('categories'),
+  {
+    covers: 'POST /api/v1/media',
+    does: 'uploads an image',
+    changesPages: false,
+    run: async (w) => {
+      const body = multipart([{ name: 'file', filename: 'new.png', contentType: 'image/png', bytes: await makeImage('png') }])
+      const response = await w.testApp.app.inject({
+        method: 'POST',
+        url: '/api/v1/media',
+        headers: { ...w.admin, 'content-type': body.contentType },
+        payload: body.payload,
+      })
+      assert.equal(response.statusCode, 201, response.body)
+    },
+  },
+  {
+    covers: 'PATCH /api/v1/media/:id',
+    does: "changes a cover's alt text",
+    changesPages: true,
+    run: (w) => send(w, 'PATCH', `/api/v1/media/${w.cover.id}`, { alt: `Alt ${w.word}` }),
+  },
+  {
+    covers: 'DELETE /api/v1/media/:id',
+    does: 'deletes a cover',
+    changesPages: true,
+    run: (w) => send(w, 'DELETE', `/api/v1/media/${w.cover.id}`),
+  },
+  {
+    covers: 'PATCH /api/v1/auth/me',
+    does: "an author changes their name (shown on the author's posts)",
+    changesPages: true,
+    run: async (w) => {
+      const session = await logIn(w.testApp.app, w.writer.email)
+      await send(w, 'PATCH', '/api/v1/auth/me', { name: `Renamed ${w.word}` }, { cookie: session.cookie, 'x-csrf-token': session.csrf })
+    },
+  },
+  {
+    covers: 'PATCH /api/v1/users/:id',
+    does: "an admin changes an author's role and disables the account",
+    changesPages: false,
+    run: (w) => send(w, 'PATCH', `/api/v1/users/${w.writer.id}`, { role: 'editor', disabled: true }),
+  },
+  {
+    covers: 'POST /api/v1/auth/signup',
+    does: 'a visitor signs up',
+    changesPages: false,
+    run: (w) => send(w, 'POST', '/api/v1/auth/signup', { email: uniqueEmail(), password: TEST_PASSWORD, name: 'New member' }, {}),
+  },
+  {
+    covers: 'POST /api/v1/auth/login',
+    does: 'signs in',
+    changesPages: false,
+    run: (w) => send(w, 'POST', '/api/v1/auth/login', { email: w.writer.email, password: TEST_PASSWORD }, {}),
+  },
+  {
+    covers: 'POST /api/v1/auth/logout',
+    does: 'signs out',
+    changesPages: false,
+    run: async (w) => {
+      const session = await logIn(w.testApp.app, w.writer.email)
+      await send(w, 'POST', '/api/v1/auth/logout', undefined, { cookie: session.cookie, 'x-csrf-token': session.csrf })
+    },
+  },
+  {
+    covers: 'POST /api/v1/auth/password-reset',
+    does: 'asks for a password reset',
+    changesPages: false,
+    run: (w) => send(w, 'POST', '/api/v1/auth/password-reset', { email: w.writer.email }, {}),
+  },
+  {
+    covers: 'POST /api/v1/tokens',
+    does: 'creates an API token',
+    changesPages: false,
+    run: (w) => send(w, 'POST', '/api/v1/tokens', { name: 'coverage', scopes: ['read'] }),
+  },
+  {
+    covers: 'DELETE /api/v1/tokens/:id',
+    does: 'revokes an API token',
+    changesPages: false,
+    run: async (w) => {
+      const created = await send(w, 'POST', '/api/v1/tokens', { name: 'coverage', scopes: ['read'] })
+      await send(w, 'DELETE', `/api/v1/tokens/${created.json().id}`)
+    },
+  },
+  {
+    covers: 'job content.publish_scheduled',
+    does: 'publishes a scheduled post when it is due',
+    changesPages: true,
+    run: async (w) => {
+      const { deps } = w.testApp
+      const clock = deps.clock as ReturnType<typeof testClock>
+      await scheduleContent(deps.db, 'post', w.draft.id, new Date(clock().getTime() + 60_000), clock())
+      clock.advance(120_000)
+      await jobHandlers(deps)['content.publish_scheduled']?.({ post_id: w.draft.id }, jobContext())
+    },
+  },
+  {
+    covers: `job ${MEDIA_VARIANTS_JOB}`,
+    does: "makes a cover's responsive variants",
+    changesPages: true,
+    run: (w) => jobHandlers(w.testApp.deps)[MEDIA_VARIANTS_JOB]?.({ media_id: w.cover.id }, jobContext()) as Promise<void>,
+  },
+]
+
+/** Writes that need a site without an administrator (the welcome page): each gets a database of its own. */
+const EMPTY_SITE_WRITES: Write[] = [
+  {
+    covers: 'POST /api/v1/setup',
+    does: 'the first administrator is created with the setup link',
+    changesPages: true,
+    run: async (w) => {
+      const link = await prepareSetupLink(w.testApp.deps.db, PUBLIC_URL, w.testApp.deps.clock())
+      const token = new URL(link as string).searchParams.get('token')
+      await send(w, 'POST', '/api/v1/setup', { token, email: uniqueEmail('admin'), password: TEST_PASSWORD, name: 'Owner' }, {})
+    },
+  },
+  {
+    covers: 'POST /admin/setup',
+    does: 'the first administrator is created with the setup form',
+    changesPages: true,
+    run: async (w) => {
+      const link = await prepareSetupLink(w.testApp.deps.db, PUBLIC_URL, w.testApp.deps.clock())
+      const form = new URLSearchParams({
+        token: new URL(link as string).searchParams.get('token') as string,
+        email: uniqueEmail('admin'),
+        password: TEST_PASSWORD,
+        name: 'Owner',
+      })
+      const response = await w.testApp.app.inject({
+        method: 'POST',
+        url: '/admin/setup',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form.toString(),
+      })
+      assert.equal(response.statusCode, 201, response.body)
+    },
+  },
+]
+
+/** Writes that cannot change a public page, and why; the route-table check accepts these without a run. */
+const EXEMPT: Record<string, string> = {
+  'POST /api/v1/auth/password-reset/confirm': 'sets a password hash and ends sessions; needs the mailed token',
+  'POST /api/v1/auth/verify-email': 'marks an address verified (recorded as user:<id>); needs the mailed token; no page shows it',
+  'POST /api/v1/auth/totp/setup': 'second factor: shown on no public page',
+  'POST /api/v1/auth/totp/enable': 'second factor: shown on no public page',
+  'POST /api/v1/auth/totp/disable': 'second factor: shown on no public page',
+  'job mail.send': 'sends a queued mail; writes only mail_outbox',
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** `METHOD /pattern` of every route, read from Fastify's printed route tree. */
+function routeTable(printed: string): string[] {
+  const stack: string[] = []
+  const routes: string[] = []
+  for (const line of printed.split('\n')) {
+    const match = /^((?:[│ ] {3})*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line)
+    if (!match) continue
+    const depth = (match[1] as string).length / 4
+    stack.length = depth
+    const route = (stack[depth - 1] ?? '') + (match[2] as string)
+    stack[depth] = route
+    for (const method of match[3]?.split(', ') ?? []) routes.push(`${method} ${route}`)
+  }
+  return routes
+}
+
+async function coverageApp(t: test.TestContext, options: { privateDatabase?: boolean } = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-coverage-'))
+  t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }))
+  return buildTestApp(t, { env: { PUBLIC_URL, DATA_DIR: dataDir }, clock: testClock(new Date()), ...options })
+}
+
+type Render = { status: number; body: string; keys: string[] }
+
+async function renderAll(testApp: TestApp, urls: string[]): Promise<Map<string, Render>> {
+  const renders = new Map<string, Render>()
+  for (const url of urls) {
+    const response = await testApp.app.inject({ method: 'GET', url })
+    const header = response.headers['surrogate-key']
+    renders.set(url, {
+      status: response.statusCode,
+      body: response.body,
+      keys: typeof header === 'string' ? header.split(' ').filter(Boolean) : [],
+    })
+  }
+  return renders
+}
+
+/**
+ * Renders `urls`, runs `write`, renders them again; returns the pages that
+ * changed and, for each, whether the recorded tags name something it showed.
+ */
+async function checkWrite(testApp: TestApp, urls: string[], write: () => Promise<unknown>) {
+  const before = await renderAll(testApp, urls)
+  const lastId = await latestChangeId(testApp.deps.db)
+  await write()
+  const recorded = new Set((await readChangesAfter(testApp.deps.db, lastId)).flatMap((change) => change.tags))
+  const after = await renderAll(testApp, urls)
+  const changed = urls.filter((url) => {
+    const [a, b] = [before.get(url) as Render, after.get(url) as Render]
+    return a.status !== b.status || a.body !== b.body
+  })
+  const uncovered = changed.flatMap((url) => {
+    const keys = (before.get(url) as Render).keys
+    return keys.some((key) => recorded.has(key as never))
+      ? []
+      : [`${url} showed [${keys.join(' ')}], the write recorded [${[...recorded].join(' ')}]`]
+  })
+  return { changed, uncovered }
+}
+
+let admin: Promise<Headers> | undefined
+
+/** One administrator for the file's writes (signed in once). */
+function adminHeaders(testApp: TestApp): Promise<Headers> {
+  admin ??= (async () => {
+    const user = await createUser(testApp.deps.db, { role: 'admin', name: 'Site Admin' })
+    const session = await logIn(testApp.app, user.email)
+    return { cookie: session.cookie, 'x-csrf-token': session.csrf }
+  })()
+  return admin
+}
+
+async function makeWorld(testApp: TestApp): Promise<World> {
+  const { db, store } = testApp.deps
+  const w = word()
+  const editor = await createUser(db, { role: 'editor', name: `Editor ${w}` })
+  const writer = await createUser(db, { role: 'author', name: `Ada ${w}` })
+  const tag = await createTerm(db, 'tags', { name: `Tag ${w}` })
+  const category = await createTerm(db, 'categories', { name: `Category ${w}` })
+  // Uploaded without running its variants job: the job is one of the writes.
+  const cover = await uploadMedia(db, store, editor, {
+    bytes: await makeImage('jpeg', { width: 700, height: 400 }),
+    filename: 'c.jpg',
+    alt: 'Cover',
+  })
+  const published = async (type: 'post' | 'page', title: string) => {
+    const { row } = await createContent(db, type, writer, { title, slug: `${type}-${word()}`, body: `First words about ${w}.` })
+    // A second revision, so that restoring the first changes something.
+    await updateContent(db, type, editor, row.id, {
+      title: `${title} (edited)`,
+      body: `Edited words about ${w}.`,
+      cover_media_id: cover.id,
+      ...(type === 'post' ? { tag_ids: [tag.id], category_ids: [category.id] } : {}),
+    })
+    return (await publishContent(db, type, row.id)).row
+  }
+  const post = await published('post', `Post ${w}`)
+  const other = await published('post', `Other ${w}`)
+  const page = await published('page', `Page ${w}`)
+  const draft = (await createContent(db, 'post', writer, { title: `Draft ${w}`, slug: `draft-${word()}`, body: w })).row
+  const draftPage = (await createContent(db, 'page', writer, { title: `Draft page ${w}`, slug: `draft-page-${word()}`, body: w })).row
+  const pages = [
+    '/',
+    '/blog',
+    `/blog/${post.slug}`,
+    `/blog/${other.slug}`,
+    `/${page.slug}`,
+    `/tag/${tag.slug}`,
+    `/category/${category.slug}`,
+    '/feed.xml',
+    '/sitemap.xml',
+    `/search?q=${w}`,
+    // Not found until published.
+    `/blog/${draft.slug}`,
+    `/${draftPage.slug}`,
+  ]
+  return { testApp, admin: await adminHeaders(testApp), word: w, writer, tag, category, cover, post, other, page, draft, draftPage, pages }
+}
+
+describe('every write records the tags of the public pages it changes', () => {
+  test('the table covers every write route and every job of the app', async (t) => {
+    const testApp = await coverageApp(t)
+    await testApp.app.ready()
+    const writes = routeTable(testApp.app.printRoutes({ commonPrefix: false })).filter((route) =>
+      UNSAFE_METHODS.has(route.split(' ')[0] as string),
+    )
+    assert.ok(writes.includes('PATCH /api/v1/posts/:id'), 'the route table was read')
+    const jobs = Object.keys(jobHandlers(testApp.deps)).map((name) => `job ${name}`)
+    const covered = new Set([...WRITES, ...EMPTY_SITE_WRITES].map((write) => write.covers))
+    const missing = [...writes, ...jobs].filter((write) => !covered.has(write) && !(write in EXEMPT))
+    assert.deepEqual(missing, [], 'add these to the coverage table (or to EXEMPT, saying why no public page can change)')
+    const stale = [...covered, ...Object.keys(EXEMPT)].filter((entry) => !writes.includes(entry) && !jobs.includes(entry))
+    assert.deepEqual(stale, [], 'these entries name no route or job of the app')
+  })
+
+  for (const write of WRITES) {
+    test(`${write.covers}: ${write.does}`, async (t) => {
+      const testApp = await coverageApp(t)
+      const world = await makeWorld(testApp)
+      const { changed, uncovered } = await checkWrite(testApp, world.pages, () => write.run(world))
+      assert.deepEqual(uncovered, [])
+      if (write.changesPages) assert.ok(changed.length > 0, 'expected the write to change a public page')
+    })
+  }
+
+  for (const write of EMPTY_SITE_WRITES) {
+    test(`${write.covers}: ${write.does}`, async (t) => {
+      const testApp = await coverageApp(t, { privateDatabase: true })
+      const pages = ['/', '/blog', '/feed.xml', '/sitemap.xml', '/search?q=hello', '/no-such-page']
+      const world = { testApp } as World
+      const { changed, uncovered } = await checkWrite(testApp, pages, () => write.run(world))
+      assert.deepEqual(uncovered, [])
+      if (write.changesPages) assert.deepEqual(changed, ['/'], 'the welcome page gives way to the empty home page')
+    })
+  }
+
+  test('the check catches a write that records nothing (the harness is not vacuous)', async (t) => {
+    const testApp = await coverageApp(t)
+    const world = await makeWorld(testApp)
+    const { changed, uncovered } = await checkWrite(testApp, world.pages, () =>
+      sql`update users set name = 'Renamed behind the feed' where id = ${world.writer.id}`.execute(testApp.deps.db),
+    )
+    assert.ok(changed.length > 0)
+    assert.equal(uncovered.length, changed.length)
+  })
+})
