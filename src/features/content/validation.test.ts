@@ -106,7 +106,7 @@ describe('content: bad input', () => {
     ['status=deleted', 'status'],
     ['author=abc', 'author'],
     ['tag=Not%20A%20Slug', 'tag'],
-    ['sort=title', 'sort'],
+    ['sort=popular', 'sort'],
     ['color=red', 'color'],
   ]
   for (const [query, field] of badQueries) {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
-import { setSignupEnabled } from '../settings/settings.service.ts'
+import { upsertSetting } from '../settings/settings.queries.ts'
 
 const auditEvents = async (t: TestApp, userId: number) =>
   (await sql<{ event: string }>`select event from audit_log where user_id = ${userId} order by id`.execute(t.database.db)).rows.map(
@@ -44,7 +44,7 @@ describe('sign-up', () => {
 
   test('refuses with 403 when sign-up is turned off', async (t) => {
     const { app, database } = await buildTestApp(t, { privateDatabase: true })
-    await setSignupEnabled(database.db, false)
+    await upsertSetting(database.db, 'signup_enabled', false)
     const response = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/signup',

@@ -4,7 +4,7 @@ import argon2 from 'argon2'
 import { type Db, sql } from '#core/db/database.ts'
 import { buildTestApp } from '../../../test/app.ts'
 import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
-import { setEmailVerificationRequired } from '../settings/settings.service.ts'
+import { upsertSetting } from '../settings/settings.queries.ts'
 
 /** The token in the link of the newest queued mail to `to` (the job worker would send it; mailer.test.ts covers SMTP). */
 async function tokenMailedTo(db: Db, to: string, path: string): Promise<string | undefined> {
@@ -134,7 +134,7 @@ describe('verification rules', () => {
 
   test('with require_email_verification on, an unverified account cannot log in until it verifies', async (t) => {
     const { app, database } = await buildTestApp(t, { privateDatabase: true })
-    await setEmailVerificationRequired(database.db, true)
+    await upsertSetting(database.db, 'require_email_verification', true)
     const email = uniqueEmail('strict')
     await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password: 'a fine long passphrase', name: 'S' } })
     const refused = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'a fine long passphrase' } })
