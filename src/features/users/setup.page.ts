@@ -11,19 +11,24 @@ import { completeSetup } from './setup.service.ts'
 type SetupForm = { token?: string; email?: string; name?: string; password?: string }
 
 /**
- * The fields of a form that failed validation, as sent: with `attachValidation`
- * the handler runs on an invalid form too, so its body is not a SetupBody (it
- * may be missing, or hold a field twice). Only text values are shown again.
+ * A field of a form that failed validation, as sent: with `attachValidation` the
+ * handler runs on an invalid form too, so its body is not a SetupBody (it may be
+ * missing, or hold a field twice, as an array).
  */
-function sentFields(body: unknown): SetupForm {
+const sentField = (body: unknown, name: keyof SetupForm): unknown =>
+  typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined
+
+/** The text fields of an invalid form, to show again. */
+function sentText(body: unknown): SetupForm {
   const text = (name: keyof SetupForm) => {
-    const value: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined
+    const value = sentField(body, name)
     return typeof value === 'string' ? value : undefined
   }
   return { token: text('token'), email: text('email'), name: text('name'), password: text('password') }
 }
 
-const SetupPageQuery = Type.Object({ token: Type.Optional(Type.String()) })
+// A repeated ?token= is parsed as an array: the form then opens without a token, as before there was a schema.
+const SetupPageQuery = Type.Object({ token: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) })
 
 /**
  * The page behind the one-time setup link printed at the first start
@@ -42,7 +47,7 @@ export async function setupPage(app: AppInstance, deps: Pick<Deps, 'db' | 'clock
     await scope.register(formbody, { bodyLimit: 4096 })
 
     scope.get('/admin/setup', { schema: { hide: true, querystring: SetupPageQuery } }, (request, reply) =>
-      sendPage(reply, 200, form({ token: request.query.token ?? '' })),
+      sendPage(reply, 200, form({ token: typeof request.query.token === 'string' ? request.query.token : '' })),
     )
 
     scope.post(
@@ -50,13 +55,12 @@ export async function setupPage(app: AppInstance, deps: Pick<Deps, 'db' | 'clock
       { config: { checkOrigin: true }, attachValidation: true, schema: { hide: true, body: SetupBody } },
       async (request, reply) => {
         if (request.validationError) {
-          const sent = sentFields(request.body)
           const fields = (request.validationError.validation ?? []).map(
             (issue: { instancePath: string }) => issue.instancePath.replace(/^\//, '') || 'form',
           )
-          const missing = (['email', 'name', 'password', 'token'] as const).filter((field) => !sent[field])
+          const missing = (['email', 'name', 'password', 'token'] as const).filter((field) => !sentField(request.body, field))
           const problem = missing.length > 0 ? `Fill in: ${missing.join(', ')}.` : `Check: ${[...new Set(fields)].join(', ')}.`
-          return sendPage(reply, 400, form(sent, `${problem} Passwords are 8 to 256 characters.`))
+          return sendPage(reply, 400, form(sentText(request.body), `${problem} Passwords are 8 to 256 characters.`))
         }
         try {
           const user = await completeSetup(

@@ -118,6 +118,7 @@ describe('the setup page (the link in the log, in a browser)', () => {
       ['an unknown field', form({ ...good, role: 'admin' }), /Check:/],
       ['a forged token', form({ ...good, token: 'forged' }), /token/],
       ['a common password', form({ ...good, password: 'password123' }), /common/i],
+      ['a field sent twice', `${form(good)}&email=b%40example.com`, /Check: email/],
     ]
     for (const [name, body, message] of cases) {
       const response = await post(app, body)
@@ -126,6 +127,9 @@ describe('the setup page (the link in the log, in a browser)', () => {
       assert.doesNotMatch(response.body, /<script>x/, name)
       assert.match(response.body, /<form method="post"/, name)
     }
+    const twice = await app.inject({ method: 'GET', url: '/admin/setup?token=a&token=b' })
+    assert.equal(twice.statusCode, 200)
+    assert.ok(twice.body.includes('<input type="hidden" name="token" value="">'))
     const echoed = await post(app, form({ ...good, email: '"><b>x</b>@example.com', token: 'forged' }))
     assert.ok(echoed.body.includes('value="&quot;&gt;&lt;b&gt;x&lt;/b&gt;@example.com"'))
     assert.equal(await admins(testApp), 0)
