@@ -40,23 +40,8 @@ export async function isSignupEnabled(db: Db): Promise<boolean> {
   return row?.value !== false
 }
 
-export const setSignupEnabled = (db: Db, enabled: boolean) => saveSetting(db, 'signup_enabled', enabled)
-
 /** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
 export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
   const [row] = await listSettings(db, ['require_email_verification'])
   return row?.value === true
 }
-
-export const setEmailVerificationRequired = (db: Db, required: boolean) => saveSetting(db, 'require_email_verification', required)
-
-/**
- * Any setting is recorded as a change to `site` (decision 0011): settings
- * change rarely, and one tag for all of them keeps the admin's settings screen
- * and the pages that show some of them on one signal.
- */
-const saveSetting = (db: Db, key: string, value: unknown) =>
-  db.transaction().execute(async (trx) => {
-    await upsertSetting(trx, key, value)
-    await recordChanges(trx, [tags.site])
-  })
