@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
 import { createUser, logIn } from '../../../test/factories.ts'
 
 async function createToken(testApp: TestApp, session: { cookie: string; csrf: string }, payload: Record<string, unknown>) {
@@ -13,6 +14,7 @@ async function createToken(testApp: TestApp, session: { cookie: string; csrf: st
   })
 }
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const HOUR = 3600_000
 
 describe('personal API tokens', () => {
   test('a token is shown once, stored hashed, and authenticates as its owner', async (t) => {
@@ -72,11 +74,13 @@ describe('personal API tokens', () => {
   })
 
   test('revoked, expired, malformed and unknown tokens are refused with 401', async (t) => {
-    const testApp = await buildTestApp(t)
+    const clock = testClock(TRICKY_HOURS[0])
+    const testApp = await buildTestApp(t, { clock })
     const user = await createUser(testApp.database.db)
     const session = await logIn(testApp.app, user.email)
     const revoked = (await createToken(testApp, session, { name: 'r', scopes: ['read'] })).json()
-    const expired = (await createToken(testApp, session, { name: 'e', scopes: ['read'] })).json()
+    const inAnHour = new Date(clock().getTime() + HOUR).toISOString()
+    const expired = (await createToken(testApp, session, { name: 'e', scopes: ['read'], expires_at: inAnHour })).json()
     const del = await testApp.app.inject({
       method: 'DELETE',
       url: `/api/v1/tokens/${revoked.id}`,
@@ -93,7 +97,7 @@ describe('personal API tokens', () => {
         ['token_revoked', revoked.id],
       ],
     )
-    await sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${expired.id}`.execute(testApp.database.db)
+    clock.advance(HOUR)
     for (const header of [
       `Bearer ${revoked.token}`,
       `Bearer ${expired.token}`,
@@ -128,4 +132,43 @@ describe('personal API tokens', () => {
       assert.equal(response.statusCode, 400, JSON.stringify(payload))
     }
   })
+
+  for (const start of TRICKY_HOURS) {
+    test(`at ${start}: a token works until its expiry (past midnight), and its last use is written at most hourly`, async (t) => {
+      const clock = testClock(start)
+      const testApp = await buildTestApp(t, { clock })
+      const user = await createUser(testApp.database.db)
+      const session = await logIn(testApp.app, user.email)
+      for (const past of [clock(), new Date(clock().getTime() - 1000)]) {
+        const refused = await createToken(testApp, session, { name: 'past', scopes: ['read'], expires_at: past.toISOString() })
+        assert.equal(refused.statusCode, 400, `${past.toISOString()} is not in the future`)
+        assert.equal(refused.json().errors[0].field, 'expires_at')
+      }
+      const expiresAt = new Date(clock().getTime() + 24 * HOUR)
+      const created = await createToken(testApp, session, { name: 'a day', scopes: ['read'], expires_at: expiresAt.toISOString() })
+      assert.equal(created.statusCode, 201, created.body)
+      const { token, id } = created.json()
+      const me = () => testApp.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) })
+      const lastUsed = async () =>
+        (
+          await sql<{ last_used_at: Date | null }>`select last_used_at from api_tokens where id = ${id}`.execute(testApp.database.db)
+        ).rows[0]?.last_used_at?.toISOString()
+
+      assert.equal(await lastUsed(), undefined, 'never used')
+      assert.equal((await me()).statusCode, 200)
+      const firstUse = clock().toISOString()
+      assert.equal(await lastUsed(), firstUse)
+      clock.advance(HOUR)
+      assert.equal((await me()).statusCode, 200)
+      assert.equal(await lastUsed(), firstUse, 'an hour later: not written again yet')
+      clock.advance(1000)
+      assert.equal((await me()).statusCode, 200)
+      assert.equal(await lastUsed(), clock().toISOString(), 'more than an hour later: written')
+
+      clock.set(new Date(expiresAt.getTime() - 1000))
+      assert.equal((await me()).statusCode, 200, 'a second before its expiry')
+      clock.set(expiresAt)
+      assert.equal((await me()).statusCode, 401, 'at its expiry')
+    })
+  }
 })
