@@ -1,10 +1,12 @@
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflictOnUnique, invalid, notFound } from '#core/http/errors.ts'
+import type { Cursor } from '#core/http/pagination.ts'
 import { slugify } from './markdown.ts'
-import { deleteTerm, insertTerm, listTerms, type TermKind, type TermRow } from './terms.queries.ts'
+import { deleteTerm, insertTerm, listTerms, type TermKind, type TermRow, type TermSort } from './terms.queries.ts'
 
-export const listTermPage = (db: Db, kind: TermKind, options: { limit: number; afterId?: number }) => listTerms(db, kind, options)
+export const listTermPage = (db: Db, kind: TermKind, options: { limit: number; sort: TermSort; after?: Cursor }) =>
+  listTerms(db, kind, options)
 
 /** A tag or category; the slug comes from the name unless given. 23505 → 409 naming `slug`. */
 export async function createTerm(db: Db, kind: TermKind, input: { name: string; slug?: string }): Promise<TermRow> {

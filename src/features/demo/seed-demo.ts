@@ -12,7 +12,8 @@ import type { MediaStore } from '../media/media.store.ts'
 import { listSettings, upsertSetting } from '../settings/settings.queries.ts'
 import { updateSiteInfo } from '../settings/settings.service.ts'
 import { hashPassword } from '../users/passwords.ts'
-import { findUserByEmail, insertUser, type Role } from '../users/users.queries.ts'
+import { findUserByEmail, insertUser } from '../users/users.queries.ts'
+import type { Role } from '../users/users.schemas.ts'
 import { composeBody } from './demo.bodies.ts'
 import {
   AUTHORS,
@@ -277,7 +278,11 @@ async function ensureAuthors(db: Db): Promise<Map<AuthorKey, Author>> {
 async function ensureTerms<K extends string>(db: Db, kind: TermKind, terms: readonly { key: K; name: string }[]) {
   const existing = new Map<string, number>()
   for (let afterId: number | undefined; ; ) {
-    const page = await listTermPage(db, kind, { limit: 100, afterId })
+    const page = await listTermPage(db, kind, {
+      limit: 100,
+      sort: 'oldest',
+      after: afterId === undefined ? undefined : { key: null, id: afterId },
+    })
     for (const term of page.slice(0, 100)) existing.set(term.slug, term.id)
     if (page.length <= 100) break
     afterId = page[99]?.id

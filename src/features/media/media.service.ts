@@ -1,8 +1,9 @@
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { notFound } from '#core/http/errors.ts'
+import type { Cursor } from '#core/http/pagination.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
-import type { Role } from '../users/users.queries.ts'
+import type { Role } from '../users/users.schemas.ts'
 import { makeVariant, prepareUpload, sha256Of, variantPlan } from './media.images.ts'
 import {
   countFileUsers,
@@ -80,7 +81,7 @@ export async function getMedia(db: Db, actor: MediaActor, id: number): Promise<M
 export async function listMediaPage(
   db: Db,
   actor: MediaActor,
-  options: { limit: number; beforeId?: number; mimeType?: string },
+  options: { limit: number; after?: Cursor; mimeType?: string },
 ): Promise<MediaWithVariants[]> {
   const rows = await listMedia(db, { ...visibilityFor(actor), ...options })
   const variants = await listVariantsOf(

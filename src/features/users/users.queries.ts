@@ -1,6 +1,6 @@
 import { type Db, sql } from '#core/db/database.ts'
-
-export type Role = 'admin' | 'editor' | 'author' | 'member'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
+import type { Role } from './users.schemas.ts'
 
 export type UserRow = {
   id: number
@@ -62,15 +62,20 @@ export const updateUserProfile = (db: Db, id: number, changes: { name: string; e
 export const updatePasswordHash = (db: Db, id: number, passwordHash: string) =>
   sql`update users set password_hash = ${passwordHash}, updated_at = now() where id = ${id}`.execute(db)
 
-/** Users newest first, optionally matching `q` in email or name (keyset by id). */
-export const listUsers = (db: Db, options: { limit: number; beforeId?: number; q?: string }) =>
-  sql<UserRow>`select ${USER_COLUMNS} from users
-    where (${options.beforeId ?? null}::bigint is null or id < ${options.beforeId ?? null}::bigint)
-      and (${options.q ?? null}::text is null
-        or strpos(lower(email), lower(${options.q ?? ''})) > 0 or strpos(lower(name), lower(${options.q ?? ''})) > 0)
-    order by id desc limit ${options.limit + 1}`
+/** The users list's order: newest first, by id (the primary key). */
+export const USER_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
+
+/** Users newest first, optionally matching `q` in email or name; only the filters given are in the statement (decision 0012). */
+export function listUsers(db: Db, options: { limit: number; after?: Cursor; q?: string }) {
+  const order = keyset(USER_SORT, { id: sql`id` }, options.after)
+  const where = [order.after]
+  if (options.q !== undefined)
+    where.push(sql`(strpos(lower(email), lower(${options.q})) > 0 or strpos(lower(name), lower(${options.q})) > 0)`)
+  return sql<UserRow>`select ${USER_COLUMNS} from users where ${sql.join(where, sql` and `)}
+    order by ${order.orderBy} limit ${options.limit + 1}`
     .execute(db)
     .then((r) => r.rows)
+}
 
 export const updateUserAccess = (db: Db, id: number, changes: { role: Role; disabled: boolean }) =>
   sql<UserRow>`update users set role = ${changes.role},
