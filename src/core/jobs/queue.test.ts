@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto'
 import { type TestContext, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
+import { systemClock } from '#core/clock.ts'
 import { type Db, openPostgres, sql } from '#core/db/database.ts'
+import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
 import { sharedTestDatabase, testDatabaseKind } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import { claimNextJob, findJob, type JobStatus } from './jobs.queries.ts'
+import { claimNextJob, findJob, type JobStatus, releaseExpiredJobs } from './jobs.queries.ts'
 import { enqueueJob, type JobHandlers, type JobWorkerOptions, retryDelayMs, startJobWorker } from './queue.ts'
 
 // Logs go nowhere unless LOG_LEVEL asks for them (scripts/test.ts sets `silent`).
@@ -15,17 +17,21 @@ const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 /** A queue of its own for each test, so tests on the file's shared database never take each other's jobs. */
 const newQueue = () => `test_${randomBytes(4).toString('hex')}`
 
-/** A worker with short intervals, stopped after the test. */
+const MINUTE = 60_000
+
+/** A worker with short intervals (on the system clock unless a test clock is given), stopped after the test. */
 function startWorker(t: TestContext, options: Pick<JobWorkerOptions, 'db' | 'handlers' | 'queue'> & Partial<JobWorkerOptions>) {
-  const worker = startJobWorker({ log, pollMs: 10, retryDelayMs: () => 10, ...options })
+  const worker = startJobWorker({ log, clock: systemClock, pollMs: 10, retryDelayMs: () => 10, ...options })
   t.after(() => worker.stop())
   return worker
 }
 
-const jobInState = (db: Db, id: number, status: JobStatus) => async () => {
+const jobInState = (db: Db, id: number, status: JobStatus, attempts?: number) => async () => {
   const job = await findJob(db, id)
-  return job?.status === status ? job : undefined
+  return job?.status === status && (attempts === undefined || job.attempts === attempts) ? job : undefined
 }
+
+const later = (date: Date, ms: number) => new Date(date.getTime() + ms)
 
 test('a job enqueued in a transaction that rolls back leaves nothing; in one that commits, it is queued', async () => {
   const { db } = (await sharedTestDatabase()).database
@@ -70,35 +76,42 @@ test('a job runs once, with its payload, and is marked done', async (t) => {
   assert.ok(job.finished_at instanceof Date)
 })
 
-test('a failing job is retried after growing delays, then goes dead with its last error kept', async (t) => {
-  const { db } = (await sharedTestDatabase()).database
-  const queue = newQueue()
-  const started: number[] = []
-  const attempts: number[] = []
-  const delay = (failedAttempts: number) => 60 * 2 ** (failedAttempts - 1) // 60 ms, then 120 ms
-  startWorker(t, {
-    db,
-    queue,
-    retryDelayMs: delay,
-    handlers: {
-      flaky: async (_payload, ctx) => {
-        started.push(performance.timeOrigin + performance.now())
-        attempts.push(ctx.attempt)
-        throw new Error(`mail server down (attempt ${ctx.attempt})`)
+for (const start of TRICKY_HOURS) {
+  test(`at ${start}: a failing job is retried after growing delays (past midnight), then goes dead with its last error kept`, async (t) => {
+    const { db } = (await sharedTestDatabase()).database
+    const queue = newQueue()
+    const clock = testClock(start)
+    const delay = (failedAttempts: number) => failedAttempts * 40 * MINUTE // 40 min, then 80 min
+    const ranAt: string[] = []
+    startWorker(t, {
+      db,
+      queue,
+      clock,
+      retryDelayMs: delay,
+      handlers: {
+        flaky: async (_payload, ctx) => {
+          ranAt.push(clock().toISOString())
+          throw new Error(`mail server down (attempt ${ctx.attempt})`)
+        },
       },
-    },
+    })
+    const t0 = clock()
+    const id = await enqueueJob(db, { name: 'flaky', payload: {}, queue, maxAttempts: 3, runAt: t0 })
+    const first = await waitFor('the first failure', jobInState(db, id, 'failed', 1))
+    assert.equal(first.run_at.toISOString(), later(t0, delay(1)).toISOString(), 'the retry is due 40 minutes later')
+    assert.equal(await claimNextJob(db, queue, 'probe', later(first.run_at, -1)), undefined, 'not due a millisecond before')
+    clock.set(first.run_at)
+    const second = await waitFor('the second failure', jobInState(db, id, 'failed', 2))
+    assert.equal(second.run_at.toISOString(), later(first.run_at, delay(2)).toISOString(), 'then 80 minutes later')
+    assert.equal(await claimNextJob(db, queue, 'probe', later(second.run_at, -1)), undefined)
+    clock.set(second.run_at)
+    const job = await waitFor('the job to be dead', jobInState(db, id, 'dead', 3))
+    assert.deepEqual(ranAt, [t0.toISOString(), first.run_at.toISOString(), second.run_at.toISOString()])
+    assert.equal(job.last_error, 'mail server down (attempt 3)')
+    assert.ok(job.finished_at instanceof Date)
+    if (start.endsWith('23:30:00Z')) assert.notEqual(second.run_at.getUTCDate(), t0.getUTCDate(), 'the retries crossed midnight')
   })
-  const id = await enqueueJob(db, { name: 'flaky', payload: {}, queue, maxAttempts: 3 })
-  const job = await waitFor('the job to be dead', jobInState(db, id, 'dead'))
-  assert.deepEqual(attempts, [1, 2, 3])
-  assert.equal(job.attempts, 3)
-  assert.equal(job.last_error, 'mail server down (attempt 3)')
-  assert.ok(job.finished_at instanceof Date)
-  // Each retry waited at least its backoff (2 ms of slack for clock rounding).
-  const [first, second, third] = started as [number, number, number]
-  assert.ok(second - first >= delay(1) - 2, `first retry after ${second - first} ms`)
-  assert.ok(third - second >= delay(2) - 2, `second retry after ${third - second} ms`)
-})
+}
 
 test('a job that fails once and then succeeds is done, and keeps the error of its failed attempt', async (t) => {
   const { db } = (await sharedTestDatabase()).database
@@ -151,25 +164,27 @@ test('a job whose name has no handler goes dead at once with an error that says 
   assert.equal(job.last_error, 'no handler is registered for job "reports.nightly"')
 })
 
-test('a scheduled job does not run before its run_at, while later jobs run meanwhile', async (t) => {
+test('a scheduled job does not run before its run_at, while jobs due earlier run meanwhile', async (t) => {
   const { db } = (await sharedTestDatabase()).database
   const queue = newQueue()
-  const ran: { name: string; at: number }[] = []
+  const clock = testClock(TRICKY_HOURS[1])
+  const ran: { name: string; at: string }[] = []
   const record: JobHandlers[string] = async (payload) => {
-    ran.push({ name: String((payload as { name: string }).name), at: Date.now() })
+    ran.push({ name: String((payload as { name: string }).name), at: clock().toISOString() })
   }
-  startWorker(t, { db, queue, handlers: { record } })
-  const runAt = new Date(Date.now() + 400)
+  startWorker(t, { db, queue, clock, handlers: { record } })
+  const runAt = later(clock(), 60 * MINUTE)
   const scheduled = await enqueueJob(db, { name: 'record', payload: { name: 'scheduled' }, queue, runAt })
-  const now = await enqueueJob(db, { name: 'record', payload: { name: 'now' }, queue })
+  const now = await enqueueJob(db, { name: 'record', payload: { name: 'now' }, queue, runAt: clock() })
   await waitFor('the immediate job to be done', jobInState(db, now, 'done'))
+  assert.equal(await claimNextJob(db, queue, 'probe', later(runAt, -1)), undefined, 'the scheduled job is not due a millisecond before')
+  assert.equal((await findJob(db, scheduled))?.status, 'queued')
+  clock.set(runAt)
   await waitFor('the scheduled job to be done', jobInState(db, scheduled, 'done'))
-  assert.deepEqual(
-    ran.map((run) => run.name),
-    ['now', 'scheduled'],
-  )
-  const scheduledRun = ran[1] as { at: number }
-  assert.ok(scheduledRun.at >= runAt.getTime(), `ran ${runAt.getTime() - scheduledRun.at} ms before its run_at`)
+  assert.deepEqual(ran, [
+    { name: 'now', at: TRICKY_HOURS[1].replace('Z', '.000Z') },
+    { name: 'scheduled', at: runAt.toISOString() },
+  ])
 })
 
 test('two workers, each with its own connection pool on PostgreSQL, never run the same job twice', async (t) => {
@@ -212,27 +227,33 @@ test('two workers, each with its own connection pool on PostgreSQL, never run th
 test('a job left running by a dead worker runs again once its lease has expired', async (t) => {
   const { db } = (await sharedTestDatabase()).database
   const queue = newQueue()
-  const id = await enqueueJob(db, { name: 'resume', payload: {}, queue })
+  const clock = testClock(TRICKY_HOURS[1])
+  const id = await enqueueJob(db, { name: 'resume', payload: {}, queue, runAt: clock() })
   // A worker claims the job and dies before finishing it.
-  const claimedAt = Date.now()
-  assert.equal((await claimNextJob(db, queue, 'killed-worker'))?.id, id)
-
+  const claimedAt = clock()
+  assert.equal((await claimNextJob(db, queue, 'killed-worker', claimedAt))?.id, id)
   const leaseMs = 300
-  const runs: { attempt: number; at: number }[] = []
+  assert.deepEqual(
+    (await releaseExpiredJobs(db, leaseMs, later(claimedAt, leaseMs))).filter((job) => job.id === id),
+    [],
+    'not released while the lease lasts',
+  )
+
+  const runs: { attempt: number; at: string }[] = []
   startWorker(t, {
     db,
     queue,
+    clock,
     leaseMs,
     handlers: {
       resume: async (_payload, ctx) => {
-        runs.push({ attempt: ctx.attempt, at: Date.now() })
+        runs.push({ attempt: ctx.attempt, at: clock().toISOString() })
       },
     },
   })
+  clock.advance(leaseMs + 1)
   const job = await waitFor('the abandoned job to be done', jobInState(db, id, 'done'))
-  assert.equal(runs.length, 1)
-  assert.equal(runs[0]?.attempt, 2)
-  assert.ok((runs[0]?.at ?? 0) - claimedAt >= leaseMs, 'not before the lease expired')
+  assert.deepEqual(runs, [{ attempt: 2, at: later(claimedAt, leaseMs + 1).toISOString() }], 'run again once, after the lease expired')
   assert.equal(job.attempts, 2)
   assert.match(job.last_error ?? '', /killed-worker stopped renewing its lease/)
 })
@@ -240,17 +261,31 @@ test('a job left running by a dead worker runs again once its lease has expired'
 test('a job that runs longer than the lease keeps it: no other worker runs it meanwhile', async (t) => {
   const { db } = (await sharedTestDatabase()).database
   const queue = newQueue()
+  const clock = testClock(TRICKY_HOURS[0])
   const leaseMs = 300
   const runs: number[] = []
+  let finish!: () => void
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve
+  })
   const handlers: JobHandlers = {
     slow: async (_payload, ctx) => {
       runs.push(ctx.attempt)
-      await sleep(leaseMs * 3)
+      await finished
     },
   }
-  startWorker(t, { db, queue, leaseMs, handlers })
-  startWorker(t, { db, queue, leaseMs, handlers })
-  const id = await enqueueJob(db, { name: 'slow', payload: {}, queue })
+  startWorker(t, { db, queue, clock, leaseMs, handlers })
+  startWorker(t, { db, queue, clock, leaseMs, handlers })
+  const id = await enqueueJob(db, { name: 'slow', payload: {}, queue, runAt: clock() })
+  await waitFor('the job to start', () => runs.length === 1)
+  // Half a lease at a time, for three leases: each step waits for the heartbeat
+  // to renew the lease at the new time, so it never lapses however slow the machine.
+  for (let step = 0; step < 6; step++) {
+    clock.advance(leaseMs / 2)
+    const now = clock().getTime()
+    await waitFor('the lease to be renewed', async () => (await findJob(db, id))?.locked_at?.getTime() === now)
+  }
+  finish()
   const job = await waitFor('the slow job to be done', jobInState(db, id, 'done'))
   assert.deepEqual(runs, [1])
   assert.equal(job.attempts, 1)
@@ -320,7 +355,7 @@ test('finding the next runnable job can use the partial index', async () => {
     await sql`set local enable_seqscan = off`.execute(trx)
     const { rows } = await sql<Record<string, string>>`
       explain select id from jobs
-       where queue = ${'default'} and status in ('queued', 'failed') and run_at <= now()
+       where queue = ${'default'} and status in ('queued', 'failed') and run_at <= ${new Date(TRICKY_HOURS[0])}
        order by run_at, id limit 1 for update skip locked`.execute(trx)
     return rows.map((row) => Object.values(row).join(' ')).join('\n')
   })
