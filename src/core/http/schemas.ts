@@ -40,7 +40,8 @@ export function QueryString<Properties extends TProperties>(properties: Properti
 /** `limit` and `cursor` for every list (cursor pagination, `next_cursor`); spread into a `QueryString`. */
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  // A cursor carries its row's sort key (core/http/pagination.ts): a 200-character title, escaped and base64url, stays under 2 KiB.
+  cursor: Type.Optional(Type.String({ maxLength: 2048 })),
 }
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */

@@ -186,6 +186,21 @@ describe('content: composite cursors', () => {
     assert.equal(typeof deleted, 'number')
   })
 
+  test('a cursor after the longest title, in any script, is accepted back', async (t) => {
+    const testApp = await buildTestApp(t)
+    const db = testApp.database.db
+    const author = await createUser(db, { role: 'author' })
+    const titles = ['文'.repeat(200), `"\\${'\u0001'.repeat(198)}`, 'Ω'.repeat(200)]
+    const ids: number[] = []
+    for (const title of titles) {
+      const post = await createPost(db, author, { published: true })
+      await sql`update posts set title = ${title} where id = ${post.id}`.execute(db)
+      ids.push(post.id)
+    }
+    const seen = await walk(testApp, `/api/v1/posts?author=${author.id}&sort=title`, {}, 1)
+    assert.deepEqual(seen.map((p) => p.id).sort(), [...ids].sort())
+  })
+
   test('tags page by name, ties by id, and by age', async (t) => {
     const testApp = await buildTestApp(t)
     const editor = await signedIn(testApp, 'editor')
