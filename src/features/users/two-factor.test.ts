@@ -1,14 +1,23 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import * as OTPAuth from 'otpauth'
+import type { Clock } from '#core/clock.ts'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { type TestClock, TRICKY_HOURS, testClock } from '../../../test/clock.ts'
 import { createUser, logIn, TEST_PASSWORD } from '../../../test/factories.ts'
 
-const codeAt = (secret: string, offsetSteps = 0) =>
-  new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offsetSteps * 30_000 })
+/** The authenticator's code `offsetSteps` 30-second steps from the app's clock. */
+const codeAt = (clock: Clock, secret: string, offsetSteps = 0) =>
+  new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({ timestamp: clock().getTime() + offsetSteps * 30_000 })
 
-async function withTotp(testApp: TestApp) {
+/** An app whose clock stands still, so no step boundary passes during a test. */
+async function appAt(t: Parameters<typeof buildTestApp>[0], start: string = TRICKY_HOURS[0]): Promise<TestApp & { clock: TestClock }> {
+  const clock = testClock(start)
+  return { ...(await buildTestApp(t, { clock })), clock }
+}
+
+async function withTotp(testApp: TestApp & { clock: Clock }) {
   const user = await createUser(testApp.database.db)
   const session = await logIn(testApp.app, user.email)
   const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf }
@@ -16,9 +25,19 @@ async function withTotp(testApp: TestApp) {
   assert.equal(setup.statusCode, 200)
   const { secret, otpauth_uri } = setup.json()
   assert.match(otpauth_uri, /^otpauth:\/\/totp\/Plinth:.*secret=/)
-  const wrong = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/enable', headers, payload: { code: codeAt(secret, 5) } })
+  const wrong = await testApp.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/totp/enable',
+    headers,
+    payload: { code: codeAt(testApp.clock, secret, 5) },
+  })
   assert.equal(wrong.statusCode, 400, 'a code far from now does not enable it')
-  const enabled = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/enable', headers, payload: { code: codeAt(secret) } })
+  const enabled = await testApp.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/totp/enable',
+    headers,
+    payload: { code: codeAt(testApp.clock, secret) },
+  })
   assert.equal(enabled.statusCode, 200, enabled.body)
   return { user, secret, headers, recoveryCodes: enabled.json().recovery_codes as string[] }
 }
@@ -31,14 +50,14 @@ const login = (testApp: TestApp, email: string, totp_code?: string) =>
   })
 
 test('with TOTP on, login needs a current code; a code works once (replay refused)', async (t) => {
-  const testApp = await buildTestApp(t)
+  const testApp = await appAt(t)
   const { user, secret } = await withTotp(testApp)
   const missing = await login(testApp, user.email)
   assert.equal(missing.statusCode, 401)
   assert.equal(missing.json().code, 'totp_required')
   assert.equal((await login(testApp, user.email, '000000')).json().code, 'totp_invalid')
 
-  const next = codeAt(secret, 1) // the enabling code used this step; the next one is within the ±1 window
+  const next = codeAt(testApp.clock, secret, 1) // the enabling code used this step; the next one is within the ±1 window
   assert.equal((await login(testApp, user.email, next)).statusCode, 200)
   const replay = await login(testApp, user.email, next)
   assert.equal(replay.statusCode, 401)
@@ -50,7 +69,7 @@ test('with TOTP on, login needs a current code; a code works once (replay refuse
 })
 
 test('a recovery code signs in once; the secret and codes are never shown again', async (t) => {
-  const testApp = await buildTestApp(t)
+  const testApp = await appAt(t)
   const { user, recoveryCodes } = await withTotp(testApp)
   assert.equal(recoveryCodes.length, 10)
   assert.equal(new Set(recoveryCodes).size, 10)
@@ -65,14 +84,14 @@ test('a recovery code signs in once; the secret and codes are never shown again'
 })
 
 test('turning TOTP off needs the password and a code; setup cannot restart while on', async (t) => {
-  const testApp = await buildTestApp(t)
+  const testApp = await appAt(t)
   const { user, secret, headers } = await withTotp(testApp)
   assert.equal((await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/setup', headers })).statusCode, 409)
   const off = (payload: Record<string, unknown>) =>
     testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/disable', headers, payload })
-  assert.equal((await off({ password: 'wrong password', code: codeAt(secret, 1) })).statusCode, 400)
+  assert.equal((await off({ password: 'wrong password', code: codeAt(testApp.clock, secret, 1) })).statusCode, 400)
   assert.equal((await off({ password: TEST_PASSWORD, code: '123' })).statusCode, 400)
-  assert.equal((await off({ password: TEST_PASSWORD, code: codeAt(secret, 1) })).statusCode, 204)
+  assert.equal((await off({ password: TEST_PASSWORD, code: codeAt(testApp.clock, secret, 1) })).statusCode, 204)
   assert.equal((await login(testApp, user.email)).statusCode, 200, 'no code needed any more')
   const { rows } = await sql<{
     event: string
@@ -96,3 +115,22 @@ test('TOTP endpoints need a browser session and valid input', async (t) => {
   const early = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/enable', headers, payload: { code: '123456' } })
   assert.equal(early.statusCode, 409, 'enable before setup')
 })
+
+for (const start of TRICKY_HOURS) {
+  test(`at ${start}: a code is accepted one step either side of the clock, and never once a later step was used`, async (t) => {
+    // Ten seconds before the hour's end: the steps below cross it (at 23:30, midnight).
+    const testApp = await appAt(t, new Date(new Date(start).getTime() + 29 * 60_000 + 50_000).toISOString())
+    const { clock } = testApp
+    const { user, secret } = await withTotp(testApp)
+    for (const offset of [-2, 2]) {
+      const far = await login(testApp, user.email, codeAt(clock, secret, offset))
+      assert.equal(far.json().code, 'totp_invalid', `${offset} steps away`)
+    }
+    assert.equal((await login(testApp, user.email, codeAt(clock, secret, 1))).statusCode, 200, 'the next step')
+    clock.advance(30_000)
+    assert.equal(clock().getUTCMinutes(), 0, 'past the hour')
+    assert.equal((await login(testApp, user.email, codeAt(clock, secret))).json().code, 'totp_invalid', 'that step again (replay)')
+    assert.equal((await login(testApp, user.email, codeAt(clock, secret, -1))).json().code, 'totp_invalid', 'an older step')
+    assert.equal((await login(testApp, user.email, codeAt(clock, secret, 1))).statusCode, 200, 'a later step')
+  })
+}
