@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { type Db, sql } from '#core/db/database.ts'
+import type { Db } from '#core/db/database.ts'
+import { deleteUnusedOneTimeTokens, insertOneTimeToken, markOneTimeTokenUsed } from './one-time-tokens.queries.ts'
 import { hashToken } from './sessions.ts'
 
 export type OneTimePurpose = 'setup' | 'password_reset' | 'verify_email'
@@ -11,8 +12,7 @@ export type OneTimePurpose = 'setup' | 'password_reset' | 'verify_email'
  */
 export async function issueOneTimeToken(db: Db, purpose: OneTimePurpose, userId: number | null, ttlMs: number, now: Date): Promise<string> {
   const token = randomBytes(32).toString('base64url')
-  await sql`insert into one_time_tokens (purpose, user_id, token_hash, expires_at)
-    values (${purpose}, ${userId}, ${hashToken(token)}, ${new Date(now.getTime() + ttlMs)})`.execute(db)
+  await insertOneTimeToken(db, { purpose, userId, tokenHash: hashToken(token), expiresAt: new Date(now.getTime() + ttlMs) })
   return token
 }
 
@@ -24,15 +24,10 @@ export async function consumeOneTimeToken(
   now: Date,
 ): Promise<{ userId: number | null } | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined
-  const { rows } = await sql<{ user_id: number | null }>`
-    update one_time_tokens set used_at = now()
-    where token_hash = ${hashToken(token)} and purpose = ${purpose} and used_at is null and expires_at > ${now}
-    returning user_id`.execute(db)
-  const row = rows[0]
+  const row = await markOneTimeTokenUsed(db, purpose, hashToken(token), now)
   return row ? { userId: row.user_id === null ? null : Number(row.user_id) } : undefined
 }
 
 /** Forgets unused tokens of a purpose (and user), e.g. when a newer one replaces them. */
 export const discardOneTimeTokens = (db: Db, purpose: OneTimePurpose, userId: number | null) =>
-  sql`delete from one_time_tokens where purpose = ${purpose} and used_at is null
-    and (user_id = ${userId} or (${userId}::bigint is null and user_id is null))`.execute(db)
+  deleteUnusedOneTimeTokens(db, purpose, userId)

@@ -1,4 +1,4 @@
-import type { AuditRow } from './audit.ts'
+import type { AuditRow } from './audit.queries.ts'
 import type { ApiTokenRow } from './tokens.queries.ts'
 import type { UserRow } from './users.queries.ts'
 
