@@ -9,6 +9,7 @@ import { registerHealth } from '#core/http/health.ts'
 import { registerJsonBodyParser } from '#core/http/json-body.ts'
 import { createMetrics } from '#core/http/metrics.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
+import { documentProblems } from '#core/http/schemas.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions, RequestLog } from '#core/log/logger.ts'
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
       syncThreshold: 128 * 1024,
     })
     await site.register(swagger, {
+      transform: documentProblems,
       openapi: {
         openapi: '3.1.0',
         info: {

@@ -1,5 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify'
 import { type Static, type TObject, type TProperties, type TSchema, Type } from 'typebox'
 
 /**
@@ -63,3 +70,15 @@ export const Problem = Type.Object({
   errors: Type.Optional(Type.Array(FieldError)),
 })
 export type Problem = Static<typeof Problem>
+
+/**
+ * The @fastify/swagger `transform`: documents the problem+json answers (4XX and
+ * 5XX) of every /api route from the one Problem schema. Only the OpenAPI
+ * document changes; core/http/errors.ts writes the answers themselves.
+ */
+export function documentProblems({ schema, url }: { schema: FastifySchema | undefined; url: string }) {
+  if (schema === undefined || !url.startsWith('/api/')) return { schema: schema ?? {}, url }
+  const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: Problem } } }
+  const response = typeof schema.response === 'object' && schema.response !== null ? schema.response : {}
+  return { schema: { ...schema, response: { ...response, '4XX': problem, '5XX': problem } }, url }
+}
