@@ -65,6 +65,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   registerJsonBodyParser(app)
   const metrics = createMetrics()
   registerHealth(app, { database, lifecycle, metrics })
+  // The probes and the API's own document (/api/openapi.json; every feature's API is under /api/v1).
+  deps.paths.reserve('core', ['healthz', 'readyz', 'metrics', 'api'])
 
   await app.register(async (site) => {
     site.addHook('onRequest', (request, reply, done) => {

@@ -2,6 +2,7 @@ import { type ChangeFeed, createChangeFeed } from '#core/changes/changes.ts'
 import { type Clock, systemClock } from '#core/clock.ts'
 import type { Config } from '#core/config.ts'
 import type { Database, Db } from '#core/db/database.ts'
+import { createReservedPaths, type ReservedPaths } from '#core/http/reserved-paths.ts'
 import { createMailTemplates, type MailTemplates } from '#core/mail/mailer.ts'
 import { localMediaStore, type MediaStore } from './features/media/media.store.ts'
 
@@ -27,6 +28,8 @@ export type Deps = {
   changes: ChangeFeed
   /** The mail templates the `mail.send` job renders: each feature registers its own when the app is built (app.ts). */
   mail: MailTemplates
+  /** The app's own top-level paths (`blog`, `api`, `media`…): each feature reserves its own when the app is built; page slugs may not take them. */
+  paths: ReservedPaths
 }
 
 export function createDeps(config: Config, database: Database, overrides: Partial<Pick<Deps, 'clock' | 'store'>> = {}): Deps {
@@ -38,5 +41,6 @@ export function createDeps(config: Config, database: Database, overrides: Partia
     store: overrides.store ?? localMediaStore(config.dataDir),
     changes: createChangeFeed(database),
     mail: createMailTemplates(),
+    paths: createReservedPaths(),
   })
 }

@@ -5,6 +5,7 @@ import type { Db } from '#core/db/database.ts'
 import { notFound } from '#core/http/errors.ts'
 import { sendWithEtag } from '#core/http/etag.ts'
 import { decodeCursor, toPage } from '#core/http/pagination.ts'
+import type { ReservedPaths } from '#core/http/reserved-paths.ts'
 import { type AppInstance, IdParams, Page, PageQuery, QueryString } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/auth.hooks.ts'
@@ -45,7 +46,7 @@ const actorUser = (request: FastifyRequest) => (request.actor as Actor).user
 const present = (post: PostWithTerms) => presentPost(post.row, post.terms)
 
 /** Posts and pages (issue 4, part 2): the same routes under /api/v1/posts and /api/v1/pages. */
-function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Clock) {
+function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Clock, paths: ReservedPaths) {
   const base = `/api/v1/${type}s`
   const tags = [`${type}s`]
   const bodies = writeBodies(type)
@@ -89,7 +90,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
       preHandler: requireRole('author'),
       schema: { tags, summary: `Create a draft ${type} (authors and up)`, body: bodies.create, response: { 201: Post } },
     },
-    async (request, reply) => reply.code(201).send(present(await createContent(db, type, actorUser(request), request.body))),
+    async (request, reply) => reply.code(201).send(present(await createContent(db, type, actorUser(request), request.body, paths))),
   )
 
   app.patch(
@@ -104,7 +105,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
         response: { 200: Post },
       },
     },
-    async (request) => present(await updateContent(db, type, actorUser(request), request.params.id, request.body)),
+    async (request) => present(await updateContent(db, type, actorUser(request), request.params.id, request.body, paths)),
   )
 
   app.delete(
@@ -239,10 +240,10 @@ function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
   )
 }
 
-export function contentRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) {
+export function contentRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock' | 'paths'>) {
   const { db } = deps
-  contentTypeRoutes(app, db, 'post', deps.clock)
-  contentTypeRoutes(app, db, 'page', deps.clock)
+  contentTypeRoutes(app, db, 'post', deps.clock, deps.paths)
+  contentTypeRoutes(app, db, 'page', deps.clock, deps.paths)
   termRoutes(app, db, 'tags')
   termRoutes(app, db, 'categories')
 

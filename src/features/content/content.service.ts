@@ -1,6 +1,7 @@
 import { type ChangeTag, recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, conflictOnUnique, forbidden, invalid, notFound } from '#core/http/errors.ts'
+import type { ReservedPaths } from '#core/http/reserved-paths.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
 import { hasRole } from '../users/roles.ts'
 import type { SessionUser } from '../users/sessions.ts'
@@ -119,9 +120,25 @@ function contentFrom(input: ContentInput, base: PostContent | undefined): PostCo
   }
 }
 
-/** Any author, editor or admin creates a draft of their own; the first revision is kept with it. */
-export function createContent(db: Db, type: PostType, user: User, input: ContentInput): Promise<PostWithTerms> {
+/**
+ * A page lives at `/{slug}`, where the app's own top-level paths (`/blog`, `/api`,
+ * core/http/reserved-paths.ts) win: a page with one of those slugs could not be
+ * reached (issue 8, item 6). Checked when a page gets its slug, on create or on a
+ * change of slug; a page saved with such a slug before keeps it until renamed.
+ */
+function checkPageSlug(reserved: ReservedPaths | undefined, type: PostType, slug: string, before?: string) {
+  if (type !== 'page' || reserved === undefined || slug === before || reserved.ownerOf(slug) === undefined) return
+  throw invalid([{ field: 'slug', in: 'body', message: `is used by the site itself: /${slug}; choose another` }])
+}
+
+/**
+ * Any author, editor or admin creates a draft of their own; the first revision is
+ * kept with it. `reserved`: the app's own paths, which a page's slug may not take
+ * (the API passes them; the demo seed and tests, which choose their slugs, may not).
+ */
+export function createContent(db: Db, type: PostType, user: User, input: ContentInput, reserved?: ReservedPaths): Promise<PostWithTerms> {
   const content = contentFrom(input, undefined)
+  checkPageSlug(reserved, type, content.slug)
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
       await checkCover(trx, input.cover_media_id)
@@ -155,15 +172,24 @@ async function saveContent(db: Db, before: PostRow, user: User, content: PostCon
   return row
 }
 
-/** Saves changes as a new revision. A changed slug of published content leaves a 301 redirect behind. */
-export function updateContent(db: Db, type: PostType, user: User, id: number, input: ContentInput): Promise<PostWithTerms> {
+/** Saves changes as a new revision. A changed slug of published content leaves a 301 redirect behind. `reserved` as for createContent. */
+export function updateContent(
+  db: Db,
+  type: PostType,
+  user: User,
+  id: number,
+  input: ContentInput,
+  reserved?: ReservedPaths,
+): Promise<PostWithTerms> {
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
       const before = await lockEditable(trx, type, user, id)
       await checkCover(trx, input.cover_media_id)
       await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
       await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
-      const row = await saveContent(trx, before, user, contentFrom(input, before))
+      const content = contentFrom(input, before)
+      checkPageSlug(reserved, type, content.slug, before.slug)
+      const row = await saveContent(trx, before, user, content)
       if (input.tag_ids) await setPostTerms(trx, 'tags', row.id, input.tag_ids)
       if (input.category_ids) await setPostTerms(trx, 'categories', row.id, input.category_ids)
       const updated = await withTerms(trx, row)

@@ -21,8 +21,9 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
  * The media library (issue 4, part 5): upload, list, read, re-label and delete
  * (authors their own files, editors and admins all), and the public file route.
  */
-export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 'config'>) {
+export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 'config' | 'paths'>) {
   const { db, store } = deps
+  deps.paths.reserve('media', ['media'])
   const maxBytes = deps.config.mediaMaxBytes
 
   // Multipart is parsed only here, for the upload route: every other route keeps

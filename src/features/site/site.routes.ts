@@ -41,7 +41,7 @@ const SITEMAP_LIMIT = 50_000
 const MAX_PAGE = 1000
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
 
-type SiteDeps = Pick<Deps, 'db' | 'config'> & { theme: Theme }
+type SiteDeps = Pick<Deps, 'db' | 'config' | 'paths'> & { theme: Theme }
 
 /**
  * A query-string parameter as parsed: undefined, a string, or an array when
@@ -71,6 +71,8 @@ const pageUrl = (path: string, page: number, extra = '') =>
  */
 export function siteRoutes(app: AppInstance, deps: SiteDeps) {
   const { db, theme } = deps
+  // The site's own top-level paths, which no page slug may take (core/http/reserved-paths.ts); `/:slug` is the pages.
+  deps.paths.reserve('site', ['blog', 'tag', 'category', 'search', 'feed.xml', 'sitemap.xml', 'robots.txt', 'theme'])
   const { publicUrl } = deps.config
 
   const render = (

@@ -41,7 +41,9 @@ const SetupPageQuery = Type.Object({ token: Type.Optional(Type.Union([Type.Strin
  * the secret a forged request would lack; other origins are refused as for
  * sign-in (`checkOrigin`).
  */
-export async function setupPage(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) {
+export async function setupPage(app: AppInstance, deps: Pick<Deps, 'db' | 'clock' | 'paths'>) {
+  // /admin/setup now, the admin interface later (issue 13).
+  deps.paths.reserve('admin', ['admin'])
   // A scope made by register keeps the type provider only when its parameter is typed.
   await app.register(async (scope: AppInstance) => {
     await scope.register(formbody, { bodyLimit: 4096 })
