@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp } from '../../test/app.ts'
+import { findJob } from '../../test/jobs.ts'
 import { waitFor } from '../../test/wait-for.ts'
 import { systemClock } from './clock.ts'
-import { findJob } from './jobs/jobs.queries.ts'
 import { enqueueJob, startJobWorker } from './jobs/queue.ts'
 import { shutdown } from './shutdown.ts'
 

@@ -32,9 +32,6 @@ export type Claim = { id: number; workerId: string; attempt: number }
 // run_at is due at the database's now(): at once for a worker whose clock is
 // not behind the database's (a test clock set in the past must enqueue with
 // an explicit runAt).
-const JOB_COLUMNS = sql`id, queue, name, payload, status, attempts, max_attempts, run_at, locked_at, locked_by, last_error,
-  created_at, updated_at, finished_at`
-
 export const insertJob = (db: Db, job: { queue: string; name: string; payload: unknown; runAt: Date | undefined; maxAttempts: number }) =>
   // The payload is sent as text and cast on the server (decision 0002).
   sql<{ id: number }>`
@@ -44,9 +41,6 @@ export const insertJob = (db: Db, job: { queue: string; name: string; payload: u
     returning id`
     .execute(db)
     .then((r) => (r.rows[0] as { id: number }).id)
-
-export const findJob = (db: Db, id: number) =>
-  sql<JobRow>`select ${JOB_COLUMNS} from jobs where id = ${id}`.execute(db).then((r) => r.rows[0])
 
 /**
  * Takes the next runnable job of a queue and marks it running, in one statement

@@ -7,8 +7,9 @@ import { systemClock } from '#core/clock.ts'
 import { type Db, openPostgres, sql } from '#core/db/database.ts'
 import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
 import { sharedTestDatabase, testDatabaseKind } from '../../../test/db.ts'
+import { findJob } from '../../../test/jobs.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import { claimNextJob, findJob, type JobStatus, releaseExpiredJobs } from './jobs.queries.ts'
+import { claimNextJob, type JobStatus, releaseExpiredJobs } from './jobs.queries.ts'
 import { enqueueJob, type JobHandlers, type JobWorkerOptions, retryDelayMs, startJobWorker } from './queue.ts'
 
 // Logs go nowhere unless LOG_LEVEL asks for them (scripts/test.ts sets `silent`).

@@ -6,9 +6,10 @@ import pino from 'pino'
 import { SMTPServer } from 'smtp-server'
 import { systemClock } from '#core/clock.ts'
 import { type Db, sql } from '#core/db/database.ts'
-import type { JobRow, JobStatus } from '#core/jobs/jobs.queries.ts'
+import type { JobStatus } from '#core/jobs/jobs.queries.ts'
 import { enqueueJob, startJobWorker } from '#core/jobs/queue.ts'
 import { sharedTestDatabase } from '../../../test/db.ts'
+import { findJob } from '../../../test/jobs.ts'
 import { waitFor } from '../../../test/wait-for.ts'
 import type { OutboxStatus } from './mail.queries.ts'
 import {
@@ -79,9 +80,7 @@ function startMailWorker(t: TestContext, db: Db, smtpUrl: string | undefined) {
 const jobInState =
   (db: Db, id: number, ...statuses: JobStatus[]) =>
   async () => {
-    const { rows } = await sql<Pick<JobRow, 'status' | 'attempts' | 'last_error'>>`
-      select status, attempts, last_error from jobs where id = ${id}`.execute(db)
-    const job = rows[0]
+    const job = await findJob(db, id)
     return job && statuses.includes(job.status) ? job : undefined
   }
 
