@@ -5,7 +5,7 @@ import { invalid } from './errors.ts'
 // The query schema of a list (`limit`, `cursor`) is PageQuery, and a page's response schema Page(item), in schemas.ts.
 
 /**
- * Keyset pagination for every list (issue 8, decision 0012). A list is ordered
+ * Keyset pagination for every list (issue 8, decision 0013). A list is ordered
  * by one sort key and then by id, both in the same direction, so every row has
  * one place and ties on the key are broken by id. A cursor is the position of
  * a page's last row: the sort's name, the row's key and its id, as base64url

@@ -49,7 +49,7 @@ export const findVisiblePost = (db: Db, type: PostType, id: number, v: Visibilit
   sql<PostRow>`select ${POST_COLUMNS} from posts where type = ${type} and id = ${id} and ${visible(v)}`.execute(db).then((r) => r.rows[0])
 
 /**
- * The orders of the posts and pages lists (decision 0012): `newest`/`oldest` by
+ * The orders of the posts and pages lists (decision 0013): `newest`/`oldest` by
  * publication time (never-published drafts by creation time), `updated` most
  * recently changed first, `title` A to Z; ties by id. Each has an index
  * (migrations 0021 and 0023).

@@ -6,7 +6,7 @@ import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createPost, createUser, logIn } from '../../../test/factories.ts'
 import type { Role } from '../users/users.schemas.ts'
 
-// Composite cursors (issue 8, item 5; decision 0012): every sort pages through
+// Composite cursors (issue 8, item 5; decision 0013): every sort pages through
 // every row once, ties broken by id, whatever is written between two pages.
 
 type Headers = Record<string, string>

@@ -63,7 +63,7 @@ export const findMedia = (db: Db, id: number, visibility: Visibility) =>
 /** The media list's order: newest first, by id (the upload order; the primary key, or media_owner_id_idx for an author's own). */
 export const MEDIA_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
 
-/** A page of media; only the filters given are in the statement (decision 0012). */
+/** A page of media; only the filters given are in the statement (decision 0013). */
 export function listMedia(db: Db, options: Visibility & { limit: number; after?: Cursor; mimeType?: string }) {
   const order = keyset(MEDIA_SORT, { id: sql`id` }, options.after)
   const where = [order.after]

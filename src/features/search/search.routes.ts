@@ -6,7 +6,7 @@ import { SearchPage, SearchQuery } from './search.schemas.ts'
 import { searchPublished } from './search.service.ts'
 
 // Ranked results have no stable key to continue after, so the cursor carries the
-// offset of the next page (core/http/pagination.ts, decision 0012). Rows published
+// offset of the next page (core/http/pagination.ts, decision 0013). Rows published
 // between two pages may shift it by a row.
 const SEARCH_CURSOR = 'relevance'
 

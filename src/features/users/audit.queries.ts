@@ -25,7 +25,7 @@ export type AuditRow = {
 /** The audit list's order: newest first, by id (the primary key). */
 export const AUDIT_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
 
-/** Security events newest first, optionally for one user or one event; only the filters given are in the statement (decision 0012). */
+/** Security events newest first, optionally for one user or one event; only the filters given are in the statement (decision 0013). */
 export function listAudit(db: Db, options: { limit: number; after?: Cursor; userId?: number; event?: string }) {
   const order = keyset(AUDIT_SORT, { id: sql`id` }, options.after)
   const where = [order.after]

@@ -65,7 +65,7 @@ export const updatePasswordHash = (db: Db, id: number, passwordHash: string) =>
 /** The users list's order: newest first, by id (the primary key). */
 export const USER_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
 
-/** Users newest first, optionally matching `q` in email or name; only the filters given are in the statement (decision 0012). */
+/** Users newest first, optionally matching `q` in email or name; only the filters given are in the statement (decision 0013). */
 export function listUsers(db: Db, options: { limit: number; after?: Cursor; q?: string }) {
   const order = keyset(USER_SORT, { id: sql`id` }, options.after)
   const where = [order.after]
