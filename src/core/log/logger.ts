@@ -24,7 +24,7 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'logPretty'>, st
 }
 
 /** A request's path without its query string. */
-export const pathOf = (url: string) => {
+const pathOf = (url: string) => {
   const query = url.indexOf('?')
   return query === -1 ? url : url.slice(0, query)
 }

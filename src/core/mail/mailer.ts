@@ -88,7 +88,7 @@ export function queueMail<S extends TSchema>(db: Db, template: MailTemplate<S>, 
  * bodies. A message that can never be sent (bad shape, unknown template, bad
  * data) throws UnrecoverableJobError, so the job goes dead without retrying.
  */
-export function renderMail(message: unknown, templates: MailTemplates) {
+function renderMail(message: unknown, templates: MailTemplates) {
   const fail = (problem: string) => new UnrecoverableJobError(problem)
   const template = Value.Check(MailPayload, message) ? templates.find(message.template) : undefined
   if (!template) throw fail(Value.Check(MailPayload, message) ? `unknown mail template "${message.template}"` : invalidMessage(message))
