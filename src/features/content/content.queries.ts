@@ -1,8 +1,6 @@
 import { type Db, sql } from '#core/db/database.ts'
 import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
-
-export type PostType = 'post' | 'page'
-export type PostStatus = 'draft' | 'scheduled' | 'published' | 'archived'
+import type { PostStatus, PostType } from './content.schemas.ts'
 
 export type PostRow = {
   id: number

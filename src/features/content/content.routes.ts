@@ -11,10 +11,11 @@ import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
 import { presentPost, presentRevision, presentTerm } from './content.present.ts'
-import { POST_SORTS, type PostType } from './content.queries.ts'
+import { POST_SORTS } from './content.queries.ts'
 import {
   ListQuery,
   Post,
+  type PostType,
   RedirectQuery,
   Revision,
   RevisionParams,

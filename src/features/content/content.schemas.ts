@@ -1,8 +1,18 @@
-import { type TObject, Type } from 'typebox'
+import { type Static, type TObject, Type } from 'typebox'
 import { Id, PageQuery, QueryString } from '#core/http/schemas.ts'
 
 const Slug = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })
-const Status = Type.Union([Type.Literal('draft'), Type.Literal('scheduled'), Type.Literal('published'), Type.Literal('archived')])
+/** Posts and pages share one table and one set of routes (decision 0008). Defined here only. */
+export const PostType = Type.Union([Type.Literal('post'), Type.Literal('page')])
+export type PostType = Static<typeof PostType>
+/** The workflow states of a post or page. Defined here only. */
+export const PostStatus = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('scheduled'),
+  Type.Literal('published'),
+  Type.Literal('archived'),
+])
+export type PostStatus = Static<typeof PostStatus>
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
 const Term = Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String() })
 
@@ -23,7 +33,7 @@ const termFields = {
 }
 
 /** Create and PATCH bodies; pages have no tags or categories, so sending them is a 400. */
-export function writeBodies(type: 'post' | 'page') {
+export function writeBodies(type: PostType) {
   const optional = type === 'post' ? { ...optionalFields, ...termFields } : optionalFields
   return {
     create: Type.Object({ title: Title, ...optional }, { additionalProperties: false }),
@@ -33,7 +43,7 @@ export function writeBodies(type: 'post' | 'page') {
 
 export const Post = Type.Object({
   id: Type.Integer(),
-  type: Type.Union([Type.Literal('post'), Type.Literal('page')]),
+  type: PostType,
   title: Type.String(),
   slug: Type.String(),
   body: Type.Optional(Type.String()),
@@ -43,7 +53,7 @@ export const Post = Type.Object({
   seo_title: Type.String(),
   seo_description: Type.String(),
   author_id: Type.Integer(),
-  status: Status,
+  status: PostStatus,
   publish_at: Time,
   published_at: Time,
   created_at: Type.String({ format: 'date-time' }),
@@ -68,7 +78,7 @@ export const Revision = Type.Object({
 
 const listFilters = {
   ...PageQuery,
-  status: Type.Optional(Status),
+  status: Type.Optional(PostStatus),
   author: Type.Optional(Id),
   slug: Type.Optional(Slug(200)),
   sort: Type.Union([Type.Literal('newest'), Type.Literal('oldest'), Type.Literal('updated'), Type.Literal('title')], {
@@ -84,7 +94,7 @@ const PageListQuery = QueryString(listFilters)
  * page query is a post query without those two optional filters, so one type
  * serves both: handlers see `tag` and `category` as possibly undefined.
  */
-export const ListQuery = (type: 'post' | 'page'): typeof PostListQuery =>
+export const ListQuery = (type: PostType): typeof PostListQuery =>
   type === 'post' ? PostListQuery : (PageListQuery as TObject as typeof PostListQuery)
 
 export const ScheduleBody = Type.Object({ publish_at: Type.String({ format: 'date-time' }) }, { additionalProperties: false })

@@ -22,7 +22,6 @@ import {
   type PostContent,
   type PostFilter,
   type PostRow,
-  type PostType,
   publishDuePost,
   saveRedirect,
   setPostArchived,
@@ -32,6 +31,7 @@ import {
   updatePostContent,
   type Visibility,
 } from './content.queries.ts'
+import type { PostType } from './content.schemas.ts'
 import { renderMarkdown, slugify } from './markdown.ts'
 import { existingTermIds, setPostTerms, type TermKind } from './terms.queries.ts'
 

@@ -1,5 +1,6 @@
 import { type Db, sql } from '#core/db/database.ts'
-import { type PostType, parseTerms, type TermRef, termsArray } from '../content/content.queries.ts'
+import { parseTerms, type TermRef, termsArray } from '../content/content.queries.ts'
+import type { PostType } from '../content/content.schemas.ts'
 import { SITE_INFO_KEYS } from '../settings/settings.service.ts'
 
 /**
