@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from '#core/db/database.ts'
-import { sharedTestDatabase } from '../../../test/db.ts'
+import { sharedTestDatabase, testDatabaseKind } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import { type Change, createChangeFeed, isChangeTag, latestChangeId, readChangesAfter, recordChanges, tags } from './changes.ts'
+import {
+  CHANGES_RETENTION_DAYS,
+  type Change,
+  createChangeFeed,
+  isChangeTag,
+  latestChangeId,
+  readChangesAfter,
+  recordChanges,
+  tags,
+} from './changes.ts'
 
 test('the vocabulary builds the tags the issue names, and refuses anything else', () => {
   assert.deepEqual(
@@ -63,9 +72,63 @@ test('ids increase in commit order, and readChangesAfter pages through them', as
   )
 })
 
+test('a change that took its id later cannot commit before an earlier one (PostgreSQL: concurrent writers)', {
+  skip: testDatabaseKind() !== 'postgres' && 'PGlite runs one transaction at a time',
+}, async () => {
+  const { db } = (await sharedTestDatabase()).database
+  const before = await latestChangeId(db)
+  let release!: () => void
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let firstId: number | undefined
+  const first = db.transaction().execute(async (trx) => {
+    firstId = await recordChanges(trx, [tags.page(1)])
+    await held
+  })
+  await waitFor('the first writer to hold the order lock', () => firstId !== undefined)
+  const second = db.transaction().execute((trx) => recordChanges(trx, [tags.page(2)]))
+  const waiting = () =>
+    sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted
+      and database = (select oid from pg_database where datname = current_database())`
+      .execute(db)
+      .then((r) => (r.rows[0]?.n ?? 0) > 0)
+  await waitFor('the second writer to wait for the lock', waiting)
+  // The second writer has no id yet, so a reader cannot see a later id before the earlier one commits.
+  assert.deepEqual(await readChangesAfter(db, before), [])
+  release()
+  await first
+  const secondId = await second
+  assert.ok((secondId as number) > (firstId as number))
+  assert.deepEqual(
+    (await readChangesAfter(db, before)).map((row) => row.tags),
+    [['page:1'], ['page:2']],
+  )
+})
+
 test('the tags column refuses an empty list (a change names at least one record)', async () => {
   const { db } = (await sharedTestDatabase()).database
   await assert.rejects(sql`insert into changes (tags) values ('{}')`.execute(db), /check/)
+})
+
+test('every 500th change also deletes the rows older than the retention period', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  const old = await sql<{ id: number }>`insert into changes (tags, created_at)
+    values ('{site}', now() - make_interval(days => ${CHANGES_RETENTION_DAYS + 1})) returning id`.execute(db)
+  const recent = await db.transaction().execute((trx) => recordChanges(trx, [tags.site]))
+  // Move the id sequence to just before the next multiple of 500.
+  const taken = await sql<{ v: number }>`select nextval(pg_get_serial_sequence('changes', 'id')) as v`.execute(db)
+  const next = Math.ceil(Number(taken.rows[0]?.v) / 500) * 500
+  await sql`select setval(pg_get_serial_sequence('changes', 'id'), ${next - 1})`.execute(db)
+  const pruning = await db.transaction().execute((trx) => recordChanges(trx, [tags.site]))
+  assert.equal(pruning, next)
+  const left = await sql<{
+    id: number
+  }>`select id from changes where id = any(${[old.rows[0]?.id, recent, pruning]}::bigint[]) order by id`.execute(db)
+  assert.deepEqual(
+    left.rows.map((row) => row.id),
+    [recent, pruning],
+  )
 })
 
 test('a listener is woken by NOTIFY and receives each committed change once, in order, and nothing rolled back', async (t) => {
