@@ -11,9 +11,7 @@ export const insertSession = (
   // caller's time, not the database's default now() (issue 8).
   sql`insert into sessions (token_hash, user_id, csrf_token, ip, user_agent, last_seen_at, expires_at)
     values (${session.tokenHash}, ${session.userId}, ${session.csrfToken}, ${session.ip}, ${session.userAgent ?? null},
-      ${session.now}, ${session.expiresAt})`.execute(
-    db,
-  )
+      ${session.now}, ${session.expiresAt})`.execute(db)
 
 /** The session and its user in one query (every authenticated request runs it). */
 export const findSessionWithUser = (db: Db, tokenHash: string) =>

@@ -49,4 +49,5 @@ export const findActiveApiTokenWithUser = (db: Db, tokenHash: string, now: Date)
     .then((r) => r.rows[0])
 
 // last_used_at is compared with the clock on the next use (written at most hourly), so it is the caller's time.
-export const touchApiToken = (db: Db, id: number, now: Date) => sql`update api_tokens set last_used_at = ${now} where id = ${id}`.execute(db)
+export const touchApiToken = (db: Db, id: number, now: Date) =>
+  sql`update api_tokens set last_used_at = ${now} where id = ${id}`.execute(db)
