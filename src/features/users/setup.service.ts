@@ -65,8 +65,8 @@ async function insertAdministrator(
 ): Promise<UserRow> {
   if (await findUserByEmail(trx, input.email)) throw conflict('An account with this email already exists.', 'email')
   const user = await insertUser(trx, { email: input.email.trim(), name: input.name.trim(), passwordHash, role: 'admin' })
-  await markEmailVerified(trx, user.id)
+  const emailVerifiedAt = await markEmailVerified(trx, user.id)
   await recordAudit(trx, { event: 'admin_created', userId: user.id, actorId: null, meta })
   await recordChanges(trx, [tags.user(user.id), tags.list('users')])
-  return { ...user, email_verified_at: new Date() }
+  return { ...user, email_verified_at: emailVerifiedAt }
 }

@@ -89,5 +89,9 @@ export const countOtherActiveAdmins = (db: Db, exceptId: number) =>
     .execute(db)
     .then((r) => r.rows[0]?.n ?? 0)
 
+/** Marks the address verified (once: a second call keeps the first time); answers the time stored. */
 export const markEmailVerified = (db: Db, id: number) =>
-  sql`update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now() where id = ${id}`.execute(db)
+  sql<{ email_verified_at: Date }>`update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+    where id = ${id} returning email_verified_at`
+    .execute(db)
+    .then((r) => r.rows[0]?.email_verified_at ?? null)
