@@ -45,14 +45,15 @@ const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
  * re-parses each text.
  */
 export const listSearchHits = (db: Db, f: SearchFilter) => {
-  const type = f.type ?? null
+  // The type filter only when given: each shape keeps its own plan (decision 0013).
+  const type = f.type === undefined ? sql`` : sql`and p.type = ${f.type}`
   const options = `StartSel=${f.markers.start}, StopSel=${f.markers.stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`
   return sql<SearchRow>`with query as (select websearch_to_tsquery('english'::regconfig, ${f.q}) as tsq),
     hits as (
       select p.type, p.id, p.title, p.slug, p.excerpt, p.published_at, p.body_html as headline_html,
         ts_rank_cd(${WEIGHTS}::real[], p.search_vector, query.tsq, 32) as rank
       from posts p, query
-      where p.status = 'published' and p.search_vector @@ query.tsq and (${type}::text is null or p.type = ${type}::text)
+      where p.status = 'published' and p.search_vector @@ query.tsq ${type}
     ),
     page as (
       select type, id, title, slug, excerpt, published_at, headline_html, rank from hits
