@@ -4,14 +4,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, test } from 'node:test'
+import pino from 'pino'
 import { latestChangeId, readChangesAfter } from '#core/changes/changes.ts'
 import { sql } from '#core/db/database.ts'
 import type { JobContext } from '#core/jobs/queue.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { testClock } from '../../../test/clock.ts'
+import { type TestClock, testClock } from '../../../test/clock.ts'
 import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
 import { jobHandlers } from '../../jobs.ts'
-import { createContent, publishContent, scheduleContent, updateContent } from '../content/content.service.ts'
+import { createContent, PUBLISH_SCHEDULED_JOB, publishContent, scheduleContent, updateContent } from '../content/content.service.ts'
 import { createTerm } from '../content/terms.service.ts'
 import { MEDIA_VARIANTS_JOB, uploadMedia } from '../media/media.service.ts'
 import { makeImage, multipart } from '../media/media.testing.ts'
@@ -38,6 +39,7 @@ type Headers = Record<string, string>
 /** The records of one write's world: each write runs against a fresh set, on the file's database. */
 type World = {
   testApp: TestApp
+  clock: TestClock
   admin: Headers
   word: string
   writer: { id: number; email: string }
@@ -68,8 +70,13 @@ async function send(world: World, method: string, url: string, payload?: object,
   return response
 }
 
-const jobContext = (): JobContext =>
-  ({ id: 0, attempt: 1, maxAttempts: 1, log: { child: () => ({}) } as never, signal: new AbortController().signal }) as JobContext
+/** Runs a job's handler as the worker would (once, now). */
+async function runJob(w: World, name: string, payload: object) {
+  const handler = jobHandlers(w.testApp.deps)[name]
+  assert.ok(handler, `no job ${name}`)
+  const context: JobContext = { id: 0, attempt: 1, maxAttempts: 1, log: pino({ level: 'silent' }), signal: new AbortController().signal }
+  await handler(payload, context)
+}
 
 const content = (type: 'post' | 'page'): Write[] => {
   const base = `/api/v1/${type}s`
@@ -140,7 +147,7 @@ const content = (type: 'post' | 'page'): Write[] => {
       changesPages: false,
       run: (w) =>
         send(w, 'POST', `${base}/${draft(w).id}/schedule`, {
-          publish_at: new Date(w.testApp.deps.clock().getTime() + 3600_000).toISOString(),
+          publish_at: new Date(w.clock().getTime() + 3600_000).toISOString(),
         }),
     },
     {
@@ -257,22 +264,21 @@ const WRITES: Write[] = [
     },
   },
   {
-    covers: 'job content.publish_scheduled',
+    covers: `job ${PUBLISH_SCHEDULED_JOB}`,
     does: 'publishes a scheduled post when it is due',
     changesPages: true,
     run: async (w) => {
       const { deps } = w.testApp
-      const clock = deps.clock as ReturnType<typeof testClock>
-      await scheduleContent(deps.db, 'post', w.draft.id, new Date(clock().getTime() + 60_000), clock())
-      clock.advance(120_000)
-      await jobHandlers(deps)['content.publish_scheduled']?.({ post_id: w.draft.id }, jobContext())
+      await scheduleContent(deps.db, 'post', w.draft.id, new Date(w.clock().getTime() + 60_000), w.clock())
+      w.clock.advance(120_000)
+      await runJob(w, PUBLISH_SCHEDULED_JOB, { post_id: w.draft.id })
     },
   },
   {
     covers: `job ${MEDIA_VARIANTS_JOB}`,
     does: "makes a cover's responsive variants",
     changesPages: true,
-    run: (w) => jobHandlers(w.testApp.deps)[MEDIA_VARIANTS_JOB]?.({ media_id: w.cover.id }, jobContext()) as Promise<void>,
+    run: (w) => runJob(w, MEDIA_VARIANTS_JOB, { media_id: w.cover.id }),
   },
 ]
 
@@ -283,7 +289,7 @@ const EMPTY_SITE_WRITES: Write[] = [
     does: 'the first administrator is created with the setup link',
     changesPages: true,
     run: async (w) => {
-      const link = await prepareSetupLink(w.testApp.deps.db, PUBLIC_URL, w.testApp.deps.clock())
+      const link = await prepareSetupLink(w.testApp.deps.db, PUBLIC_URL, w.clock())
       const token = new URL(link as string).searchParams.get('token')
       await send(w, 'POST', '/api/v1/setup', { token, email: uniqueEmail('admin'), password: TEST_PASSWORD, name: 'Owner' }, {})
     },
@@ -293,7 +299,7 @@ const EMPTY_SITE_WRITES: Write[] = [
     does: 'the first administrator is created with the setup form',
     changesPages: true,
     run: async (w) => {
-      const link = await prepareSetupLink(w.testApp.deps.db, PUBLIC_URL, w.testApp.deps.clock())
+      const link = await prepareSetupLink(w.testApp.deps.db, PUBLIC_URL, w.clock())
       const form = new URLSearchParams({
         token: new URL(link as string).searchParams.get('token') as string,
         email: uniqueEmail('admin'),
@@ -342,7 +348,9 @@ function routeTable(printed: string): string[] {
 async function coverageApp(t: test.TestContext, options: { privateDatabase?: boolean } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-coverage-'))
   t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }))
-  return buildTestApp(t, { env: { PUBLIC_URL, DATA_DIR: dataDir }, clock: testClock(new Date()), ...options })
+  // The clock starts at the real time and stands still: scheduling and the job move it on.
+  const clock = testClock(new Date())
+  return { clock, testApp: await buildTestApp(t, { env: { PUBLIC_URL, DATA_DIR: dataDir }, clock, ...options }) }
 }
 
 type Render = { status: number; body: string; keys: string[] }
@@ -369,7 +377,7 @@ async function checkWrite(testApp: TestApp, urls: string[], write: () => Promise
   const before = await renderAll(testApp, urls)
   const lastId = await latestChangeId(testApp.deps.db)
   await write()
-  const recorded = new Set((await readChangesAfter(testApp.deps.db, lastId)).flatMap((change) => change.tags))
+  const recorded = new Set<string>((await readChangesAfter(testApp.deps.db, lastId)).flatMap((change) => change.tags))
   const after = await renderAll(testApp, urls)
   const changed = urls.filter((url) => {
     const [a, b] = [before.get(url) as Render, after.get(url) as Render]
@@ -377,7 +385,7 @@ async function checkWrite(testApp: TestApp, urls: string[], write: () => Promise
   })
   const uncovered = changed.flatMap((url) => {
     const keys = (before.get(url) as Render).keys
-    return keys.some((key) => recorded.has(key as never))
+    return keys.some((key) => recorded.has(key))
       ? []
       : [`${url} showed [${keys.join(' ')}], the write recorded [${[...recorded].join(' ')}]`]
   })
@@ -396,7 +404,7 @@ function adminHeaders(testApp: TestApp): Promise<Headers> {
   return admin
 }
 
-async function makeWorld(testApp: TestApp): Promise<World> {
+async function makeWorld({ testApp, clock }: { testApp: TestApp; clock: TestClock }): Promise<World> {
   const { db, store } = testApp.deps
   const w = word()
   const editor = await createUser(db, { role: 'editor', name: `Editor ${w}` })
@@ -440,12 +448,27 @@ async function makeWorld(testApp: TestApp): Promise<World> {
     `/blog/${draft.slug}`,
     `/${draftPage.slug}`,
   ]
-  return { testApp, admin: await adminHeaders(testApp), word: w, writer, tag, category, cover, post, other, page, draft, draftPage, pages }
+  return {
+    testApp,
+    clock,
+    admin: await adminHeaders(testApp),
+    word: w,
+    writer,
+    tag,
+    category,
+    cover,
+    post,
+    other,
+    page,
+    draft,
+    draftPage,
+    pages,
+  }
 }
 
 describe('every write records the tags of the public pages it changes', () => {
   test('the table covers every write route and every job of the app', async (t) => {
-    const testApp = await coverageApp(t)
+    const { testApp } = await coverageApp(t)
     await testApp.app.ready()
     const writes = routeTable(testApp.app.printRoutes({ commonPrefix: false })).filter((route) =>
       UNSAFE_METHODS.has(route.split(' ')[0] as string),
@@ -461,9 +484,8 @@ describe('every write records the tags of the public pages it changes', () => {
 
   for (const write of WRITES) {
     test(`${write.covers}: ${write.does}`, async (t) => {
-      const testApp = await coverageApp(t)
-      const world = await makeWorld(testApp)
-      const { changed, uncovered } = await checkWrite(testApp, world.pages, () => write.run(world))
+      const world = await makeWorld(await coverageApp(t))
+      const { changed, uncovered } = await checkWrite(world.testApp, world.pages, () => write.run(world))
       assert.deepEqual(uncovered, [])
       if (write.changesPages) assert.ok(changed.length > 0, 'expected the write to change a public page')
     })
@@ -471,9 +493,10 @@ describe('every write records the tags of the public pages it changes', () => {
 
   for (const write of EMPTY_SITE_WRITES) {
     test(`${write.covers}: ${write.does}`, async (t) => {
-      const testApp = await coverageApp(t, { privateDatabase: true })
+      const { testApp, clock } = await coverageApp(t, { privateDatabase: true })
       const pages = ['/', '/blog', '/feed.xml', '/sitemap.xml', '/search?q=hello', '/no-such-page']
-      const world = { testApp } as World
+      // Only the app and the clock: nothing else exists yet.
+      const world = { testApp, clock } as World
       const { changed, uncovered } = await checkWrite(testApp, pages, () => write.run(world))
       assert.deepEqual(uncovered, [])
       if (write.changesPages) assert.deepEqual(changed, ['/'], 'the welcome page gives way to the empty home page')
@@ -481,10 +504,10 @@ describe('every write records the tags of the public pages it changes', () => {
   }
 
   test('the check catches a write that records nothing (the harness is not vacuous)', async (t) => {
-    const testApp = await coverageApp(t)
-    const world = await makeWorld(testApp)
-    const { changed, uncovered } = await checkWrite(testApp, world.pages, () =>
-      sql`update users set name = 'Renamed behind the feed' where id = ${world.writer.id}`.execute(testApp.deps.db),
+    const world = await makeWorld(await coverageApp(t))
+    const { db } = world.testApp.deps
+    const { changed, uncovered } = await checkWrite(world.testApp, world.pages, () =>
+      sql`update users set name = 'Renamed behind the feed' where id = ${world.writer.id}`.execute(db),
     )
     assert.ok(changed.length > 0)
     assert.equal(uncovered.length, changed.length)
