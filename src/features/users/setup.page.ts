@@ -34,7 +34,7 @@ const SetupPageQuery = Type.Object({ token: Type.Optional(Type.Union([Type.Strin
  * The page behind the one-time setup link printed at the first start
  * (`/admin/setup?token=…`): a plain HTML form, working without JavaScript, that
  * creates the first administrator through the same service as
- * `POST /api/v1/setup`. The admin UI of a later issue takes this URL over.
+ * `POST /api/v1/setup`. The admin UI (issue 13) will take this URL over.
  *
  * The form posts url-encoded fields, parsed only inside this plugin. It needs
  * no CSRF token: there is no session yet, and the one-time token it carries is
