@@ -64,8 +64,8 @@ export async function uploadMedia(
     // Written under the file's lock, after the row: a concurrent delete of another
     // row with the same bytes now sees this row and keeps the file.
     await store.put({ sha256, extension: prepared.extension }, prepared.bytes)
-    return inserted
     await recordChanges(trx, [tags.media(inserted.id), tags.list('media')])
+    return inserted
   })
   return { ...row, variants: [] }
 }
@@ -121,9 +121,9 @@ export async function deleteMedia(db: Db, store: MediaStore, actor: MediaActor, 
     for (const key of sorted) {
       if ((await countFileUsers(trx, key.sha256)) === 0) await store.remove(key)
     }
-  })
     // Covers that showed it are now without one (the foreign key sets them null).
     await recordChanges(trx, [tags.media(id), tags.list('media')])
+  })
 }
 
 /**
@@ -153,9 +153,9 @@ export async function generateMediaVariants(db: Db, store: MediaStore, mediaId: 
         size_bytes: variant.bytes.length,
       })
       await store.put({ sha256, extension: variant.format }, variant.bytes)
-      return true
       // Each new size changes the srcset of every page that shows the image.
       await recordChanges(trx, [tags.media(mediaId)])
+      return true
     })
     if (!stillThere) return
   }

@@ -36,8 +36,8 @@ export async function changeUserAccess(
       await recordAudit(trx, { event: disabled ? 'user_disabled' : 'user_enabled', userId: user.id, actorId, meta })
     }
     if (role !== user.role || disabled) await deleteUserSessions(trx, user.id)
-    return updated
     // list:users: who is an admin decides whether the empty home page welcomes a new owner.
     await recordChanges(trx, [tags.user(user.id), tags.list('users')])
+    return updated
   })
 }
