@@ -42,6 +42,10 @@ export const BODY_LIMIT_BYTES = 1024 * 1024
  */
 export type BuildOptions = {
   logger?: FastifyServerOptions['logger']
+  /** A logger made before the app (the server logs from its first line); replaces `logger`. */
+  loggerInstance?: FastifyServerOptions['loggerInstance']
+  /** Serve on a server made before the app (the server listens before loading it, issue 8); Fastify makes its own otherwise. */
+  serverFactory?: FastifyServerOptions['serverFactory']
   /** Adds routes to the site scope after the features: for tests and test fixtures only. */
   extend?: (site: FastifyInstance) => void
 }
@@ -49,7 +53,8 @@ export type BuildOptions = {
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   const { config, database, lifecycle } = deps
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config) }),
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     genReqId: requestIdFrom,
     // One line per request: method, route pattern, path without the query, status, ms, actor id.
     logController: new RequestLog((request) => request.actor?.user.id ?? null),

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import type { Server } from 'node:http'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Database } from './db/database.ts'
 import type { Lifecycle } from './lifecycle.ts'
 
@@ -30,7 +31,9 @@ export async function shutdown(deps: ShutdownDeps, timeoutMs = SHUTDOWN_TIMEOUT_
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs)
   })
-  const closed = app.close().then(() => true as const)
+  // The server is the one that listened before the app loaded (server.ts), so
+  // Fastify did not open it and its close() leaves it open: close it here too.
+  const closed = Promise.all([app.close(), closeServer(app.server)]).then(() => true as const)
   // close() drops only the connections idle at that moment; a keep-alive
   // connection whose in-flight response finishes later would hold the server
   // open until its keep-alive timeout, so keep dropping idle ones.
@@ -47,23 +50,38 @@ export async function shutdown(deps: ShutdownDeps, timeoutMs = SHUTDOWN_TIMEOUT_
   return finished && backgroundFinished
 }
 
-/** SIGTERM/SIGINT → graceful shutdown, then exit 0 (1 if requests or jobs had to be cut off). A second signal exits at once. */
-export function installShutdown(deps: ShutdownDeps) {
+/**
+ * Stops accepting connections and resolves once the open ones have ended
+ * (closing the idle ones is the caller's sweep). A server that is not
+ * listening (closed already) resolves at once.
+ */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()))
+}
+
+/**
+ * SIGTERM/SIGINT → `stop()` (a graceful shutdown: `shutdown(…)` once the app
+ * serves, less while it starts), then exit 0, or 1 if it resolved false (requests
+ * or jobs had to be cut off) or failed. A second signal exits at once. Installed
+ * as soon as the server listens, so a stop during start-up (a database still
+ * unreachable, say) is as clean as one later.
+ */
+export function installShutdown(log: FastifyBaseLogger, stop: () => Promise<boolean>) {
   let stopping = false
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      deps.app.log.warn(`${signal} again: exiting now`)
+      log.warn(`${signal} again: exiting now`)
       process.exit(1)
     }
     stopping = true
-    deps.app.log.info(`${signal} received: shutting down`)
-    shutdown(deps).then(
+    log.info(`${signal} received: shutting down`)
+    stop().then(
       (finished) => {
-        deps.app.log.info('shut down')
+        log.info('shut down')
         process.exit(finished ? 0 : 1)
       },
       (error: unknown) => {
-        deps.app.log.error({ err: error }, 'shutdown failed')
+        log.error({ err: error }, 'shutdown failed')
         process.exit(1)
       },
     )

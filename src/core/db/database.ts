@@ -1,12 +1,17 @@
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import v8 from 'node:v8'
 import { Kysely, sql } from 'kysely'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import { lockDataDir } from './data-dir-lock.ts'
 import { pgliteDialect } from './pglite-driver.ts'
-import { loadPgliteImage } from './pglite-image.ts'
+import { copyMigratedImage, loadPgliteImage } from './pglite-image.ts'
 import { postgresJsDialect } from './postgres-driver.ts'
+
+// Each driver is loaded when a database of its kind is opened: a PGlite site
+// never loads postgres.js, a PostgreSQL one never loads PGlite (issue 8, item 7).
+const require = createRequire(import.meta.url)
 
 /**
  * Table types for Kysely's query builder. Queries are written as plain SQL with
@@ -42,7 +47,8 @@ const parseInt8 = (value: string) => Number(value)
 
 /** PostgreSQL through a pool of postgres.js connections. */
 export function openPostgres(url: string, options: { max?: number } = {}): Database {
-  const client = postgres(url, {
+  const postgresJs = require('postgres') as typeof postgres
+  const client = postgresJs(url, {
     max: options.max ?? 10,
     connect_timeout: 5,
     idle_timeout: 60,
@@ -61,23 +67,49 @@ export type PgliteOptions = {
   dataDir?: string
   /** A data-directory tarball to start from (`dumpDataDir`). */
   loadDataDir?: Blob
+  /**
+   * The release function of the data-directory lock when the caller has taken it
+   * already (`lockDataDir`: the server takes it before it listens); called at close.
+   */
+  heldLock?: () => void
 }
+
+/**
+ * V8 compiles PGlite's WebAssembly with its baseline compiler (Liftoff) only
+ * (decision 0014). With tier-up on, V8 recompiles hot functions with TurboFan
+ * in the background; one of PostgreSQL's functions (105 KB of WebAssembly)
+ * then takes ~0.7 s of CPU and ~600 MB of compiler memory, within a second of
+ * every start: the process peaks near 700 MB and settles ~50 MB higher than
+ * without. Liftoff's code costs ~1.5× the CPU per query on PGlite; PostgreSQL is
+ * not affected. Set once, before the first module is compiled.
+ */
+function useBaselineWasmCompiler() {
+  if (baselineWasmSet) return
+  v8.setFlagsFromString('--no-wasm-dynamic-tiering --no-wasm-tier-up')
+  baselineWasmSet = true
+}
+let baselineWasmSet = false
 
 /**
  * The embedded database. With a `dataDir` it takes the data-directory lock first
  * (one process at a time) and, when the directory is new, starts from the
- * pre-initialised image instead of running initdb (decision 0003).
+ * prepared images instead of running initdb (decision 0003): a copy of the
+ * migrated image when it fits this version's migrations, else the initdb image.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
-  let unlock = () => {}
+  let unlock = options.heldLock ?? (() => {})
   let loadDataDir = options.loadDataDir
   let dataDir: string | undefined
-  if (options.dataDir !== undefined) {
-    unlock = lockDataDir(options.dataDir)
-    dataDir = path.join(options.dataDir, 'pgdata')
-    if (!loadDataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION'))) loadDataDir = await loadPgliteImage()
-  }
   try {
+    if (options.dataDir !== undefined) {
+      if (!options.heldLock) unlock = lockDataDir(options.dataDir)
+      dataDir = path.join(options.dataDir, 'pgdata')
+      if (!loadDataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION')) && !(await copyMigratedImage(dataDir))) {
+        loadDataDir = await loadPgliteImage()
+      }
+    }
+    useBaselineWasmCompiler()
+    const { PGlite } = await import('@electric-sql/pglite')
     const pglite = await PGlite.create({
       dataDir,
       loadDataDir,
@@ -142,6 +174,11 @@ function wrap(kind: DatabaseKind, db: Db, listen: Database['listen'], closeClien
 }
 
 /** Opens what the configuration names: PostgreSQL when `databaseUrl` is set, else PGlite under `dataDir`. */
-export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
-  return config.databaseUrl ? Promise.resolve(openPostgres(config.databaseUrl)) : openPglite({ dataDir: config.dataDir })
+export function openDatabase(
+  config: { databaseUrl: string | undefined; dataDir: string },
+  options: Pick<PgliteOptions, 'heldLock'> = {},
+): Promise<Database> {
+  return config.databaseUrl
+    ? Promise.resolve(openPostgres(config.databaseUrl))
+    : openPglite({ dataDir: config.dataDir, heldLock: options.heldLock })
 }
