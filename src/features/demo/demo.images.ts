@@ -1,19 +1,51 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { escapeHtml } from '#core/escape-html.ts'
+import type { VariantFormat } from '../media/media.queries.ts'
+import type { PreparedImage } from '../media/media.service.ts'
 
 /**
- * Pictures for the demo site, drawn as SVG and rasterised by sharp (librsvg):
- * no network, no files shipped, the same pixels for the same input on a given
- * machine (text depends on the fonts installed). The seed uploads the result
- * through the media service like any other upload.
+ * Pictures for the demo site: covers (a gradient, shapes and the category) and
+ * bar charts, drawn as SVG and rasterised by sharp (librsvg), with no network.
  *
- * 1200 × 675, not larger: the variants are encoded in AVIF too, and AVIF is
- * slow. Measured on one CPU of a two-CPU EPYC: 1.8 s per 1600 px image (variants at
- * 320, 640 and 1280 px), 1.5 s per 1200 px image (320, 640 and its own 1200),
- * 1.2 s at 960 px. The seed runs a few images at once (seed-demo.ts).
+ * They are drawn and encoded once, by `node scripts/make-demo-images.ts`, which
+ * writes the stored original and every variant (AVIF, WebP and JPEG or PNG at
+ * 320, 640 and 1200 px, as the media pipeline makes them) into ./images/ with a
+ * manifest. The seed stores those files as they are (`readDemoImages`): encoding
+ * them took ~70 s of CPU and ~900 MB at every seed (issue 8, item 7).
+ *
+ * 1200 × 675: the largest variant is the original's own width.
  */
 export const COVER_SIZE = { width: 1200, height: 675 } as const
 
 const loadSharp = async () => (await import('sharp')).default
+
+export const DEMO_IMAGES_DIR = path.join(import.meta.dirname, 'images')
+
+type ManifestImage = {
+  filename: string
+  alt: string
+  original: { file: string; extension: 'jpg' | 'png'; width: number; height: number }
+  variants: { file: string; format: VariantFormat; width: number; height: number }[]
+}
+/** images/manifest.json: covers by category (a few designs each), then the charts in FIGURES' order. */
+export type DemoImagesManifest = { covers: Record<string, ManifestImage[]>; charts: ManifestImage[] }
+
+/** The pre-encoded images, bytes read, ready for `storePreparedImage`. */
+export function readDemoImages(): { covers: Record<string, PreparedImage[]>; charts: PreparedImage[] } {
+  const manifest = JSON.parse(fs.readFileSync(path.join(DEMO_IMAGES_DIR, 'manifest.json'), 'utf8')) as DemoImagesManifest
+  const read = (file: string) => fs.readFileSync(path.join(DEMO_IMAGES_DIR, file))
+  const load = (image: ManifestImage): PreparedImage => ({
+    filename: image.filename,
+    alt: image.alt,
+    original: { ...image.original, bytes: read(image.original.file) },
+    variants: image.variants.map((variant) => ({ ...variant, bytes: read(variant.file) })),
+  })
+  return {
+    covers: Object.fromEntries(Object.entries(manifest.covers).map(([category, images]) => [category, images.map(load)])),
+    charts: manifest.charts.map(load),
+  }
+}
 
 const FONT = 'DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif'
 
@@ -38,20 +70,6 @@ function hueName(hue: number): string {
   return names[Math.floor((((hue % 360) + 360) % 360) / (360 / names.length))] as string
 }
 
-/** Splits a title into lines of at most `width` characters, on spaces. */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line)
-      line = word
-    } else line = line === '' ? word : `${line} ${word}`
-  }
-  if (line !== '') lines.push(line)
-  return lines
-}
-
 /** A seeded sequence in [0, 1) (mulberry32), so the same post always gets the same picture. */
 export function randomSequence(seed: number): () => number {
   let state = seed >>> 0
@@ -65,10 +83,11 @@ export function randomSequence(seed: number): () => number {
 }
 
 /**
- * A cover: a diagonal gradient, translucent shapes, the category and the title.
+ * A cover: a diagonal gradient, translucent shapes and the category (no title:
+ * a few covers per category serve every post, and the page shows the title).
  * Returns JPEG bytes and alt text describing the picture.
  */
-export async function drawCover(input: { seed: number; title: string; label: string; site: string }) {
+export async function drawCover(input: { seed: number; label: string; site: string }) {
   const random = randomSequence(input.seed)
   const { width, height } = COVER_SIZE
   const hue = Math.floor(random() * 360)
@@ -86,11 +105,6 @@ export async function drawCover(input: { seed: number; title: string; label: str
         : `<rect x="${x - size}" y="${y - size / 2}" width="${size * 2}" height="${size}" rx="24" fill="${fill}" fill-opacity="0.28" transform="rotate(${Math.round(random() * 60 - 30)} ${x} ${y})"/>`,
     )
   }
-  const lines = wrap(input.title, 30).slice(0, 3)
-  const titleY = height - 90 - (lines.length - 1) * 64
-  const title = lines
-    .map((line, i) => `<text x="72" y="${titleY + i * 64}" font-size="54" font-weight="bold">${escapeHtml(line)}</text>`)
-    .join('')
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
   <defs>
     <linearGradient id="bg" x1="0" y1="0" x2="1" y2="1">
@@ -106,15 +120,14 @@ export async function drawCover(input: { seed: number; title: string; label: str
   ${shapes.join('\n  ')}
   <rect width="${width}" height="${height}" fill="url(#shade)"/>
   <g font-family="${FONT}" fill="#fff">
-    <text x="72" y="96" font-size="26" letter-spacing="4" fill-opacity="0.85">${escapeHtml(input.label.toUpperCase())}</text>
-    ${title}
+    <text x="72" y="${height - 90}" font-size="54" font-weight="bold" letter-spacing="6">${escapeHtml(input.label.toUpperCase())}</text>
     <text x="${width - 72}" y="${height - 40}" font-size="22" text-anchor="end" fill-opacity="0.7">${escapeHtml(input.site)}</text>
   </g>
 </svg>`
   const sharp = await loadSharp()
   const bytes = await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer()
   const shape = circles ? 'overlapping circles' : 'tilted rounded bars'
-  const alt = `Abstract ${hueName(hue)} and ${hueName(second)} gradient with ${shape}, titled “${input.title}”.`
+  const alt = `Abstract ${hueName(hue)} and ${hueName(second)} gradient with ${shape}, labelled “${input.label}”.`
   return { bytes, alt }
 }
 

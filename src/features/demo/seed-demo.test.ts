@@ -14,7 +14,7 @@ import { BODY_WORDS, composeBody, countWords } from './demo.bodies.ts'
 import { AUTHORS, DRAFTS, PAGES, POSTS, SCHEDULED } from './demo.corpus.ts'
 import { DEMO_POSTS_MAX, seedDemo } from './seed-demo.ts'
 
-/** The full seed takes ~35 s (mostly AVIF variants); these tests seed a few posts and check the rest of the corpus without images. */
+/** These tests seed a few posts (the full site takes a few seconds) and check the rest of the corpus without images. */
 const FEW = 4
 
 async function seededApp(t: TestContext, clock: Clock = testClock(TRICKY_HOURS[0])) {

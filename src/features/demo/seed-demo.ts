@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { availableParallelism } from 'node:os'
 import { type Clock, systemClock } from '#core/clock.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict } from '#core/http/errors.ts'
@@ -7,7 +6,7 @@ import { createContent, publishContent, scheduleContent } from '../content/conte
 import { slugify } from '../content/markdown.ts'
 import type { TermKind } from '../content/terms.queries.ts'
 import { createTerm, listTermPage } from '../content/terms.service.ts'
-import { generateMediaVariants, getMedia, type MediaWithVariants, mediaUrl, uploadMedia } from '../media/media.service.ts'
+import { type MediaWithVariants, mediaUrl, type PreparedImage, storePreparedImage } from '../media/media.service.ts'
 import type { MediaStore } from '../media/media.store.ts'
 import { listSettings, upsertSetting } from '../settings/settings.queries.ts'
 import { updateSiteInfo } from '../settings/settings.service.ts'
@@ -29,7 +28,7 @@ import {
   SITE,
   TAGS,
 } from './demo.corpus.ts'
-import { drawChart, drawCover } from './demo.images.ts'
+import { readDemoImages } from './demo.images.ts'
 import { backdatePost, findTakenSlugs } from './demo.queries.ts'
 
 /** The setting that says the demo is in: written last, so a second run finds it and does nothing. */
@@ -39,8 +38,6 @@ export const DEMO_MARKER = 'demo_seeded'
 export const DEMO_POSTS_MAX = POSTS.length
 
 const DAY_MS = 24 * 3600 * 1000
-/** Images drawn, uploaded and given their variants at once: one per CPU, up to four. */
-const IMAGE_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()))
 
 export type SeedOptions = {
   /** How many published posts (1 to DEMO_POSTS_MAX; default all). Tests use a few; the CLI's default is the full site. */
@@ -74,9 +71,9 @@ type Author = { id: number; role: Role }
  * accounts with random passwords nobody knows, tags and categories, published
  * posts with Markdown bodies, covers and charts, pages, two drafts and one
  * scheduled post, all written through the content, media and settings services
- * as the API would. Images are drawn locally and their variants made inline, so
- * the site is complete when this returns. Published dates are moved back over
- * the past months, a week apart.
+ * as the API would. The images ship pre-encoded with their variants
+ * (demo.images.ts) and are stored as they are, so the site is complete when this
+ * returns, in seconds. Published dates are moved back over the past months, a week apart.
  *
  * Idempotent: the `demo_seeded` setting is written last, and a run that finds it
  * does nothing. A site that already has content at one of the demo's slugs (its
@@ -116,37 +113,38 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
   const categoryIds = await ensureTerms(db, 'categories', CATEGORIES)
   log(`site info, ${AUTHORS.length} authors, ${TAGS.length} tags, ${CATEGORIES.length} categories`)
 
-  // Images first (the slow part): a cover for every post, and the charts some bodies embed.
+  // Images: the demo's pictures ship encoded with their variants (demo.images.ts)
+  // and are stored as they are. A cover per post, its category's designs in turn;
+  // the charts some bodies embed.
   const imagesStarted = performance.now()
+  const stock = readDemoImages()
   const figurePosts = published.map((_, i) => i).filter((i) => i % 3 === 1)
-  const figureCount = Math.min(FIGURES.length, figurePosts.length)
-  type ImageJob = { owner: Author; filename: string; draw: () => Promise<{ bytes: Buffer; alt: string }> }
-  const jobs: ImageJob[] = [
-    ...everyPost.map((post, i) => ({
-      owner: authorOf(authors, post),
-      filename: `${slugify(post.title, 60)}.jpg`,
-      draw: () =>
-        drawCover({ seed: i + 1, title: post.title, label: CATEGORIES.find((c) => c.key === post.category)?.name ?? '', site: SITE.title }),
-    })),
+  const figureCount = Math.min(FIGURES.length, figurePosts.length, stock.charts.length)
+  const coversTaken = new Map<string, number>()
+  const jobs: { owner: Author; image: PreparedImage }[] = [
+    ...everyPost.map((post) => {
+      const designs = stock.covers[post.category] ?? []
+      const n = coversTaken.get(post.category) ?? 0
+      coversTaken.set(post.category, n + 1)
+      const design = designs[n % designs.length]
+      if (!design) throw new Error(`the demo images have no cover for the category ${post.category}`)
+      return { owner: authorOf(authors, post), image: { ...design, filename: `${slugify(post.title, 60)}.jpg` } }
+    }),
     ...FIGURES.slice(0, figureCount).map((figure, i) => ({
       owner: authors.get('jonas') as Author,
-      filename: `${slugify(figure.title, 60)}.png`,
-      draw: async () => ({ bytes: await drawChart({ title: figure.title, bars: figure.bars, seed: i + 101 }), alt: figure.alt }),
+      image: { ...(stock.charts[i] as PreparedImage), filename: `${slugify(figure.title, 60)}.png`, alt: figure.alt },
     })),
   ]
   let variants = 0
   let images = 0
-  // One image's variants keep about one CPU busy (AVIF encoding is most of it), so a few run at once.
-  const media = await inParallel(jobs, IMAGE_CONCURRENCY, async (job) => {
-    const { bytes, alt } = await job.draw()
-    const uploaded = await uploadMedia(db, store, job.owner, { bytes, filename: job.filename, alt })
-    await generateMediaVariants(db, store, uploaded.id)
-    const done = await getMedia(db, job.owner, uploaded.id)
-    variants += done.variants.length
+  const media: MediaWithVariants[] = []
+  for (const job of jobs) {
+    const stored = await storePreparedImage(db, store, job.owner, job.image)
+    media.push(stored)
+    variants += stored.variants.length
     images++
     if (images % 10 === 0 || images === jobs.length) log(`images: ${images}/${jobs.length}`)
-    return done
-  })
+  }
   const covers = media.slice(0, everyPost.length)
   const charts = media.slice(everyPost.length)
   const imageSeconds = (performance.now() - imagesStarted) / 1000
@@ -219,32 +217,6 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
   }
   await upsertSetting(db, DEMO_MARKER, { seeded_at: clock().toISOString(), posts: summary.published, pages: summary.pages })
   return { status: 'seeded', summary }
-}
-
-/**
- * Runs `work` on every item, at most `limit` at a time, and returns the results
- * in the items' order. After a failure no new item starts; the ones running
- * finish (nothing is left writing behind the caller), then the first error is thrown.
- */
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = []
-  let next = 0
-  let failed = false
-  const runner = async () => {
-    while (!failed && next < items.length) {
-      const index = next++
-      try {
-        results[index] = await work(items[index] as T)
-      } catch (error) {
-        failed = true
-        throw error
-      }
-    }
-  }
-  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, runner))
-  const rejected = outcomes.find((outcome) => outcome.status === 'rejected')
-  if (rejected) throw rejected.reason
-  return results
 }
 
 const authorOf = (authors: Map<AuthorKey, Author>, post: DemoPost) => authors.get(post.author) as Author

@@ -19,6 +19,7 @@ import {
   type MediaVariantRow,
   setVariantsStatus,
   updateMediaAlt,
+  type VariantFormat,
 } from './media.queries.ts'
 import type { MediaKey, MediaStore } from './media.store.ts'
 
@@ -162,6 +163,52 @@ export async function generateMediaVariants(db: Db, store: MediaStore, mediaId: 
   await db.transaction().execute(async (trx) => {
     await setVariantsStatus(trx, mediaId, 'done')
     await recordChanges(trx, [tags.media(mediaId)])
+  })
+}
+
+/** An image already in its stored form, with its variants made: what `storePreparedImage` takes. */
+export type PreparedImage = {
+  filename: string
+  alt: string
+  original: { bytes: Buffer; extension: 'jpg' | 'png'; width: number; height: number }
+  variants: { bytes: Buffer; format: VariantFormat; width: number; height: number }[]
+}
+
+/**
+ * Stores an image that this pipeline prepared earlier (`prepareUpload`, then
+ * `makeVariant` for each size of `variantPlan`): the media row, its variant rows
+ * and the files, in one transaction, variants done, no job queued. For images
+ * the program ships (the demo's, encoded once by scripts/make-demo-images.ts so
+ * that seeding a site does not spend minutes encoding AVIF, issue 8); nothing
+ * is decoded or checked here, so never for uploads.
+ */
+export async function storePreparedImage(db: Db, store: MediaStore, actor: MediaActor, image: PreparedImage): Promise<MediaWithVariants> {
+  const { original } = image
+  const sha256 = sha256Of(original.bytes)
+  const variants = image.variants.map((variant) => ({ ...variant, sha256: sha256Of(variant.bytes) }))
+  return db.transaction().execute(async (trx) => {
+    // Hash order, like deleteMedia: two of these never wait on each other's locks.
+    for (const key of [...new Set([sha256, ...variants.map((v) => v.sha256)])].sort()) await lockStoredFile(trx, key)
+    const row = await insertMedia(trx, {
+      owner_id: actor.id,
+      sha256,
+      extension: original.extension,
+      mime_type: VARIANT_TYPES[original.extension],
+      size_bytes: original.bytes.length,
+      width: original.width,
+      height: original.height,
+      original_name: image.filename.slice(0, 255),
+      alt: image.alt,
+      variants_status: variants.length > 0 ? 'done' : 'none',
+    })
+    await store.put({ sha256, extension: original.extension }, original.bytes)
+    for (const variant of variants) {
+      const { bytes, ...fields } = variant
+      await insertVariant(trx, { media_id: row.id, ...fields, size_bytes: bytes.length })
+      await store.put({ sha256: variant.sha256, extension: variant.format }, bytes)
+    }
+    await recordChanges(trx, [tags.media(row.id), tags.list('media')])
+    return { ...row, variants: await listVariantsOf(trx, [row.id]) }
   })
 }
 
