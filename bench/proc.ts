@@ -105,3 +105,11 @@ export function rssBytes(pid: number): number {
   if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`)
   return Number(match[1]) * 1024
 }
+
+/** Peak resident set size so far (VmHWM), in bytes. */
+export function peakRssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(status)
+  if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`)
+  return Number(match[1]) * 1024
+}
