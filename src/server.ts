@@ -83,7 +83,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     `Plinth listening on ${config.publicUrl}`,
   )
 
-  const { openDatabase } = await import('#core/db/database.ts')
+  const { checkConnection, openDatabase } = await import('#core/db/database.ts')
   const opening = openDatabase(config, { heldLock })
   opening.catch(() => {})
 
@@ -133,14 +133,20 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
   stop = () => shutdown({ app, database, lifecycle, beforeDatabaseClose: async (timeoutMs) => (await jobWorker?.stop(timeoutMs)) ?? true })
 
   try {
-    const applied = await retryWhileUnreachable(() => migrateUp(database.db), {
-      signal: stopping.signal,
-      onRetry: ({ attempt, delayMs, error }) =>
-        app.log.warn(
-          { attempt, retryInMs: delayMs, err: error },
-          `the database cannot be reached (${(error as { code?: string }).code ?? error.message}); attempt ${attempt} failed, trying again in ${delayMs / 1000} s`,
-        ),
-    })
+    const applied = await retryWhileUnreachable(
+      async () => {
+        await checkConnection(database.db)
+        return migrateUp(database.db)
+      },
+      {
+        signal: stopping.signal,
+        onRetry: ({ attempt, delayMs, error }) =>
+          app.log.warn(
+            { attempt, retryInMs: delayMs, err: error },
+            `the database cannot be reached (${(error as { code?: string }).code ?? error.message}); attempt ${attempt} failed, trying again in ${delayMs / 1000} s`,
+          ),
+      },
+    )
     if (applied.length > 0) app.log.info({ applied }, `applied ${applied.length} migration(s)`)
     // First start (or still no admin): a one-time link for the first administrator, never a default password.
     const setupUrl = await prepareSetupLink(database.db, config.publicUrl, deps.clock())

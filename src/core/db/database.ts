@@ -173,6 +173,17 @@ function wrap(kind: DatabaseKind, db: Db, listen: Database['listen'], closeClien
   }
 }
 
+/**
+ * A trivial query that throws what the driver threw (`ping` only says whether it
+ * worked): the server's first contact with the database at start, retried while
+ * the database cannot be reached. Outside a transaction on purpose: with
+ * postgres.js, failed attempts to reserve a connection (what a transaction does)
+ * leave the pool waiting out its 5 s close timeout at shutdown.
+ */
+export async function checkConnection(db: Db): Promise<void> {
+  await sql`select 1`.execute(db)
+}
+
 /** Opens what the configuration names: PostgreSQL when `databaseUrl` is set, else PGlite under `dataDir`. */
 export function openDatabase(
   config: { databaseUrl: string | undefined; dataDir: string },
