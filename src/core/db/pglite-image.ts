@@ -34,12 +34,12 @@ export type MigratedImageManifest = { migrations: { name: string; checksum: stri
  * since are applied at start as usual). Copies into a temporary sibling first,
  * so a crash never leaves half a data directory. Returns whether it copied.
  */
-export async function copyMigratedImage(pgdata: string): Promise<boolean> {
+export async function copyMigratedImage(pgdata: string, imageDir = migratedImageDir): Promise<boolean> {
   // Something is there already (an initdb cut short?): leave it to PGlite, as before.
   if (fs.existsSync(pgdata)) return false
   let manifest: MigratedImageManifest
   try {
-    manifest = JSON.parse(await fs.promises.readFile(path.join(migratedImageDir, 'migrations.json'), 'utf8')) as MigratedImageManifest
+    manifest = JSON.parse(await fs.promises.readFile(path.join(imageDir, 'migrations.json'), 'utf8')) as MigratedImageManifest
   } catch {
     return false
   }
@@ -49,7 +49,7 @@ export async function copyMigratedImage(pgdata: string): Promise<boolean> {
   if (!manifest.migrations.every((m) => checksums.get(m.name) === m.checksum)) return false
   const temporary = `${pgdata}.${process.pid}.tmp`
   await fs.promises.rm(temporary, { recursive: true, force: true })
-  await fs.promises.cp(path.join(migratedImageDir, 'pgdata'), temporary, { recursive: true, mode: fs.constants.COPYFILE_FICLONE })
+  await fs.promises.cp(path.join(imageDir, 'pgdata'), temporary, { recursive: true, mode: fs.constants.COPYFILE_FICLONE })
   await fs.promises.rename(temporary, pgdata)
   return true
 }
