@@ -4,7 +4,7 @@ import { type Database, openDatabase } from '#core/db/database.ts'
 import { migrateUp, migrationStatus, readMigrationFiles } from '#core/db/migrate.ts'
 import { createDeps, type Deps } from './deps.ts'
 import { DEMO_POSTS_MAX, seedDemo } from './features/demo/seed-demo.ts'
-import { createAdministrator } from './features/users/setup.service.ts'
+import { createAdministrator } from './features/users/admin/setup.service.ts'
 
 /**
  * `npm run plinth -- <command>`: operator commands that run beside (PostgreSQL)

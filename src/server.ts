@@ -69,7 +69,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
       import('./app.ts'),
       import('./deps.ts'),
       import('./jobs.ts'),
-      import('./features/users/setup.service.ts'),
+      import('./features/users/admin/setup.service.ts'),
       import('#core/db/migrate.ts'),
       import('#core/db/retry.ts'),
       import('#core/jobs/queue.ts'),

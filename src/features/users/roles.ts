@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, unauthorized } from '#core/http/errors.ts'
-import { scopeAllows } from './tokens.ts'
+import { scopeAllows } from './tokens/tokens.ts'
 import type { Role } from './users.schemas.ts'
 
 /**

@@ -1,5 +1,5 @@
 import type { AuditRow } from './audit.queries.ts'
-import type { ApiTokenRow } from './tokens.queries.ts'
+import type { ApiTokenRow } from './tokens/tokens.queries.ts'
 import type { UserRow } from './users.queries.ts'
 
 /** The one place a user row becomes API output (STYLE §8): never the hash, never internal columns. */

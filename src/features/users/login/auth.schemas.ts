@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
+import { Role } from '../users.schemas.ts'
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts'
-import { Role } from './users.schemas.ts'
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
 const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })

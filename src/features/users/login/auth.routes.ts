@@ -3,8 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { unauthorized } from '#core/http/errors.ts'
 import type { AppInstance } from '#core/http/schemas.ts'
-import type { Deps } from '../../deps.ts'
-import type { RequestMeta } from './audit.ts'
+import type { Deps } from '../../../deps.ts'
+import { completeSetup } from '../admin/setup.service.ts'
+import type { RequestMeta } from '../audit.ts'
+import { confirmPasswordReset, requestPasswordReset, verifyEmail } from '../recovery/recovery.service.ts'
+import { requireSession, requireUser } from '../roles.ts'
+import { beginTotpSetup, disableTotp, enableTotp } from '../two-factor/two-factor.ts'
+import { presentUser } from '../users.present.ts'
 import type { Actor, SessionActor } from './auth.hooks.ts'
 import {
   CsrfToken,
@@ -18,12 +23,7 @@ import {
   VerifyEmailBody,
 } from './auth.schemas.ts'
 import { logIn, logOut, signUp, updateOwnAccount } from './auth.service.ts'
-import { confirmPasswordReset, requestPasswordReset, verifyEmail } from './recovery.service.ts'
-import { requireSession, requireUser } from './roles.ts'
 import { SESSION_COOKIE } from './sessions.ts'
-import { completeSetup } from './setup.service.ts'
-import { beginTotpSetup, disableTotp, enableTotp } from './two-factor.ts'
-import { presentUser } from './users.present.ts'
 
 const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
 const inSession = (request: FastifyRequest) => request.actor as SessionActor

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
-import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
-import { createUser, logIn } from '../../../test/factories.ts'
+import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
+import { createUser, logIn } from '../../../../test/factories.ts'
 
 async function createToken(testApp: TestApp, session: { cookie: string; csrf: string }, payload: Record<string, unknown>) {
   return testApp.app.inject({

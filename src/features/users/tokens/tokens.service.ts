@@ -1,10 +1,10 @@
 import type { Db } from '#core/db/database.ts'
 import { invalid, notFound } from '#core/http/errors.ts'
-import { type RequestMeta, recordAudit } from './audit.ts'
+import { type RequestMeta, recordAudit } from '../audit.ts'
+import type { SafeUser } from '../users.queries.ts'
+import type { ApiScope } from '../users.schemas.ts'
 import { type ApiTokenRow, insertApiToken, revokeUserApiToken } from './tokens.queries.ts'
 import { generateApiToken } from './tokens.ts'
-import type { SafeUser } from './users.queries.ts'
-import type { ApiScope } from './users.schemas.ts'
 
 /** Creates a personal API token; the plain token is returned this once only. An admin scope needs an admin; an expiry must be after `now`. */
 export async function createApiToken(

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
-import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
-import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../test/factories.ts'
-import { upsertSetting } from '../settings/settings.queries.ts'
+import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
+import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../../test/factories.ts'
+import { upsertSetting } from '../../settings/settings.queries.ts'
 
 const auditEvents = async (t: TestApp, userId: number) =>
   (await sql<{ event: string }>`select event from audit_log where user_id = ${userId} order by id`.execute(t.database.db)).rows.map(

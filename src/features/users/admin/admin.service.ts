@@ -1,10 +1,10 @@
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, notFound } from '#core/http/errors.ts'
-import { type RequestMeta, recordAudit } from './audit.ts'
-import { deleteUserSessions } from './sessions.queries.ts'
-import { countOtherActiveAdmins, findUserById, type UserRow, updateUserAccess } from './users.queries.ts'
-import type { Role } from './users.schemas.ts'
+import { type RequestMeta, recordAudit } from '../audit.ts'
+import { deleteUserSessions } from '../login/sessions.queries.ts'
+import { countOtherActiveAdmins, findUserById, type UserRow, updateUserAccess } from '../users.queries.ts'
+import type { Role } from '../users.schemas.ts'
 
 /**
  * An administrator changes a user's role or disables the account. Either ends

@@ -1,10 +1,10 @@
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, invalid } from '#core/http/errors.ts'
-import { type RequestMeta, recordAudit } from './audit.ts'
-import { consumeOneTimeToken, discardOneTimeTokens, issueOneTimeToken } from './one-time-tokens.ts'
-import { hashPassword, refuseCommonPassword } from './passwords.ts'
-import { countOtherActiveAdmins, findUserByEmail, insertUser, markEmailVerified, type UserRow } from './users.queries.ts'
+import { type RequestMeta, recordAudit } from '../audit.ts'
+import { hashPassword, refuseCommonPassword } from '../login/passwords.ts'
+import { consumeOneTimeToken, discardOneTimeTokens, issueOneTimeToken } from '../recovery/one-time-tokens.ts'
+import { countOtherActiveAdmins, findUserByEmail, insertUser, markEmailVerified, type UserRow } from '../users.queries.ts'
 
 export const SETUP_TTL_MS = 24 * 3600 * 1000
 

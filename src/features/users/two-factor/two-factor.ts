@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto'
 import * as OTPAuth from 'otpauth'
 import type { Db } from '#core/db/database.ts'
 import { conflict, HttpError, invalid } from '#core/http/errors.ts'
-import { type RequestMeta, recordAudit } from './audit.ts'
-import { verifyPassword } from './passwords.ts'
-import { hashToken } from './sessions.ts'
+import { type RequestMeta, recordAudit } from '../audit.ts'
+import { verifyPassword } from '../login/passwords.ts'
+import { hashToken } from '../login/sessions.ts'
+import { findUserById, type SafeUser } from '../users.queries.ts'
 import { advanceTotpStep, clearTotp, findTwoFactor, markTotpEnabled, saveTotpSecret, spendRecoveryCode } from './two-factor.queries.ts'
-import { findUserById, type SafeUser } from './users.queries.ts'
 
 /**
  * TOTP (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step) with `otpauth`, plus ten

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
-import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
-import { logIn } from '../../../test/factories.ts'
+import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
+import { logIn } from '../../../../test/factories.ts'
 import { prepareSetupLink, SETUP_TTL_MS } from './setup.service.ts'
 
 const tokenOf = (url: string) => new URL(url).searchParams.get('token') as string

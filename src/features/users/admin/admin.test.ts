@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
-import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { createUser, logIn, TEST_PASSWORD } from '../../../test/factories.ts'
+import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { createUser, logIn, TEST_PASSWORD } from '../../../../test/factories.ts'
 
 async function adminSession(testApp: TestApp) {
   const admin = await createUser(testApp.database.db, { role: 'admin' })

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '#core/db/database.ts'
+import { hashToken } from '../login/sessions.ts'
 import { deleteUnusedOneTimeTokens, insertOneTimeToken, markOneTimeTokenUsed } from './one-time-tokens.queries.ts'
-import { hashToken } from './sessions.ts'
 
 export type OneTimePurpose = 'setup' | 'password_reset' | 'verify_email'
 

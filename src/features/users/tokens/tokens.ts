@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '#core/db/database.ts'
-import { hashToken } from './sessions.ts'
+import { hashToken } from '../login/sessions.ts'
+import { type SafeUser, userFromJson } from '../users.queries.ts'
+import type { ApiScope } from '../users.schemas.ts'
 import { findActiveApiTokenWithUser, touchApiToken } from './tokens.queries.ts'
-import { type SafeUser, userFromJson } from './users.queries.ts'
-import type { ApiScope } from './users.schemas.ts'
 
 export const API_TOKEN_PREFIX = 'plinth_'
 const TOUCH_EVERY_MS = 3600 * 1000

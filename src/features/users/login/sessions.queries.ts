@@ -1,5 +1,5 @@
 import { type Db, sql } from '#core/db/database.ts'
-import { type SafeUser, USER_AS_JSON } from './users.queries.ts'
+import { type SafeUser, USER_AS_JSON } from '../users.queries.ts'
 
 export type SessionRow = { token_hash: string; user_id: number; csrf_token: string; last_seen_at: Date; expires_at: Date }
 

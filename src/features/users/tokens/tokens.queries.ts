@@ -1,6 +1,6 @@
 import { type Db, sql } from '#core/db/database.ts'
-import { type SafeUser, USER_AS_JSON } from './users.queries.ts'
-import type { ApiScope } from './users.schemas.ts'
+import { type SafeUser, USER_AS_JSON } from '../users.queries.ts'
+import type { ApiScope } from '../users.schemas.ts'
 
 export type ApiTokenRow = {
   id: number

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from '#core/db/database.ts'
-import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
-import { createUser, logIn } from '../../../test/factories.ts'
+import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
+import { createUser, logIn } from '../../../../test/factories.ts'
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './sessions.ts'
 
 // Session lifetimes on a test clock (issue 8): every test runs at 00:30 and at

@@ -1,10 +1,10 @@
 import { parseCookie } from 'cookie'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { forbidden, unauthorized } from '#core/http/errors.ts'
-import type { Deps } from '../../deps.ts'
+import type { Deps } from '../../../deps.ts'
+import { validateApiToken } from '../tokens/tokens.ts'
+import type { ApiScope } from '../users.schemas.ts'
 import { SESSION_COOKIE, type SessionUser, tokensEqual, validateSession } from './sessions.ts'
-import { validateApiToken } from './tokens.ts'
-import type { ApiScope } from './users.schemas.ts'
 
 export type SessionActor = { user: SessionUser; via: 'session'; sessionTokenHash: string; csrfToken: string }
 export type TokenActor = { user: SessionUser; via: 'token'; tokenId: number; scopes: ApiScope[] }

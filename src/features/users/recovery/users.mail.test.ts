@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { MAIL_SEND_JOB } from '#core/mail/mailer.ts'
-import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { createUser, uniqueEmail } from '../../../test/factories.ts'
-import { jobHandlers } from '../../jobs.ts'
+import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { createUser, uniqueEmail } from '../../../../test/factories.ts'
+import { jobHandlers } from '../../../jobs.ts'
 
 /** Runs the app's real `mail.send` handler (src/jobs.ts) on the newest mail job to `to`; without SMTP_URL it keeps the message. */
 async function sendNewestMailTo(testApp: TestApp, to: string) {

@@ -3,9 +3,9 @@ import { test } from 'node:test'
 import * as OTPAuth from 'otpauth'
 import type { Clock } from '#core/clock.ts'
 import { sql } from '#core/db/database.ts'
-import { buildTestApp, type TestApp } from '../../../test/app.ts'
-import { type TestClock, TRICKY_HOURS, testClock } from '../../../test/clock.ts'
-import { createUser, logIn, TEST_PASSWORD } from '../../../test/factories.ts'
+import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { type TestClock, TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
+import { createUser, logIn, TEST_PASSWORD } from '../../../../test/factories.ts'
 
 /** The authenticator's code `offsetSteps` 30-second steps from the app's clock. */
 const codeAt = (clock: Clock, secret: string, offsetSteps = 0) =>

@@ -4,8 +4,8 @@ import { Type } from 'typebox'
 import { escapeHtml } from '#core/escape-html.ts'
 import { HttpError } from '#core/http/errors.ts'
 import type { AppInstance } from '#core/http/schemas.ts'
-import type { Deps } from '../../deps.ts'
-import { SetupBody } from './auth.schemas.ts'
+import type { Deps } from '../../../deps.ts'
+import { SetupBody } from '../login/auth.schemas.ts'
 import { completeSetup } from './setup.service.ts'
 
 type SetupForm = { token?: string; email?: string; name?: string; password?: string }

@@ -2,12 +2,12 @@ import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { invalid } from '#core/http/errors.ts'
 import { queueMail } from '#core/mail/mailer.ts'
-import { type RequestMeta, recordAudit } from './audit.ts'
+import { type RequestMeta, recordAudit } from '../audit.ts'
+import { hashPassword, refuseCommonPassword } from '../login/passwords.ts'
+import { deleteUserSessions } from '../login/sessions.queries.ts'
+import { findUserByEmail, markEmailVerified, updatePasswordHash } from '../users.queries.ts'
 import { consumeOneTimeToken, discardOneTimeTokens, issueOneTimeToken } from './one-time-tokens.ts'
-import { hashPassword, refuseCommonPassword } from './passwords.ts'
-import { deleteUserSessions } from './sessions.queries.ts'
 import { type LinkMailTemplate, passwordResetMail, verifyEmailMail } from './users.mail.ts'
-import { findUserByEmail, markEmailVerified, updatePasswordHash } from './users.queries.ts'
 
 export const RESET_TTL_MS = 3600 * 1000
 export const VERIFY_TTL_MS = 48 * 3600 * 1000

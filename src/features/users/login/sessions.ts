@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Db } from '#core/db/database.ts'
+import { type SafeUser, userFromJson } from '../users.queries.ts'
 import { deleteSession, findSessionWithUser, insertSession, type SessionRow, touchSession } from './sessions.queries.ts'
-import { type SafeUser, userFromJson } from './users.queries.ts'
 
 /**
  * Sessions (STYLE §7, after Lucia and the Copenhagen Book): a random 256-bit
