@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { ARGON2_OPTIONS } from '../src/features/users/passwords.ts'
+import { ARGON2_OPTIONS } from '../src/features/users/login/passwords.ts'
 import { canPin, clockTicks } from './proc.ts'
 
 export const root = path.resolve(import.meta.dirname, '..')

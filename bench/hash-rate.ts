@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util'
 import argon2 from 'argon2'
-import { ARGON2_OPTIONS } from '../src/features/users/passwords.ts'
+import { ARGON2_OPTIONS } from '../src/features/users/login/passwords.ts'
 import { cpuSeconds } from './proc.ts'
 
 export type HashRateResult = {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { App } from '../src/app.ts'
 import type { Db } from '../src/core/db/database.ts'
 import { createContent, publishContent } from '../src/features/content/content.service.ts'
-import { hashPassword } from '../src/features/users/passwords.ts'
+import { hashPassword } from '../src/features/users/login/passwords.ts'
 import { insertUser, type UserRow } from '../src/features/users/users.queries.ts'
 import type { Role } from '../src/features/users/users.schemas.ts'
 

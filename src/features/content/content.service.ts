@@ -4,7 +4,7 @@ import { conflict, conflictOnUnique, forbidden, invalid, notFound } from '#core/
 import type { ReservedPaths } from '#core/http/reserved-paths.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
 import { hasRole } from '../users/roles.ts'
-import type { SessionUser } from '../users/sessions.ts'
+import type { SessionUser } from '../users/login/sessions.ts'
 import type { PostTerms } from './content.present.ts'
 import {
   deleteEditablePost,

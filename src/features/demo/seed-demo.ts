@@ -10,7 +10,7 @@ import { type MediaWithVariants, mediaUrl, type PreparedImage, storePreparedImag
 import type { MediaStore } from '../media/media.store.ts'
 import { listSettings, upsertSetting } from '../settings/settings.queries.ts'
 import { updateSiteInfo } from '../settings/settings.service.ts'
-import { hashPassword } from '../users/passwords.ts'
+import { hashPassword } from '../users/login/passwords.ts'
 import { findUserByEmail, insertUser } from '../users/users.queries.ts'
 import type { Role } from '../users/users.schemas.ts'
 import { composeBody } from './demo.bodies.ts'

@@ -16,7 +16,7 @@ import { createContent, PUBLISH_SCHEDULED_JOB, publishContent, scheduleContent, 
 import { createTerm } from '../content/terms.service.ts'
 import { MEDIA_VARIANTS_JOB, uploadMedia } from '../media/media.service.ts'
 import { makeImage, multipart } from '../media/media.testing.ts'
-import { prepareSetupLink } from '../users/setup.service.ts'
+import { prepareSetupLink } from '../users/admin/setup.service.ts'
 
 /**
  * The change feed's coverage test (issue 8, part 4; decision 0011): for every
