@@ -76,16 +76,15 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
     ]),
   )
   loading.catch(() => {})
+  // PGlite compiles its WebAssembly on background threads while the modules load.
+  const opening = import('#core/db/database.ts').then(({ openDatabase }) => openDatabase(config, { heldLock }))
+  opening.catch(() => {})
   const [{ pino }, { loggerOptions }] = await Promise.all([import('pino'), import('#core/log/logger.ts')])
   const log = pino(loggerOptions(config) as import('pino').LoggerOptions)
   log.info(
     { database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.databaseUrl ? undefined : config.dataDir },
     `Plinth listening on ${config.publicUrl}`,
   )
-
-  const { checkConnection, openDatabase } = await import('#core/db/database.ts')
-  const opening = openDatabase(config, { heldLock })
-  opening.catch(() => {})
 
   // A signal before the app serves: stop listening, close the database once it
   // is open (PGlite releases its lock), exit 0. Replaced by the full shutdown below.
@@ -133,6 +132,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
   stop = () => shutdown({ app, database, lifecycle, beforeDatabaseClose: async (timeoutMs) => (await jobWorker?.stop(timeoutMs)) ?? true })
 
   try {
+    const { checkConnection } = await import('#core/db/database.ts')
     const applied = await retryWhileUnreachable(
       async () => {
         await checkConnection(database.db)
