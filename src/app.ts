@@ -20,11 +20,11 @@ import { searchRoutes } from './features/search/search.routes.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
 import { siteRoutes } from './features/site/site.routes.ts'
 import { loadTheme } from './features/site/theme.ts'
+import { setupPage } from './features/users/admin/setup.page.ts'
+import { usersRoutes } from './features/users/admin/users.routes.ts'
 import { registerAuthHooks } from './features/users/login/auth.hooks.ts'
 import { authRoutes } from './features/users/login/auth.routes.ts'
-import { setupPage } from './features/users/admin/setup.page.ts'
 import { registerUsersMail } from './features/users/recovery/users.mail.ts'
-import { usersRoutes } from './features/users/admin/users.routes.ts'
 
 export type AppDeps = Deps & { lifecycle: Lifecycle }
 

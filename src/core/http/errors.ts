@@ -138,7 +138,9 @@ function send(request: FastifyRequest, reply: FastifyReply, body: Problem) {
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const body = toProblem(error, request.id)
-    if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    // A 503 we chose to send (starting, stopping) is expected, not a failure: one warn line, no stack.
+    if (error instanceof HttpError && body.status === 503) request.log.warn({ code: body.code }, body.detail)
+    else if (body.status >= 500) request.log.error({ err: error }, 'request failed')
     if (error instanceof HttpError && error.headers) reply.headers(error.headers)
     return send(request, reply, body)
   })

@@ -215,7 +215,7 @@ describe('health and readiness', () => {
   })
 
   test('while starting, /healthz is 200, /readyz and other routes 503', async (t) => {
-    const { app, lifecycle } = await buildTestApp(t, { lifecycle: 'starting' })
+    const { app, lifecycle, logs } = await buildTestApp(t, { lifecycle: 'starting' })
     assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
     assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200)
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
@@ -225,6 +225,9 @@ describe('health and readiness', () => {
     assert.equal(api.statusCode, 503)
     assert.equal(api.headers['retry-after'], '2')
     assert.equal(api.json().code, 'service_unavailable')
+    // An expected 503 is a warning without a stack, not an error: a long database outage must not flood the error log.
+    assert.ok(logs().some((line) => line.level === 40 && line.code === 'service_unavailable' && line.err === undefined))
+    assert.ok(!logs().some((line) => (line.level as number) >= 50))
     lifecycle.state = 'ready'
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/site' })).statusCode, 200)
   })

@@ -3,8 +3,8 @@ import type { Db } from '#core/db/database.ts'
 import { conflict, conflictOnUnique, forbidden, invalid, notFound } from '#core/http/errors.ts'
 import type { ReservedPaths } from '#core/http/reserved-paths.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
-import { hasRole } from '../users/roles.ts'
 import type { SessionUser } from '../users/login/sessions.ts'
+import { hasRole } from '../users/roles.ts'
 import type { PostTerms } from './content.present.ts'
 import {
   deleteEditablePost,
