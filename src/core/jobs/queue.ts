@@ -3,6 +3,7 @@ import os from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Clock } from '#core/clock.ts'
 import type { Db } from '#core/db/database.ts'
+import { safeErrorMessage } from '#core/log/serialize-error.ts'
 import {
   type Claim,
   type ClaimedJob,
@@ -254,6 +255,6 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
 }
 
 function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message || error.name : String(error)
+  const text = error instanceof Error ? safeErrorMessage(error) || error.name : String(error)
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text
 }

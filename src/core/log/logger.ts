@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream'
 import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify'
 import type { Config } from '../config.ts'
+import { serializeError } from './serialize-error.ts'
 
 /**
  * pino options: JSON lines by default, readable lines with LOG_FORMAT=pretty (or a
@@ -14,6 +15,8 @@ export function loggerOptions(config: Pick<Config, 'logLevel' | 'logPretty'>, st
     serializers: {
       // The path only: query strings can carry tokens (`/admin/setup?token=…`, reset links).
       req: (request: { method: string; url: string }) => ({ method: request.method, path: pathOf(request.url) }),
+      // Errors without the values they carry: a database error keeps its SQLSTATE, never the statement's parameters.
+      err: serializeError,
     },
     ...(stream
       ? { stream }
