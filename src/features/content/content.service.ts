@@ -3,6 +3,7 @@ import type { Db } from '#core/db/database.ts'
 import { conflict, conflictOnUnique, forbidden, invalid, notFound } from '#core/http/errors.ts'
 import type { ReservedPaths } from '#core/http/reserved-paths.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
+import { mayUseMedia } from '../media/media.service.ts'
 import type { SessionUser } from '../users/login/sessions.ts'
 import { hasRole } from '../users/roles.ts'
 import type { PostTerms } from './content.present.ts'
@@ -18,7 +19,6 @@ import {
   insertRevision,
   listPosts,
   listRevisions,
-  mediaExists,
   type PostContent,
   type PostFilter,
   type PostRow,
@@ -90,9 +90,15 @@ export async function getContent(db: Db, type: PostType, user: User | undefined,
   return withTerms(db, row)
 }
 
-async function checkCover(db: Db, id: number | null | undefined) {
-  if (id === undefined || id === null || (await mediaExists(db, id))) return
-  throw invalid([{ field: 'cover_media_id', in: 'body', message: `is not in the media library: ${id}` }])
+/**
+ * A cover must be media the writer may use (media.service: editors and admins
+ * any item, authors their own uploads), or the one the post already shows (an
+ * author keeps the cover an editor chose). "Does not exist" and "not yours"
+ * answer the same 400 (issue 9, item 9).
+ */
+async function checkCover(db: Db, user: User, id: number | null | undefined, current?: number | null) {
+  if (id === undefined || id === null || id === current || (await mayUseMedia(db, user, id))) return
+  throw invalid([{ field: 'cover_media_id', in: 'body', message: `is not an item of your media library: ${id}` }])
 }
 
 async function checkTerms(db: Db, kind: TermKind, field: string, ids: number[] | undefined) {
@@ -141,7 +147,7 @@ export function createContent(db: Db, type: PostType, user: User, input: Content
   checkPageSlug(reserved, type, content.slug)
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
-      await checkCover(trx, input.cover_media_id)
+      await checkCover(trx, user, input.cover_media_id)
       await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
       await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
       const row = await insertPost(trx, type, user.id, content)
@@ -184,7 +190,7 @@ export function updateContent(
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
       const before = await lockEditable(trx, type, user, id)
-      await checkCover(trx, input.cover_media_id)
+      await checkCover(trx, user, input.cover_media_id, before.cover_media_id)
       await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
       await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
       const content = contentFrom(input, before)
@@ -279,8 +285,13 @@ export function restoreRevision(db: Db, type: PostType, user: User, id: number, 
     const before = await lockEditable(trx, type, user, id)
     const revision = await findRevision(trx, id, number)
     if (!revision) throw notFound('revision', number)
-    // The image a revision showed may have been deleted since: restore without it.
-    const cover = revision.cover_media_id !== null && (await mediaExists(trx, revision.cover_media_id)) ? revision.cover_media_id : null
+    // The image a revision showed may have been deleted since, or be one the
+    // restoring writer may not use (another author's upload): restore without it.
+    const cover =
+      revision.cover_media_id !== null &&
+      (revision.cover_media_id === before.cover_media_id || (await mayUseMedia(trx, user, revision.cover_media_id)))
+        ? revision.cover_media_id
+        : null
     const row = await saveContent(trx, before, user, { ...revision, slug: before.slug, cover_media_id: cover })
     const restored = await withTerms(trx, row)
     await recordChanges(trx, changedTags(before, row))

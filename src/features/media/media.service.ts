@@ -78,6 +78,14 @@ export async function getMedia(db: Db, actor: MediaActor, id: number): Promise<M
   return { ...row, variants: await listVariantsOf(db, [row.id]) }
 }
 
+/**
+ * Whether the actor may use a media item in what they write (a post's cover):
+ * the same rule as seeing it — editors and admins any item, authors their own
+ * uploads (issue 9, item 9). False as well when it does not exist.
+ */
+export const mayUseMedia = async (db: Db, actor: MediaActor, id: number): Promise<boolean> =>
+  (await findMedia(db, id, visibilityFor(actor))) !== undefined
+
 /** A page of media the actor may see, newest first; variants loaded for the whole page in one query. */
 export async function listMediaPage(
   db: Db,
