@@ -71,7 +71,23 @@ describe('configuration', () => {
     ['MEDIA_MAX_BYTES too small', { MEDIA_MAX_BYTES: '10' }, /^MEDIA_MAX_BYTES must be/],
     ['THEME_DIR missing', { THEME_DIR: '/nonexistent/plinth-theme' }, /^THEME_DIR must be an existing folder/],
     ['THEME_DIR a file', { THEME_DIR: import.meta.filename }, /^THEME_DIR must be an existing folder/],
+    ['TRUST_PROXY a hop count', { TRUST_PROXY: '1' }, /^TRUST_PROXY takes the proxies' addresses, not a hop count/],
+    ['TRUST_PROXY true', { TRUST_PROXY: 'true' }, /^TRUST_PROXY must be a comma-separated list of proxy addresses or CIDRs/],
+    ['TRUST_PROXY a host name', { TRUST_PROXY: 'proxy.local' }, /^TRUST_PROXY must be/],
+    ['TRUST_PROXY a CIDR too wide', { TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be/],
+    ['TRUST_PROXY an empty entry', { TRUST_PROXY: '127.0.0.1,,10.0.0.1' }, /^TRUST_PROXY must be/],
   ]
+  test('TRUST_PROXY: unset trusts no proxy; a list of addresses, CIDRs and proxy-addr names is kept in order', () => {
+    assert.equal(parseConfig({}).trustProxy, false)
+    assert.deepEqual(parseConfig({ TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,loopback ' }).trustProxy, [
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ])
+  })
+
   for (const [name, env, message] of badValues) {
     test(`refuses ${name}`, () => {
       assert.throws(

@@ -1,5 +1,7 @@
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
+import { parseSecretKey } from './security/secret-box.ts'
 
 /**
  * Boot configuration, read once from the environment and frozen.
@@ -23,6 +25,24 @@ export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test'
   /** pretty, human-readable logs instead of JSON lines */
   logPretty: boolean
+  /**
+   * The key that seals secrets at rest, such as TOTP secrets (SECRET_KEY: 64 hex
+   * digits or base64 of 32 bytes). Required with PostgreSQL; unset with PGlite →
+   * DATA_DIR/secret.key, made on first start (core/security/secret-box.ts).
+   */
+  secretKey: Buffer | undefined
+  /** The key being rotated away from (SECRET_KEY_PREVIOUS): what it sealed still opens until `plinth secrets rotate` re-seals it. */
+  secretKeyPrevious: Buffer | undefined
+  /** the bearer token /metrics asks for (METRICS_TOKEN); unset → /metrics answers 404 (decision 0005) */
+  metricsToken: string | undefined
+  /**
+   * Which proxies' X-Forwarded-For to believe (TRUST_PROXY), as Fastify's
+   * `trustProxy` takes it: false (unset: the socket's address is the client)
+   * or the proxies' addresses/CIDRs (and proxy-addr's names loopback,
+   * linklocal, uniquelocal). No hop count: Fastify 5 refuses one, as it
+   * cannot tell a proxy from a client that reaches the server directly.
+   */
+  trustProxy: false | string[]
 }>
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -103,6 +123,29 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     problems.push(`LOG_FORMAT must be json or pretty (got "${logFormat}")`)
   }
 
+  const trustProxyRaw = read('TRUST_PROXY')
+  const trustProxy = parseTrustProxy(trustProxyRaw)
+  if (trustProxy === undefined) {
+    problems.push(
+      /^\d+$/.test(trustProxyRaw ?? '')
+        ? `TRUST_PROXY takes the proxies' addresses, not a hop count: a count cannot tell a proxy from a client that reaches the server directly (got "${env.TRUST_PROXY}"; e.g. TRUST_PROXY=127.0.0.1)`
+        : `TRUST_PROXY must be a comma-separated list of proxy addresses or CIDRs such as 127.0.0.1,10.0.0.0/8 (or loopback, linklocal, uniquelocal), or unset to trust no proxy (got "${env.TRUST_PROXY}")`,
+    )
+  }
+
+  const metricsToken = read('METRICS_TOKEN')
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    problems.push('METRICS_TOKEN must be 16 to 256 printable characters without spaces, or unset to turn /metrics off')
+  }
+
+  const secretKey = readSecretKey(read('SECRET_KEY'), 'SECRET_KEY', problems)
+  const secretKeyPrevious = readSecretKey(read('SECRET_KEY_PREVIOUS'), 'SECRET_KEY_PREVIOUS', problems)
+  if (databaseUrl !== undefined && read('SECRET_KEY') === undefined) {
+    problems.push(
+      'SECRET_KEY is required with DATABASE_URL (every instance must seal secrets with the same key): 32 random bytes, e.g. `openssl rand -base64 32`',
+    )
+  }
+
   if (problems.length > 0) throw new ConfigError(problems)
 
   return Object.freeze({
@@ -119,7 +162,36 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     nodeEnv: nodeEnv as Config['nodeEnv'],
     // JSON lines unless asked otherwise; a terminal in development gets readable lines.
     logPretty: logFormat === 'pretty' || (logFormat === undefined && nodeEnv === 'development' && options.stdoutIsTTY === true),
+    secretKey,
+    secretKeyPrevious,
+    metricsToken,
+    trustProxy: trustProxy as Config['trustProxy'],
   })
+}
+
+const PROXY_ADDR_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+/** TRUST_PROXY → Fastify's `trustProxy`; undefined when the value is not valid. */
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] | undefined {
+  if (value === undefined) return false
+  const entries = value.split(',').map((entry) => entry.trim())
+  return entries.every(isAddressOrCidr) ? entries : undefined
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_ADDR_NAMES.includes(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const family = net.isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
+}
+
+function readSecretKey(value: string | undefined, name: string, problems: string[]): Buffer | undefined {
+  if (value === undefined) return undefined
+  const key = parseSecretKey(value)
+  if (!key) problems.push(`${name} must be 32 bytes as 64 hex digits or base64 (e.g. \`openssl rand -base64 32\`)`)
+  return key
 }
 
 function parsePort(value: string): number | undefined {

@@ -30,3 +30,10 @@ export const lockKey = (db: Db, key: string, now: Date, lockedUntil: Date) =>
   sql`update login_throttle set locked_until = ${lockedUntil}, failures = 0, window_started_at = ${now} where key = ${key}`.execute(db)
 
 export const deleteLimitKey = (db: Db, key: string) => sql`delete from login_throttle where key = ${key}`.execute(db)
+
+/** The rows of `keys` as they stand: hits in the window that began at `window_started_at`, and the lock's end. */
+export const findLimitRows = (db: Db, keys: readonly string[]) =>
+  sql<{ key: string; failures: number; window_started_at: Date; locked_until: Date | null }>`
+    select key, failures, window_started_at, locked_until from login_throttle where key = any(${keys}::text[])`
+    .execute(db)
+    .then((r) => r.rows)

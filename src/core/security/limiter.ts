@@ -1,5 +1,5 @@
 import type { Db } from '#core/db/database.ts'
-import { countHit, deleteLimitKey, findLockedUntil, lockKey } from './limiter.queries.ts'
+import { countHit, deleteLimitKey, findLimitRows, findLockedUntil, lockKey } from './limiter.queries.ts'
 
 /**
  * A general limiter for anything a caller can repeat (failed logins today;
@@ -36,6 +36,38 @@ export async function hitLimit(db: Db, hit: LimitRule & { key: string }, now: Da
   const lockedUntil = new Date(now.getTime() + hit.lockMs)
   await lockKey(db, hit.key, now, lockedUntil)
   return secondsBetween(now, lockedUntil)
+}
+
+/**
+ * How each of `rules`' keys stands at `now`: its hits within its rule's
+ * window (0 once the window has passed) and the seconds its lock has left (0
+ * when not locked). For callers whose decision depends on more than "locked or
+ * not" (the login's limits, decision 0015).
+ */
+export async function readLimits(
+  db: Db,
+  rules: readonly (LimitRule & { key: string })[],
+  now: Date,
+): Promise<Map<string, { hits: number; lockedSeconds: number }>> {
+  const rows = new Map(
+    (
+      await findLimitRows(
+        db,
+        rules.map((rule) => rule.key),
+      )
+    ).map((row) => [row.key, row]),
+  )
+  const states = new Map<string, { hits: number; lockedSeconds: number }>()
+  for (const rule of rules) {
+    const row = rows.get(rule.key)
+    const inWindow = row !== undefined && new Date(row.window_started_at).getTime() > now.getTime() - rule.windowMs
+    const lockedUntil = row?.locked_until ? new Date(row.locked_until) : undefined
+    states.set(rule.key, {
+      hits: inWindow ? Number(row.failures) : 0,
+      lockedSeconds: lockedUntil && lockedUntil > now ? secondsBetween(now, lockedUntil) : 0,
+    })
+  }
+  return states
 }
 
 /** Forgets a key's hits and lock (a successful login clears its account's failures). */

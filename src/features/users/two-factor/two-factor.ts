@@ -5,6 +5,7 @@ import { conflict, HttpError, invalid } from '#core/http/errors.ts'
 import { type RequestMeta, recordAudit } from '../audit.ts'
 import { verifyPassword } from '../login/passwords.ts'
 import { hashToken } from '../login/sessions.ts'
+import { checkSecret } from '../login/throttle.ts'
 import { findUserById, type SafeUser } from '../users.queries.ts'
 import { advanceTotpStep, clearTotp, findTwoFactor, markTotpEnabled, saveTotpSecret, spendRecoveryCode } from './two-factor.queries.ts'
 
@@ -48,16 +49,26 @@ export async function enableTotp(db: Db, user: SafeUser, code: string, meta: Req
   return { recovery_codes: recoveryCodes }
 }
 
+/**
+ * Turns TOTP off with the password and a current code, both checked under the
+ * login limits (login/throttle.ts): wrong ones count, and a locked account
+ * gets 429.
+ */
 export async function disableTotp(db: Db, user: SafeUser, input: { password: string; code: string }, meta: RequestMeta, now: Date) {
   const account = await findUserById(db, user.id)
-  if (!account || !(await verifyPassword(account.password_hash, input.password))) {
+  const subject = { userId: user.id, ip: meta.ip }
+  if (!account || !(await checkSecret(db, subject, now, () => verifyPassword(account.password_hash, input.password)))) {
     throw invalid([{ field: 'password', in: 'body', message: 'is wrong' }])
   }
-  await db.transaction().execute(async (trx) => {
-    if (!(await checkSecondFactor(trx, user.id, input.code, now))) throw invalid([{ field: 'code', in: 'body', message: 'is not valid' }])
-    await clearTotp(trx, user.id)
-    await recordAudit(trx, { event: 'totp_disabled', userId: user.id, actorId: user.id, meta })
-  })
+  const disabled = await checkSecret(db, subject, now, () =>
+    db.transaction().execute(async (trx) => {
+      if (!(await checkSecondFactor(trx, user.id, input.code, now))) return false
+      await clearTotp(trx, user.id)
+      await recordAudit(trx, { event: 'totp_disabled', userId: user.id, actorId: user.id, meta })
+      return true
+    }),
+  )
+  if (!disabled) throw invalid([{ field: 'code', in: 'body', message: 'is not valid' }])
 }
 
 export const isTotpEnabled = async (db: Db, userId: number) => (await findTwoFactor(db, userId))?.totp_enabled_at != null
