@@ -1,12 +1,13 @@
 import { constants as zlib } from 'node:zlib'
 import compress from '@fastify/compress'
-import helmet from '@fastify/helmet'
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { privateApiCacheControl } from '#core/http/api-cache-control.ts'
 import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
-import { registerJsonBodyParser } from '#core/http/json-body.ts'
+import { refuseNulInUrl, registerJsonBodyParser } from '#core/http/json-body.ts'
 import { createMetrics } from '#core/http/metrics.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
 import { documentProblems } from '#core/http/schemas.ts'
@@ -35,8 +36,9 @@ export const BODY_LIMIT_BYTES = 1024 * 1024
  * config and database and may add routes before the first request.
  *
  * Two scopes (ARCHITECTURE.md): the root holds the error handlers and the
- * probes (/healthz, /readyz, /metrics), which a load balancer and Prometheus
- * call all day and which need none of the site's hooks; the `site` scope adds
+ * probes (/healthz, /readyz, /metrics, in a small scope of their own with the
+ * security headers), which a load balancer and Prometheus call all day and
+ * which need none of the site's other hooks; the `site` scope adds
  * request ids, the starting gate, security headers, compression and request
  * metrics, then registers the features in the order listed.
  */
@@ -59,6 +61,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     // One line per request: method, route pattern, path without the query, status, ms, actor id.
     logController: new RequestLog((request) => request.actor?.user.id ?? null),
     bodyLimit: BODY_LIMIT_BYTES,
+    // request.ip (the login limits' keys, the audit log's ip) is the client's
+    // address only through the proxies TRUST_PROXY names (README, decision 0015).
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Slugs may be 200 characters (Fastify's default limit, 100, would answer 414 to a long one).
@@ -68,8 +73,14 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   registerErrorHandler(app)
   registerValidation(app)
   registerJsonBodyParser(app)
+  // A NUL in the path or query is a 400 before any route or the database sees it (issue 9, item 6).
+  app.addHook('onRequest', refuseNulInUrl)
   const metrics = createMetrics()
-  registerHealth(app, { database, lifecycle, metrics })
+  // The probes get the same security headers as everything else, and nothing else of the site scope.
+  await app.register(async (probes) => {
+    await probes.register(helmet, securityHeaders(config))
+    registerHealth(probes, { database, lifecycle, metrics, metricsToken: config.metricsToken })
+  })
   // The probes and the API's own document (/api/openapi.json; every feature's API is under /api/v1).
   deps.paths.reserve('core', ['healthz', 'readyz', 'metrics', 'api'])
 
@@ -80,26 +91,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
       else done()
     })
     site.addHook('onResponse', metrics.observeRequest)
-    await site.register(helmet, {
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          baseUri: ["'self'"],
-          objectSrc: ["'none'"],
-          frameAncestors: ["'none'"],
-          formAction: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          ...(config.publicUrl.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
-        },
-      },
-      // HSTS only when the site is served over TLS (behind a proxy that terminates it).
-      strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31536000, includeSubDomains: true } : false,
-      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-      crossOriginEmbedderPolicy: false,
-    })
+    await site.register(helmet, securityHeaders(config))
+    // Signed-in callers' API answers are theirs alone: private, no-store (issue 9, item 8).
+    site.addHook('onSend', privateApiCacheControl)
     await site.register(compress, {
       threshold: 1024,
       encodings: ['br', 'gzip'],
@@ -144,6 +138,30 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   })
 
   return app
+}
+
+/** Helmet's options: CSP, HSTS behind TLS, Referrer-Policy, frame-ancestors (BRIEF: security headers on by default). */
+function securityHeaders(config: AppDeps['config']): FastifyHelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        ...(config.publicUrl.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    // HSTS only when the site is served over TLS (behind a proxy that terminates it).
+    strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    crossOriginEmbedderPolicy: false,
+  }
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>

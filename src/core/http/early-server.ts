@@ -44,10 +44,31 @@ export function listenEarly(options: { port: number; host: string; lifecycle: Li
   })
 }
 
+/**
+ * The security headers helmet gives the app's answers (app.ts, securityHeaders),
+ * written out here so this file needs no helmet: the same on every answer from
+ * the first millisecond (issue 9, item 8). HSTS is left to the app, which knows
+ * whether the site is served over TLS. early-server.test.ts compares the two.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self';base-uri 'self';object-src 'none';frame-ancestors 'none';form-action 'self';img-src 'self' data:;script-src 'self';style-src 'self'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+}
+
 function answerWhileStarting(request: http.IncomingMessage, response: http.ServerResponse, lifecycle: Lifecycle) {
   const path = (request.url ?? '/').split('?')[0] as string
   const json = (status: number, body: unknown, type = 'application/json; charset=utf-8', headers: Record<string, string> = {}) => {
-    response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers })
+    response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', ...headers })
     response.end(request.method === 'HEAD' ? undefined : JSON.stringify(body))
   }
   // The probes, as core/http/health.ts answers them once the app is there.
@@ -68,6 +89,6 @@ function answerWhileStarting(request: http.IncomingMessage, response: http.Serve
     }
     return json(503, problem, 'application/problem+json; charset=utf-8', headers)
   }
-  response.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers })
+  response.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers })
   response.end(request.method === 'HEAD' ? undefined : renderErrorPage(503, 'Service Unavailable', detail))
 }

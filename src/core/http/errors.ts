@@ -97,6 +97,12 @@ function toProblem(error: unknown, requestId: string): Problem {
     // Fastify's own client errors (bad JSON, body too large, unsupported media type) carry safe messages.
     return problem(status, (fastifyError.code ?? 'client_error').toLowerCase(), fastifyError.message, requestId)
   }
+  // A backstop for text PostgreSQL cannot store (a NUL: 22021 character_not_in_repertoire,
+  // 22P05 untranslatable_character) that slipped past the parsers' checks: the input's fault.
+  const sqlState = (error as { code?: unknown }).code
+  if (sqlState === '22021' || sqlState === '22P05') {
+    return problem(400, 'bad_request', 'The request contains a character that cannot be stored (such as NUL, \\u0000).', requestId)
+  }
   return problem(500, 'internal_error', `Something went wrong on our side. Quote request id ${requestId} when reporting it.`, requestId)
 }
 

@@ -4,6 +4,9 @@ import { brotliDecompressSync } from 'node:zlib'
 import { Type } from 'typebox'
 import { buildTestApp } from '../../../test/app.ts'
 
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789'
+const metricsAuth = { authorization: `Bearer ${METRICS_TOKEN}` }
+
 describe('errors', () => {
   async function appWithProbeRoutes(t: Parameters<typeof buildTestApp>[0]) {
     return buildTestApp(t, {
@@ -215,9 +218,9 @@ describe('health and readiness', () => {
   })
 
   test('while starting, /healthz is 200, /readyz and other routes 503', async (t) => {
-    const { app, lifecycle, logs } = await buildTestApp(t, { lifecycle: 'starting' })
+    const { app, lifecycle, logs } = await buildTestApp(t, { lifecycle: 'starting', env: { METRICS_TOKEN } })
     assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
-    assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200)
+    assert.equal((await app.inject({ method: 'GET', url: '/metrics', headers: metricsAuth })).statusCode, 200)
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
     assert.equal(ready.statusCode, 503)
     assert.deepEqual(ready.json(), { status: 'starting' })
@@ -294,10 +297,10 @@ describe('HTTP defaults', () => {
   })
 
   test('/metrics is Prometheus text with a request histogram labelled by route pattern and status', async (t) => {
-    const { app } = await buildTestApp(t)
+    const { app } = await buildTestApp(t, { env: { METRICS_TOKEN } })
     await app.inject({ method: 'GET', url: '/api/v1/site' })
     await app.inject({ method: 'GET', url: '/api/v1/unknown-thing-123' })
-    const response = await app.inject({ method: 'GET', url: '/metrics' })
+    const response = await app.inject({ method: 'GET', url: '/metrics', headers: metricsAuth })
     assert.equal(response.statusCode, 200)
     assert.match(response.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/)
     assert.match(
@@ -311,13 +314,14 @@ describe('HTTP defaults', () => {
 })
 
 describe('probes', () => {
-  test('/healthz skips the site hooks: no security headers, request id or request metrics', async (t) => {
-    const { app } = await buildTestApp(t)
+  test('/healthz skips the site hooks (request id, request metrics) but carries the security headers', async (t) => {
+    const { app } = await buildTestApp(t, { env: { METRICS_TOKEN } })
     const health = await app.inject({ method: 'GET', url: '/healthz' })
     assert.equal(health.statusCode, 200)
     assert.equal(health.headers['cache-control'], 'no-store')
-    assert.equal(health.headers['content-security-policy'], undefined)
-    const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+    assert.match(health.headers['content-security-policy'] as string, /frame-ancestors 'none'/)
+    assert.equal(health.headers['x-request-id'], undefined)
+    const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: metricsAuth })
     assert.doesNotMatch(metrics.body, /route="\/healthz"/)
   })
 })

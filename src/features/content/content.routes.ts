@@ -88,7 +88,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.post(
     base,
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: { tags, summary: `Create a draft ${type} (authors and up)`, body: bodies.create, response: { 201: Post } },
     },
     async (request, reply) => reply.code(201).send(present(await createContent(db, type, actorUser(request), request.body, paths))),
@@ -97,7 +97,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.patch(
     `${base}/:id`,
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: {
         tags,
         summary: `Change a ${type}; saves a revision (authors: their own drafts only)`,
@@ -111,7 +111,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
 
   app.delete(
     `${base}/:id`,
-    { preHandler: requireRole('author'), schema: { tags, summary: `Delete a ${type} (authors: their own drafts only)`, params: IdParams } },
+    { onRequest: requireRole('author'), schema: { tags, summary: `Delete a ${type} (authors: their own drafts only)`, params: IdParams } },
     async (request, reply) => {
       await deleteContent(db, type, actorUser(request), request.params.id)
       return reply.code(204).send()
@@ -121,7 +121,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.post(
     `${base}/:id/publish`,
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: { tags, summary: `Publish a ${type} now (editors)`, params: IdParams, response: { 200: Post } },
     },
     async (request) => present(await publishContent(db, type, request.params.id)),
@@ -130,7 +130,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.post(
     `${base}/:id/unpublish`,
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: { tags, summary: `Take a ${type} back to draft (editors)`, params: IdParams, response: { 200: Post } },
     },
     async (request) => present(await unpublishContent(db, type, request.params.id)),
@@ -139,7 +139,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.post(
     `${base}/:id/archive`,
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: {
         tags,
         summary: `Archive a ${type}: off the site, history kept; unpublish makes it a draft again (editors)`,
@@ -153,7 +153,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.post(
     `${base}/:id/schedule`,
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: {
         tags,
         summary: `Publish a ${type} at a future time (editors)`,
@@ -168,7 +168,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.get(
     `${base}/:id/revisions`,
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: {
         tags,
         summary: `Revisions of a ${type}, newest first`,
@@ -182,7 +182,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.post(
     `${base}/:id/revisions/:rev/restore`,
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: { tags, summary: `Restore a revision of a ${type} as a new revision`, params: RevisionParams, response: { 200: Post } },
     },
     async (request) => {
@@ -218,7 +218,7 @@ function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
   app.post(
     base,
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: {
         tags: [kind],
         summary: `Create a ${kind === 'tags' ? 'tag' : 'category'} (editors)`,
@@ -231,7 +231,7 @@ function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
   app.delete(
     `${base}/:id`,
     {
-      preHandler: requireRole('editor'),
+      onRequest: requireRole('editor'),
       schema: { tags: [kind], summary: `Delete a ${kind === 'tags' ? 'tag' : 'category'} (editors)`, params: IdParams },
     },
     async (request, reply) => {

@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
-import { HttpError, invalid, notFound } from '#core/http/errors.ts'
+import { badRequest, HttpError, invalid, notFound } from '#core/http/errors.ts'
 import { decodeCursor, toPage } from '#core/http/pagination.ts'
 import { type AppInstance, IdParams } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
@@ -35,7 +35,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
     uploads.post(
       '/api/v1/media',
       {
-        preHandler: requireRole('author'),
+        onRequest: requireRole('author'),
         schema: {
           tags: ['media'],
           summary: 'Upload a file (multipart/form-data: `file`, optional `alt`)',
@@ -56,7 +56,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
   app.get(
     '/api/v1/media',
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: {
         tags: ['media'],
         summary: 'Media, newest first (authors see their own)',
@@ -78,7 +78,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
   app.get(
     '/api/v1/media/:id',
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: { tags: ['media'], summary: 'One media item', params: IdParams, response: { 200: Media } },
     },
     async (request) => presentMedia(await getMedia(db, actor(request), request.params.id)),
@@ -87,7 +87,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
   app.patch(
     '/api/v1/media/:id',
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: { tags: ['media'], summary: 'Change the alt text', params: IdParams, body: AltBody, response: { 200: Media } },
     },
     async (request) => presentMedia(await changeMediaAlt(db, actor(request), request.params.id, request.body.alt)),
@@ -96,7 +96,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
   app.delete(
     '/api/v1/media/:id',
     {
-      preHandler: requireRole('author'),
+      onRequest: requireRole('author'),
       schema: { tags: ['media'], summary: 'Delete a media item (its file goes when no other item uses it)', params: IdParams },
     },
     async (request, reply) => {
@@ -143,18 +143,28 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
   }
   let file: { bytes: Buffer; filename: string } | undefined
   let alt = ''
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file') throw invalid([{ field: part.fieldname, in: 'body', message: 'is not an allowed property' }])
-      file = { bytes: await part.toBuffer(), filename: cleanFilename(part.filename) }
-    } else if (part.fieldname === 'alt') {
-      if (part.valueTruncated || typeof part.value !== 'string' || part.value.length > MAX_ALT_LENGTH) {
-        throw invalid([{ field: 'alt', in: 'body', message: `must be a text of at most ${MAX_ALT_LENGTH} characters` }])
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') throw invalid([{ field: part.fieldname, in: 'body', message: 'is not an allowed property' }])
+        file = { bytes: await part.toBuffer(), filename: cleanFilename(part.filename) }
+      } else if (part.fieldname === 'alt') {
+        if (part.valueTruncated || typeof part.value !== 'string' || part.value.length > MAX_ALT_LENGTH) {
+          throw invalid([{ field: 'alt', in: 'body', message: `must be a text of at most ${MAX_ALT_LENGTH} characters` }])
+        }
+        if (part.value.includes('\0')) throw invalid([{ field: 'alt', in: 'body', message: 'must not contain a NUL character' }])
+        alt = part.value
+      } else {
+        throw invalid([{ field: part.fieldname, in: 'body', message: 'is not an allowed property' }])
       }
-      alt = part.value
-    } else {
-      throw invalid([{ field: part.fieldname, in: 'body', message: 'is not an allowed property' }])
     }
+  } catch (error) {
+    // Busboy's parse errors (no or wrong boundary, a truncated body, bare LF
+    // line ends, a part without Content-Disposition) are plain Errors: a 400,
+    // not a 500 (issue 9, item 6). Our own errors and the plugin's sized ones (413) pass.
+    const status = (error as { statusCode?: number }).statusCode
+    if (error instanceof HttpError || (typeof status === 'number' && status >= 400 && status < 500)) throw error
+    throw badRequest(`The multipart body is malformed: ${(error as Error).message}`)
   }
   if (!file) throw invalid([{ field: 'file', in: 'body', message: 'is required' }])
   if (file.bytes.length === 0) throw invalid([{ field: 'file', in: 'body', message: 'is empty' }])

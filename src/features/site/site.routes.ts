@@ -269,18 +269,42 @@ export function siteRoutes(app: AppInstance, deps: SiteDeps) {
    */
   async function notFound(request: FastifyRequest, reply: FastifyReply, site?: SiteJson) {
     const [path, search] = splitUrl(request.url)
-    // `//host/` must never become `//host`, a link to another site.
+    // `//host/` must never become `//host`, a link to another site; every
+    // Location is a path on this site (localPath), whatever the request line held.
     if (path.length > 1 && path.endsWith('/') && !path.startsWith('//') && !path.includes('\\'))
-      return reply.redirect(`${path.replace(/\/+$/, '') || '/'}${search}`, 301)
+      return reply.redirect(localPath(`${path.replace(/\/+$/, '') || '/'}${search}`), 301)
     const redirect = path.length <= 300 ? await findRedirectFor(db, path) : undefined
-    if (redirect) return reply.redirect(`${redirect.to_path}${search}`, 301)
+    if (redirect) return reply.redirect(localPath(`${redirect.to_path}${search}`), 301)
     return notFoundPage(request, reply, site)
   }
 
   return { notFound }
 }
 
+/**
+ * The path and query of the request target. A request line in absolute form
+ * (`GET http://other.example/x/ HTTP/1.1`, RFC 9112 §3.2.2) gives Node the whole
+ * URL: only its path and query are ours to answer, never its host.
+ */
 function splitUrl(url: string): [string, string] {
-  const index = url.indexOf('?')
-  return index === -1 ? [url, ''] : [url.slice(0, index), url.slice(index)]
+  let target = url
+  if (!target.startsWith('/')) {
+    try {
+      const parsed = new URL(target)
+      target = `${parsed.pathname}${parsed.search}`
+    } catch {
+      target = '/'
+    }
+  }
+  const index = target.indexOf('?')
+  return index === -1 ? [target, ''] : [target.slice(0, index), target.slice(index)]
+}
+
+/**
+ * A redirect target that stays on this site: one leading slash, never `//` or
+ * `/\` (which browsers read as another host), no scheme (issue 9, item 8).
+ */
+export function localPath(location: string): string {
+  const cleaned = location.replace(/^[\s/\\]+/, '')
+  return `/${cleaned}`
 }

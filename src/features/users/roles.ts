@@ -5,7 +5,10 @@ import type { Role } from './users.schemas.ts'
 
 /**
  * The one authorisation module (issue 3 §7). Routes declare who may call them
- * with these preHandlers; handlers never check roles themselves.
+ * with these as `onRequest` hooks (after the auth hook has set request.actor),
+ * so a caller without the right gets 401/403 before the body is parsed or the
+ * schema is checked: no validation detail of a route reaches someone who may
+ * not call it (issue 9, item 8). Handlers never check roles themselves.
  */
 const RANK: Record<Role, number> = { member: 0, author: 1, editor: 2, admin: 3 }
 
@@ -21,19 +24,19 @@ function checkScope(request: FastifyRequest, adminRoute: boolean) {
   if (!scopeAllows(actor.scopes, needed)) throw forbidden(`This API token lacks the "${needed}" scope.`)
 }
 
-/** preHandler: any signed-in user (session or API token). */
+/** onRequest: any signed-in user (session or API token). */
 export async function requireUser(request: FastifyRequest, _reply: FastifyReply) {
   if (!request.actor) throw unauthorized()
   checkScope(request, false)
 }
 
-/** preHandler: a browser session (account changes and token management are not done with a token). */
+/** onRequest: a browser session (account changes and token management are not done with a token). */
 export async function requireSession(request: FastifyRequest, _reply: FastifyReply) {
   if (!request.actor) throw unauthorized()
   if (request.actor.via !== 'session') throw forbidden('This needs a signed-in browser session, not an API token.')
 }
 
-/** preHandler factory: a signed-in user with at least `role`. */
+/** onRequest factory: a signed-in user with at least `role`. */
 export const requireRole = (role: Role) =>
   async function requireRoleHandler(request: FastifyRequest, _reply: FastifyReply) {
     if (!request.actor) throw unauthorized()
