@@ -1,6 +1,7 @@
 import { type Db, sql } from '#core/db/database.ts'
 import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
 import type { PostStatus, PostType } from './content.schemas.ts'
+import { searchText } from './markdown.ts'
 
 export type PostRow = {
   id: number
@@ -153,10 +154,16 @@ export async function listPosts(db: Db, type: PostType, v: Visibility, f: PostFi
   return rows.rows.map((row) => ({ ...row, tags: parseTerms(row.tags), categories: parseTerms(row.categories) }))
 }
 
+/**
+ * `search_text` is derived from `body_html` wherever a statement writes the body
+ * (here and in updatePostContent), so the two never disagree; the search vector
+ * is generated from it (migration 0025).
+ */
 export const insertPost = (db: Db, type: PostType, authorId: number, c: PostContent) =>
-  sql<PostRow>`insert into posts (type, title, slug, body, body_html, excerpt, cover_media_id, seo_title, seo_description, author_id)
-    values (${type}, ${c.title}, ${c.slug}, ${c.body}, ${c.body_html}, ${c.excerpt}, ${c.cover_media_id}, ${c.seo_title},
-      ${c.seo_description}, ${authorId})
+  sql<PostRow>`insert into posts (type, title, slug, body, body_html, search_text, excerpt, cover_media_id, seo_title,
+      seo_description, author_id)
+    values (${type}, ${c.title}, ${c.slug}, ${c.body}, ${c.body_html}, ${searchText(c.body_html)}, ${c.excerpt},
+      ${c.cover_media_id}, ${c.seo_title}, ${c.seo_description}, ${authorId})
     returning ${POST_COLUMNS}`
     .execute(db)
     .then((r) => r.rows[0] as PostRow)
@@ -169,7 +176,7 @@ export const findEditablePostForUpdate = (db: Db, type: PostType, id: number, r:
 
 export const updatePostContent = (db: Db, id: number, c: PostContent) =>
   sql<PostRow>`update posts set title = ${c.title}, slug = ${c.slug}, body = ${c.body}, body_html = ${c.body_html},
-      excerpt = ${c.excerpt}, cover_media_id = ${c.cover_media_id}, seo_title = ${c.seo_title},
+      search_text = ${searchText(c.body_html)}, excerpt = ${c.excerpt}, cover_media_id = ${c.cover_media_id}, seo_title = ${c.seo_title},
       seo_description = ${c.seo_description}, updated_at = now()
     where id = ${id} returning ${POST_COLUMNS}`
     .execute(db)

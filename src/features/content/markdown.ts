@@ -1,5 +1,4 @@
 import MarkdownIt from 'markdown-it'
-import anchor from 'markdown-it-anchor'
 import footnote from 'markdown-it-footnote'
 import sanitizeHtml from 'sanitize-html'
 
@@ -9,7 +8,35 @@ import sanitizeHtml from 'sanitize-html'
  * allow-list: a bug or a plugin in the renderer must not be enough to let a
  * script, an event handler or a `javascript:`/`data:` URL through.
  */
-const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false }).use(footnote).use(anchor, { slugify: anchorSlug })
+const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false }).use(footnote)
+
+// Every heading gets an id from its text (`## A heading` → `id="a-heading"`,
+// `section` when the text gives no slug), unique in the document: a repeat gets
+// -1, -2, … (the ids markdown-it-anchor gave). Linear in the number of headings
+// (issue 9, item 5): `next` remembers, per slug, the first number that may still
+// be free, where the plugin tried -1, -2, … from the start for every repeat and
+// looked every heading up again in the token list (a 50 KB body of equal
+// headings took 10 seconds). An id base-n can only come from base, so every
+// taken id is stepped over at most once.
+markdown.core.ruler.push('heading_ids', (state) => {
+  const taken = new Set<string>()
+  const next = new Map<string, number>()
+  const tokens = state.tokens
+  for (let i = 0; i < tokens.length; i++) {
+    const heading = tokens[i]
+    if (heading?.type !== 'heading_open') continue
+    const children = tokens[i + 1]?.children ?? []
+    let text = ''
+    for (const child of children) if (child.type === 'text' || child.type === 'code_inline') text += child.content
+    const base = slugify(text) || 'section'
+    let id = base
+    let n = next.get(base) ?? 1
+    while (taken.has(id)) id = `${base}-${n++}`
+    next.set(base, n)
+    taken.add(id)
+    heading.attrSet('id', id)
+  }
+})
 
 // Table column alignment (`| ---: |`) as a class, not markdown-it's inline
 // `style`: the site's Content-Security-Policy refuses inline styles, and the
@@ -23,10 +50,6 @@ markdown.core.ruler.push('align_classes', (state) => {
     if (align) token.attrSet('class', `align-${align}`)
   }
 })
-
-function anchorSlug(text: string) {
-  return slugify(text) || 'section'
-}
 
 const ALLOWED = {
   allowedTags: [
@@ -98,4 +121,60 @@ export function slugify(text: string, maxLength = 200): string {
     .replace(/[^a-z0-9]+/g, '-')
     .slice(0, maxLength)
     .replace(/^-+|-+$/g, '')
+}
+
+// Tags whose text runs on into the text around them (`<strong>word</strong>.`
+// stays `word.`); every other tag separates words.
+const INLINE_TAGS = new Set(['a', 'em', 'strong', 's', 'del', 'code', 'sup', 'sub'])
+const TAG_NAME = /<\/?([a-z][a-z0-9]*)/y
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being replaced
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g
+const WHITE_SPACE = /[\t\n\v\f\r ]+/
+/** Longer runs of text without white space lose their punctuation (see searchText). */
+export const SEARCH_RUN_MAX_LENGTH = 100
+// ASCII punctuation, and the entities sanitize-html writes, which are punctuation too.
+const RUN_PUNCTUATION = /&(?:lt|gt|quot|#39|amp);|[!-/:-@[-`{-~]/g
+
+/**
+ * The text of sanitised HTML (renderMarkdown's output) for the search index
+ * (`posts.search_text`, migration 0025), in time linear in its length (issue 9,
+ * item 5). Tags go (inline ones without a trace, others leaving a space),
+ * control characters become spaces (search snippets use two of them as
+ * highlight markers), white space collapses to single spaces; entities stay
+ * encoded, so no `<` reaches PostgreSQL's text search parser, which would read a
+ * tag there.
+ *
+ * That parser backtracks over runs of text without white space that look
+ * almost like host names, URLs, e-mail addresses or file paths (`a_a_a_…`,
+ * `.a-1.a-1…`): its time grows with the square of the run's length (a 50 KB
+ * run took 24 seconds on PostgreSQL), and it never backtracks across a space.
+ * So a run longer than SEARCH_RUN_MAX_LENGTH characters has its ASCII
+ * punctuation and entities turned into spaces: a long URL is indexed as its
+ * words, and no run the parser sees is both long and made of punctuation.
+ */
+export function searchText(html: string): string {
+  const parts: string[] = []
+  let at = 0
+  while (at < html.length) {
+    const open = html.indexOf('<', at)
+    if (open === -1) {
+      parts.push(html.slice(at))
+      break
+    }
+    parts.push(html.slice(at, open))
+    // sanitize-html writes `>` in text and attribute values as `&gt;`: the next `>` ends the tag.
+    const close = html.indexOf('>', open)
+    if (close === -1) break
+    TAG_NAME.lastIndex = open
+    const name = TAG_NAME.exec(html)?.[1]
+    parts.push(name !== undefined && INLINE_TAGS.has(name) ? '' : ' ')
+    at = close + 1
+  }
+  const words: string[] = []
+  for (const run of parts.join('').replace(CONTROL_CHARACTERS, ' ').split(WHITE_SPACE)) {
+    if (run === '') continue
+    if (run.length <= SEARCH_RUN_MAX_LENGTH) words.push(run)
+    else for (const word of run.replace(RUN_PUNCTUATION, ' ').split(WHITE_SPACE)) if (word !== '') words.push(word)
+  }
+  return words.join(' ')
 }

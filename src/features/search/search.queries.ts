@@ -15,8 +15,8 @@ export type SearchRow = {
   published_at: Date
   rank: number
   /**
-   * A passage of the body as strip_html_tags leaves it (text with the
-   * sanitiser's entities still encoded), matches wrapped in `markers`.
+   * A passage of the body's search text (content/markdown.ts searchText: text
+   * with the sanitiser's entities still encoded), matches wrapped in `markers`.
    */
   headline: string
 }
@@ -26,11 +26,11 @@ export type SearchFilter = {
   limit: number
   offset: number
   type?: SearchType
-  /** ts_headline's StartSel and StopSel: characters that strip_html_tags never lets through. */
+  /** ts_headline's StartSel and StopSel: characters that searchText never lets through. */
   markers: { start: string; stop: string }
 }
 
-// Weights for D, C, B, A (ts_rank_cd's order): body C, excerpt B, title A (migration 0015).
+// Weights for D, C, B, A (ts_rank_cd's order): body C, excerpt B, title A (migrations 0015, 0025).
 const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
 
 /**
@@ -40,8 +40,8 @@ const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
  * query without lexemes (only stop words or punctuation) matches nothing.
  *
  * `hits` has one branch per kind of content, all of the same shape (products
- * will be a `union all` branch); `headline_html` is the HTML the snippet is cut
- * from. Snippets are made only for the rows of the page, since ts_headline
+ * will be a `union all` branch); `headline_text` is the text the snippet is cut
+ * from, the body's stored search text (the one the index was made from). Snippets are made only for the rows of the page, since ts_headline
  * re-parses each text.
  */
 export const listSearchHits = (db: Db, f: SearchFilter) => {
@@ -50,18 +50,18 @@ export const listSearchHits = (db: Db, f: SearchFilter) => {
   const options = `StartSel=${f.markers.start}, StopSel=${f.markers.stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`
   return sql<SearchRow>`with query as (select websearch_to_tsquery('english'::regconfig, ${f.q}) as tsq),
     hits as (
-      select p.type, p.id, p.title, p.slug, p.excerpt, p.published_at, p.body_html as headline_html,
+      select p.type, p.id, p.title, p.slug, p.excerpt, p.published_at, p.search_text as headline_text,
         ts_rank_cd(${WEIGHTS}::real[], p.search_vector, query.tsq, 32) as rank
       from posts p, query
       where p.status = 'published' and p.search_vector @@ query.tsq ${type}
     ),
     page as (
-      select type, id, title, slug, excerpt, published_at, headline_html, rank from hits
+      select type, id, title, slug, excerpt, published_at, headline_text, rank from hits
       order by rank desc, published_at desc, id desc
       limit ${f.limit + 1} offset ${f.offset}
     )
     select page.type, page.id, page.title, page.slug, page.excerpt, page.published_at, page.rank,
-      ts_headline('english'::regconfig, strip_html_tags(page.headline_html), query.tsq,
+      ts_headline('english'::regconfig, page.headline_text, query.tsq,
         ${options}) as headline
     from page, query
     order by page.rank desc, page.published_at desc, page.id desc`

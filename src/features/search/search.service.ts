@@ -19,7 +19,7 @@ export type SearchHit = {
   rank: number
 }
 
-// ts_headline wraps matches in these; strip_html_tags (migration 0015) turns
+// ts_headline wraps matches in these; searchText (content/markdown.ts) turns
 // control characters in the text into spaces, so only ts_headline writes them.
 const MARK_START = '\u0002'
 const MARK_STOP = '\u0003'
