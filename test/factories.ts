@@ -4,7 +4,7 @@ import type { App } from '../src/app.ts'
 import type { Db } from '../src/core/db/database.ts'
 import { createContent, publishContent } from '../src/features/content/content.service.ts'
 import { hashPassword } from '../src/features/users/login/passwords.ts'
-import { insertUser, type UserRow } from '../src/features/users/users.queries.ts'
+import { insertUser, markEmailVerified, type UserRow } from '../src/features/users/users.queries.ts'
 import type { Role } from '../src/features/users/users.schemas.ts'
 
 export const TEST_PASSWORD = 'correct horse battery staple 42'
@@ -14,15 +14,20 @@ export const uniqueEmail = (label = 'user') => `${label}-${randomBytes(5).toStri
 
 let passwordHash: Promise<string> | undefined
 
-/** A user with TEST_PASSWORD (hashed once per file, to keep tests quick). */
-export async function createUser(db: Db, options: { role?: Role; email?: string; name?: string } = {}): Promise<UserRow> {
+/** A user with TEST_PASSWORD (hashed once per file, to keep tests quick); unverified unless `verified`. */
+export async function createUser(
+  db: Db,
+  options: { role?: Role; email?: string; name?: string; verified?: boolean } = {},
+): Promise<UserRow> {
   passwordHash ??= hashPassword(TEST_PASSWORD)
-  return insertUser(db, {
+  const user = await insertUser(db, {
     email: options.email ?? uniqueEmail(options.role ?? 'member'),
     name: options.name ?? 'Test User',
     passwordHash: await passwordHash,
     role: options.role ?? 'member',
   })
+  if (!options.verified) return user
+  return { ...user, email_verified_at: await markEmailVerified(db, user.id) }
 }
 
 /** Signs in over HTTP; returns the cookie header value and the session's CSRF token. */

@@ -252,14 +252,14 @@ const WRITES: Write[] = [
     covers: 'POST /api/v1/tokens',
     does: 'creates an API token',
     changesPages: false,
-    run: (w) => send(w, 'POST', '/api/v1/tokens', { name: 'coverage', scopes: ['read'] }),
+    run: (w) => send(w, 'POST', '/api/v1/tokens', { name: 'coverage', scopes: ['read'], current_password: TEST_PASSWORD }),
   },
   {
     covers: 'DELETE /api/v1/tokens/:id',
     does: 'revokes an API token',
     changesPages: false,
     run: async (w) => {
-      const created = await send(w, 'POST', '/api/v1/tokens', { name: 'coverage', scopes: ['read'] })
+      const created = await send(w, 'POST', '/api/v1/tokens', { name: 'coverage', scopes: ['read'], current_password: TEST_PASSWORD })
       await send(w, 'DELETE', `/api/v1/tokens/${created.json().id}`)
     },
   },
@@ -397,7 +397,7 @@ let admin: Promise<Headers> | undefined
 /** One administrator for the file's writes (signed in once). */
 function adminHeaders(testApp: TestApp): Promise<Headers> {
   admin ??= (async () => {
-    const user = await createUser(testApp.deps.db, { role: 'admin', name: 'Site Admin' })
+    const user = await createUser(testApp.deps.db, { role: 'admin', name: 'Site Admin', verified: true })
     const session = await logIn(testApp.app, user.email)
     return { cookie: session.cookie, 'x-csrf-token': session.csrf }
   })()

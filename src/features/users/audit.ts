@@ -15,6 +15,8 @@ export const AUDIT_EVENTS = [
   'user_enabled',
   'token_created',
   'token_revoked',
+  'credentials_revoked',
+  'signup_existing_address',
   'admin_created',
   'password_reset_requested',
   'password_reset',

@@ -2,14 +2,14 @@ import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, notFound } from '#core/http/errors.ts'
 import { type RequestMeta, recordAudit } from '../audit.ts'
-import { deleteUserSessions } from '../login/sessions.queries.ts'
+import { revokeCredentials } from '../credentials.ts'
 import { countOtherActiveAdmins, findUserById, type UserRow, updateUserAccess } from '../users.queries.ts'
 import type { Role } from '../users.schemas.ts'
 
 /**
  * An administrator changes a user's role or disables the account. Either ends
- * the user's sessions, so the new rights apply from a fresh login (session
- * rotation on privilege change). The last active admin cannot be demoted or
+ * the user's sessions and API tokens (revokeCredentials), so the new rights
+ * apply from a fresh login and a fresh token (rotation on privilege change). The last active admin cannot be demoted or
  * disabled.
  */
 export async function changeUserAccess(
@@ -18,6 +18,7 @@ export async function changeUserAccess(
   userId: number,
   changes: { role?: Role; disabled?: boolean },
   meta: RequestMeta,
+  now: Date,
 ): Promise<UserRow> {
   return db.transaction().execute(async (trx) => {
     const user = await findUserById(trx, userId)
@@ -35,7 +36,12 @@ export async function changeUserAccess(
     if (disabled !== (user.disabled_at !== null)) {
       await recordAudit(trx, { event: disabled ? 'user_disabled' : 'user_enabled', userId: user.id, actorId, meta })
     }
-    if (role !== user.role || disabled) await deleteUserSessions(trx, user.id)
+    // A new role or a disabled account ends every session and API token (issue 9, item 1):
+    // a token minted before a promotion must not gain the new role.
+    const becomesDisabled = disabled && user.disabled_at === null
+    if (becomesDisabled || role !== user.role) {
+      await revokeCredentials(trx, user.id, becomesDisabled ? 'user_disabled' : 'role_changed', { actorId, meta, now })
+    }
     // list:users: who is an admin decides whether the empty home page welcomes a new owner.
     await recordChanges(trx, [tags.user(user.id), tags.list('users')])
     return updated

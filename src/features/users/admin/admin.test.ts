@@ -99,9 +99,17 @@ describe('admin: users and audit log', () => {
 
     const audit = await testApp.app.inject({ method: 'GET', url: `/api/v1/audit?user_id=${user.id}`, headers: { cookie } })
     const events = audit.json().data as { event: string; actor_id: number; details: Record<string, unknown> }[]
-    assert.deepEqual(events.map((e) => e.event).slice(0, 2), ['user_disabled', 'role_changed'])
-    assert.equal(events[1]?.actor_id, admin.id)
-    assert.deepEqual(events[1]?.details, { from: 'member', to: 'editor' })
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['credentials_revoked', 'user_disabled', 'credentials_revoked', 'role_changed', 'login_ok'],
+    )
+    assert.equal(events[3]?.actor_id, admin.id)
+    assert.deepEqual(events[3]?.details, { from: 'member', to: 'editor' })
+    assert.deepEqual(
+      [events[0]?.details.reason, events[2]?.details.reason],
+      ['user_disabled', 'role_changed'],
+      'each revocation names its reason',
+    )
   })
 
   const badPatches: [string, unknown, number][] = [

@@ -5,7 +5,7 @@ import { type AppInstance, IdParams, Page } from '#core/http/schemas.ts'
 import type { Deps } from '../../../deps.ts'
 import { AUDIT_SORT, listAudit } from '../audit.queries.ts'
 import type { RequestMeta } from '../audit.ts'
-import type { Actor } from '../login/auth.hooks.ts'
+import type { Actor, SessionActor } from '../login/auth.hooks.ts'
 import { User } from '../login/auth.schemas.ts'
 import { requireRole, requireSession } from '../roles.ts'
 import { listUserApiTokens } from '../tokens/tokens.queries.ts'
@@ -25,7 +25,7 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
   app.get(
     '/api/v1/tokens',
     {
-      preHandler: requireSession,
+      onRequest: requireSession,
       schema: { tags: ['tokens'], summary: 'Your API tokens', response: { 200: Type.Object({ data: Type.Array(ApiToken) }) } },
     },
     async (request) => ({ data: (await listUserApiTokens(db, actor(request).user.id)).map(presentApiToken) }),
@@ -34,23 +34,24 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
   app.post(
     '/api/v1/tokens',
     {
-      preHandler: requireSession,
+      onRequest: requireSession,
       schema: {
         tags: ['tokens'],
-        summary: 'Create an API token (the token is in this answer only)',
+        summary:
+          'Create an API token (the token is in this answer only); needs a verified address, and current_password unless you signed in within the last 10 minutes',
         body: ApiTokenBody,
         response: { 201: Type.Intersect([ApiToken, Type.Object({ token: Type.String() })]) },
       },
     },
     async (request, reply) => {
-      const { token, row } = await createApiToken(db, actor(request).user, request.body, meta(request), deps.clock())
+      const { token, row } = await createApiToken(db, request.actor as SessionActor, request.body, meta(request), deps.clock())
       return reply.code(201).send({ ...presentApiToken(row), token })
     },
   )
 
   app.delete(
     '/api/v1/tokens/:id',
-    { preHandler: requireSession, schema: { tags: ['tokens'], summary: 'Revoke one of your API tokens', params: IdParams } },
+    { onRequest: requireSession, schema: { tags: ['tokens'], summary: 'Revoke one of your API tokens', params: IdParams } },
     async (request, reply) => {
       await revokeApiToken(db, actor(request).user, request.params.id, meta(request))
       return reply.code(204).send()
@@ -60,7 +61,7 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
   app.get(
     '/api/v1/users',
     {
-      preHandler: requireRole('admin'),
+      onRequest: requireRole('admin'),
       schema: {
         tags: ['users'],
         summary: 'Users, newest first (admin)',
@@ -78,7 +79,7 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
   app.patch(
     '/api/v1/users/:id',
     {
-      preHandler: requireRole('admin'),
+      onRequest: requireRole('admin'),
       schema: {
         tags: ['users'],
         summary: "Change a user's role or disable the account (admin)",
@@ -88,14 +89,14 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
       },
     },
     async (request) => {
-      return presentUser(await changeUserAccess(db, actor(request).user.id, request.params.id, request.body, meta(request)))
+      return presentUser(await changeUserAccess(db, actor(request).user.id, request.params.id, request.body, meta(request), deps.clock()))
     },
   )
 
   app.get(
     '/api/v1/audit',
     {
-      preHandler: requireRole('admin'),
+      onRequest: requireRole('admin'),
       schema: {
         tags: ['audit'],
         summary: 'Security events, newest first (admin)',

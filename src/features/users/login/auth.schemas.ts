@@ -1,10 +1,10 @@
 import { Type } from 'typebox'
-import { Role } from '../users.schemas.ts'
+import { DisplayName, Role } from '../users.schemas.ts'
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts'
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
 const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
+const Name = DisplayName
 
 export const User = Type.Object(
   {
@@ -19,6 +19,19 @@ export const User = Type.Object(
 )
 
 export const SignupBody = Type.Object({ email: Email, password: Password, name: Name }, { additionalProperties: false })
+
+/**
+ * The answer to every accepted sign-up, new address or known (issue 9, item 4;
+ * decision 0007): it says nothing about whether an account was made.
+ */
+export const SignupAccepted = Type.Object(
+  { status: Type.Literal('check_your_email'), message: Type.String() },
+  { $id: 'SignupAccepted', additionalProperties: false },
+)
+export const SIGNUP_ACCEPTED = {
+  status: 'check_your_email',
+  message: 'Check your email: we sent a message to this address. Then sign in.',
+} as const
 
 // Login accepts any string up to the limits: a password that fails today's rules
 // must still get the generic 401, not a 400 that says something about it.

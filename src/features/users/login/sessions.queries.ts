@@ -9,9 +9,14 @@ export const insertSession = (
 ) =>
   // last_seen_at is compared with the clock later (idle expiry), so it is the
   // caller's time, not the database's default now() (issue 8).
-  sql`insert into sessions (token_hash, user_id, csrf_token, ip, user_agent, last_seen_at, expires_at)
+  // created_at too: a session signed in within the last minutes may create an API token without the password (issue 9).
+  sql`insert into sessions (token_hash, user_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at)
     values (${session.tokenHash}, ${session.userId}, ${session.csrfToken}, ${session.ip}, ${session.userAgent ?? null},
-      ${session.now}, ${session.expiresAt})`.execute(db)
+      ${session.now}, ${session.now}, ${session.expiresAt})`.execute(db)
+
+/** When the session was signed in (the caller's clock), or undefined for an unknown session. */
+export const findSessionCreatedAt = (db: Db, tokenHash: string) =>
+  sql<{ created_at: Date }>`select created_at from sessions where token_hash = ${tokenHash}`.execute(db).then((r) => r.rows[0]?.created_at)
 
 /** The session and its user in one query (every authenticated request runs it). */
 export const findSessionWithUser = (db: Db, tokenHash: string) =>
@@ -28,5 +33,10 @@ export const touchSession = (db: Db, tokenHash: string, now: Date) =>
 
 export const deleteSession = (db: Db, tokenHash: string) => sql`delete from sessions where token_hash = ${tokenHash}`.execute(db)
 
+/** Deletes the user's sessions (but the one given); answers how many. */
 export const deleteUserSessions = (db: Db, userId: number, exceptTokenHash?: string) =>
-  sql`delete from sessions where user_id = ${userId} and token_hash <> ${exceptTokenHash ?? ''}`.execute(db)
+  sql<{
+    token_hash: string
+  }>`delete from sessions where user_id = ${userId} and token_hash <> ${exceptTokenHash ?? ''} returning token_hash`
+    .execute(db)
+    .then((r) => r.rows.length)

@@ -38,6 +38,12 @@ export const revokeUserApiToken = (db: Db, userId: number, id: number) =>
     .execute(db)
     .then((r) => r.rows[0])
 
+/** Revokes every token of the user not yet revoked, at `now`; answers how many. */
+export const revokeAllUserApiTokens = (db: Db, userId: number, now: Date) =>
+  sql<{ id: number }>`update api_tokens set revoked_at = ${now} where user_id = ${userId} and revoked_at is null returning id`
+    .execute(db)
+    .then((r) => r.rows.length)
+
 /** A usable token (not revoked, not expired at `now`) with its user, in one query. */
 export const findActiveApiTokenWithUser = (db: Db, tokenHash: string, now: Date) =>
   sql<{ id: number; scopes: ApiScope[]; last_used_at: Date | null; user: SafeUser }>`
