@@ -14,6 +14,7 @@ import { documentProblems } from '#core/http/schemas.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions, RequestLog } from '#core/log/logger.ts'
+import { registerRateLimit } from '#core/security/rate-limit.ts'
 import type { Deps } from './deps.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
@@ -92,6 +93,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     })
     site.addHook('onResponse', metrics.observeRequest)
     await site.register(helmet, securityHeaders(config))
+    // The per-client limit on /api/ (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_S; decision 0015).
+    await registerRateLimit(site, deps)
     // Signed-in callers' API answers are theirs alone: private, no-store (issue 9, item 8).
     site.addHook('onSend', privateApiCacheControl)
     await site.register(compress, {

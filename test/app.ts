@@ -10,6 +10,9 @@ import { createDeps, type Deps } from '../src/deps.ts'
 import type { MediaStore } from '../src/features/media/media.store.ts'
 import { createTestDatabase, sharedTestDatabase } from './db.ts'
 
+/** The SECRET_KEY of test apps (a test may give its own in `env`). */
+export const TEST_SECRET_KEY = '7e57'.repeat(16)
+
 export type TestApp = {
   app: App
   database: Database
@@ -40,7 +43,15 @@ export async function buildTestApp(
   } = {},
 ): Promise<TestApp> {
   const { database } = options.privateDatabase ? await createTestDatabase(t) : await sharedTestDatabase()
-  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATA_DIR: '/nonexistent-plinth-test-dir', ...options.env })
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATA_DIR: '/nonexistent-plinth-test-dir',
+    SECRET_KEY: TEST_SECRET_KEY,
+    // Every test injects from 127.0.0.1: the API rate limit stays on, with a max no file reaches (rate-limit.test.ts sets a small one).
+    RATE_LIMIT_MAX: '1000000',
+    ...options.env,
+  })
   const lifecycle = new Lifecycle()
   lifecycle.state = options.lifecycle ?? 'ready'
   const lines: string[] = []

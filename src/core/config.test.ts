@@ -26,6 +26,7 @@ describe('configuration', () => {
         HOST: '0.0.0.0',
         DATA_DIR: 'var/plinth',
         DATABASE_URL: 'postgres://plinth:secret@db:5432/plinth',
+        SECRET_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
         REDIS_URL: 'redis://cache:6379/0',
         PUBLIC_URL: 'https://example.com/',
         SMTP_URL: 'smtps://user:pass@mail.example.com:465',
@@ -75,6 +76,10 @@ describe('configuration', () => {
     ['TRUST_PROXY true', { TRUST_PROXY: 'true' }, /^TRUST_PROXY must be a comma-separated list of proxy addresses or CIDRs/],
     ['TRUST_PROXY a host name', { TRUST_PROXY: 'proxy.local' }, /^TRUST_PROXY must be/],
     ['TRUST_PROXY a CIDR too wide', { TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be/],
+    ['RATE_LIMIT_MAX negative', { RATE_LIMIT_MAX: '-1' }, /^RATE_LIMIT_MAX must be a whole number of requests/],
+    ['RATE_LIMIT_MAX a fraction', { RATE_LIMIT_MAX: '1.5' }, /^RATE_LIMIT_MAX must be/],
+    ['RATE_LIMIT_WINDOW_S zero', { RATE_LIMIT_WINDOW_S: '0' }, /^RATE_LIMIT_WINDOW_S must be a whole number of seconds from 1 to 86400/],
+    ['RATE_LIMIT_WINDOW_S over a day', { RATE_LIMIT_WINDOW_S: '86401' }, /^RATE_LIMIT_WINDOW_S must be/],
     ['TRUST_PROXY an empty entry', { TRUST_PROXY: '127.0.0.1,,10.0.0.1' }, /^TRUST_PROXY must be/],
   ]
   test('TRUST_PROXY: unset trusts no proxy; a list of addresses, CIDRs and proxy-addr names is kept in order', () => {

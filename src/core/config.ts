@@ -43,6 +43,10 @@ export type Config = Readonly<{
    * cannot tell a proxy from a client that reaches the server directly.
    */
   trustProxy: false | string[]
+  /** requests per client address on /api/ within rateLimitWindowS (RATE_LIMIT_MAX, default 600; 0 = no limit) */
+  rateLimitMax: number
+  /** the rate limit's window in seconds (RATE_LIMIT_WINDOW_S, default 60) */
+  rateLimitWindowS: number
 }>
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -140,10 +144,19 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
 
   const secretKey = readSecretKey(read('SECRET_KEY'), 'SECRET_KEY', problems)
   const secretKeyPrevious = readSecretKey(read('SECRET_KEY_PREVIOUS'), 'SECRET_KEY_PREVIOUS', problems)
-  if (databaseUrl !== undefined && read('SECRET_KEY') === undefined) {
+  if (databaseUrl !== undefined && isUrl(databaseUrl, ['postgres:', 'postgresql:']) && read('SECRET_KEY') === undefined) {
     problems.push(
       'SECRET_KEY is required with DATABASE_URL (every instance must seal secrets with the same key): 32 random bytes, e.g. `openssl rand -base64 32`',
     )
+  }
+
+  const rateLimitMax = parseWholeNumber(read('RATE_LIMIT_MAX') ?? '600', 0, 1_000_000_000)
+  if (rateLimitMax === undefined) {
+    problems.push(`RATE_LIMIT_MAX must be a whole number of requests, 0 to turn the API rate limit off (got "${env.RATE_LIMIT_MAX}")`)
+  }
+  const rateLimitWindowS = parseWholeNumber(read('RATE_LIMIT_WINDOW_S') ?? '60', 1, 86_400)
+  if (rateLimitWindowS === undefined) {
+    problems.push(`RATE_LIMIT_WINDOW_S must be a whole number of seconds from 1 to 86400 (got "${env.RATE_LIMIT_WINDOW_S}")`)
   }
 
   if (problems.length > 0) throw new ConfigError(problems)
@@ -166,6 +179,8 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     secretKeyPrevious,
     metricsToken,
     trustProxy: trustProxy as Config['trustProxy'],
+    rateLimitMax: rateLimitMax as number,
+    rateLimitWindowS: rateLimitWindowS as number,
   })
 }
 
@@ -192,6 +207,12 @@ function readSecretKey(value: string | undefined, name: string, problems: string
   const key = parseSecretKey(value)
   if (!key) problems.push(`${name} must be 32 bytes as 64 hex digits or base64 (e.g. \`openssl rand -base64 32\`)`)
   return key
+}
+
+function parseWholeNumber(value: string, min: number, max: number): number | undefined {
+  if (!/^\d{1,10}$/.test(value)) return undefined
+  const number = Number(value)
+  return number >= min && number <= max ? number : undefined
 }
 
 function parsePort(value: string): number | undefined {
