@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { Lifecycle } from '../lifecycle.ts'
-import { listenEarly } from './early-server.ts'
+import { listenEarly, SECURITY_HEADERS } from './early-server.ts'
 
 test('while the app loads, the early server answers the probes and 503 to everything else; then the app gets every request', async (t) => {
   const lifecycle = new Lifecycle()
@@ -13,6 +13,8 @@ test('while the app loads, the early server answers the probes and 503 to everyt
   const healthz = await fetch(`${base}/healthz`)
   assert.equal(healthz.status, 200)
   assert.equal(healthz.headers.get('cache-control'), 'no-store')
+  // The same security headers as the app's answers (hardening.test.ts compares the values).
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(healthz.headers.get(name), value, name)
   assert.deepEqual(await healthz.json(), { status: 'ok' })
 
   const readyz = await fetch(`${base}/readyz?full=1`)
@@ -38,6 +40,8 @@ test('while the app loads, the early server answers the probes and 503 to everyt
   assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8')
   assert.match(page.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/, 'an ill-formed id is replaced')
   assert.match(await page.text(), /<h1>503 Service Unavailable<\/h1>/)
+  assert.equal(page.headers.get('content-security-policy'), SECURITY_HEADERS['content-security-policy'])
+  assert.equal(api.headers.get('x-content-type-options'), 'nosniff')
 
   const head = await fetch(`${base}/`, { method: 'HEAD' })
   assert.equal(head.status, 503)
