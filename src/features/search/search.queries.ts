@@ -30,6 +30,9 @@ export type SearchFilter = {
   markers: { start: string; stop: string }
 }
 
+/** The length of the text a snippet is cut from (see searchHitsStatement). */
+export const HEADLINE_TEXT_LENGTH = 16_000
+
 // Weights for D, C, B, A (ts_rank_cd's order): body C, excerpt B, title A (migrations 0015, 0025).
 const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
 
@@ -41,10 +44,20 @@ const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
  *
  * `hits` has one branch per kind of content, all of the same shape (products
  * will be a `union all` branch); `headline_text` is the text the snippet is cut
- * from, the body's stored search text (the one the index was made from). Snippets are made only for the rows of the page, since ts_headline
- * re-parses each text.
+ * from: the body's stored search text, the one the index was made from.
+ * Snippets are made only for the rows of the page, since ts_headline re-parses
+ * each text, and only from the text's first HEADLINE_TEXT_LENGTH characters: a
+ * tsvector holds word positions up to 16383 only, and beyond that (all later
+ * words share the last position) ts_headline's time grows with a power of the
+ * text's length (a 40 KB body of one repeated phrase took 57 seconds of
+ * database time for the query `"b c" or d`; issue 9, item 5). 16,000 characters
+ * stay below 16383 positions whatever the text: a word takes at least one
+ * character and a space, and the parts of a hyphenated word, the most
+ * positions per character there is (`a-b a-b …`), give 0.75 per character. A
+ * match further on still finds the row (the index covers the whole text); its
+ * snippet is then the start of the text, unmarked.
  */
-export const listSearchHits = (db: Db, f: SearchFilter) => {
+export const searchHitsStatement = (f: SearchFilter) => {
   // The type filter only when given: each shape keeps its own plan (decision 0013).
   const type = f.type === undefined ? sql`` : sql`and p.type = ${f.type}`
   const options = `StartSel=${f.markers.start}, StopSel=${f.markers.stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`
@@ -61,10 +74,13 @@ export const listSearchHits = (db: Db, f: SearchFilter) => {
       limit ${f.limit + 1} offset ${f.offset}
     )
     select page.type, page.id, page.title, page.slug, page.excerpt, page.published_at, page.rank,
-      ts_headline('english'::regconfig, page.headline_text, query.tsq,
+      ts_headline('english'::regconfig, left(page.headline_text, ${sql.lit(HEADLINE_TEXT_LENGTH)}), query.tsq,
         ${options}) as headline
     from page, query
     order by page.rank desc, page.published_at desc, page.id desc`
+}
+
+export const listSearchHits = (db: Db, f: SearchFilter) =>
+  searchHitsStatement(f)
     .execute(db)
     .then((r) => r.rows)
-}
