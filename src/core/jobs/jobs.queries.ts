@@ -114,3 +114,14 @@ export const releaseExpiredJobs = (db: Db, leaseMs: number, now: Date) =>
     returning jobs.id, jobs.name, jobs.status, expired.locked_by`
     .execute(db)
     .then((r) => r.rows)
+
+/** Replaces a job's payload (the mail job keeps a redacted copy of what it sent). */
+export const replaceJobPayload = (db: Db, id: number, payload: unknown) =>
+  sql`update jobs set payload = ${JSON.stringify(payload ?? null)}::text::jsonb, updated_at = now() where id = ${id}`.execute(db)
+
+/** Deletes jobs that finished (done) before `doneBefore` and that went dead before `deadBefore`; answers how many. */
+export const deleteFinishedJobs = (db: Db, doneBefore: Date, deadBefore: Date) =>
+  sql`delete from jobs
+       where (status = 'done' and finished_at < ${doneBefore}) or (status = 'dead' and finished_at < ${deadBefore})`
+    .execute(db)
+    .then((r) => Number(r.numAffectedRows ?? 0))

@@ -14,6 +14,7 @@ import {
   releaseExpiredJobs,
   renewJobLease,
 } from './jobs.queries.ts'
+import { PRUNE_INTERVAL_MS, pruneFinishedWork } from './prune.ts'
 
 /**
  * The durable job queue (issue 3, decision 0006): jobs are rows in `jobs`,
@@ -213,6 +214,7 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
     }
   }
 
+  let prunedAt: number | undefined
   async function releaseLoop() {
     while (!stopping) {
       try {
@@ -221,6 +223,17 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
         }
       } catch (error) {
         log.error({ err: error, workerId }, 'job worker: cannot release expired jobs')
+      }
+      // Finished jobs and delivered mail are pruned at start and then hourly (by the worker's clock).
+      const now = clock()
+      if (prunedAt === undefined || now.getTime() - prunedAt >= PRUNE_INTERVAL_MS || now.getTime() < prunedAt) {
+        prunedAt = now.getTime()
+        try {
+          const pruned = await pruneFinishedWork(db, now)
+          if (pruned.jobs + pruned.mail > 0) log.info({ workerId, ...pruned }, 'pruned finished jobs and delivered mail')
+        } catch (error) {
+          log.error({ err: error, workerId }, 'job worker: cannot prune finished jobs')
+        }
       }
       await sleep(leaseMs / 2)
     }

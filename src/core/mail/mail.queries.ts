@@ -13,3 +13,7 @@ export const saveOutboxMessage = (
       on conflict (job_id) do update
         set to_address = excluded.to_address, subject = excluded.subject, text = excluded.text, html = excluded.html,
             status = excluded.status, error = excluded.error, sent_at = excluded.sent_at, updated_at = now()`.execute(db)
+
+/** Deletes the rows of mail sent before `before`; answers how many. */
+export const deleteSentOutboxMessages = (db: Db, before: Date) =>
+  sql`delete from mail_outbox where status = 'sent' and sent_at < ${before}`.execute(db).then((r) => Number(r.numAffectedRows ?? 0))

@@ -2,6 +2,8 @@ import type { Transporter } from 'nodemailer'
 import { type Static, type TSchema, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import type { Db } from '#core/db/database.ts'
+import { escapeHtml } from '#core/escape-html.ts'
+import { replaceJobPayload } from '#core/jobs/jobs.queries.ts'
 import { enqueueJob, type JobHandlers, UnrecoverableJobError } from '#core/jobs/queue.ts'
 import { saveOutboxMessage } from './mail.queries.ts'
 
@@ -26,6 +28,12 @@ export type MailTemplate<S extends TSchema = TSchema> = {
   readonly name: string
   readonly data: S
   readonly render: (data: Static<S>) => RenderedMail
+  /**
+   * The data fields that hold a one-time link or another secret (`['url']`):
+   * once the mail is sent, the outbox row and the job's payload keep them
+   * redacted (a URL's query values become `…`), never readable (issue 9, item 7).
+   */
+  readonly secretFields: readonly string[]
 }
 
 const TEMPLATE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/
@@ -33,10 +41,54 @@ const TEMPLATE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/
 /** Names a template (`users.password_reset`: the feature first). Throws a TypeError for a malformed name. */
 export function defineMailTemplate<S extends TSchema>(
   name: string,
-  template: { data: S; render: (data: Static<S>) => RenderedMail },
+  template: { data: S; render: (data: Static<S>) => RenderedMail; secretFields?: readonly (keyof Static<S> & string)[] },
 ): MailTemplate<S> {
   if (!TEMPLATE_NAME.test(name) || name.length > 100) throw new TypeError(`mail template name "${name}" is not like "feature.name"`)
-  return Object.freeze({ name, data: template.data, render: template.render })
+  return Object.freeze({
+    name,
+    data: template.data,
+    render: template.render,
+    secretFields: Object.freeze([...(template.secretFields ?? [])]),
+  })
+}
+
+/**
+ * A secret value as kept after sending: a URL keeps its origin and path, and
+ * each query value becomes `…` (`https://site/reset-password?token=…`);
+ * anything else becomes `…`.
+ */
+export function redactSecret(value: unknown): string {
+  if (typeof value !== 'string') return '…'
+  try {
+    const url = new URL(value)
+    if (url.search === '' && url.hash === '') return `${url.origin}/…`
+    const keys = [...url.searchParams.keys()]
+    return `${url.origin}${url.pathname}${keys.length > 0 ? `?${keys.map((key) => `${encodeURIComponent(key)}=…`).join('&')}` : ''}`
+  } catch {
+    return '…'
+  }
+}
+
+/**
+ * The message and its data with the template's secret fields redacted: in the
+ * data, and wherever their value (or its HTML-escaped form) shows in the
+ * rendered text and HTML.
+ */
+function redactMail<M extends { text: string; html: string }>(template: MailTemplate, data: unknown, mail: M): { data: unknown; mail: M } {
+  if (template.secretFields.length === 0 || typeof data !== 'object' || data === null) return { data, mail }
+  const redactedData: Record<string, unknown> = { ...(data as Record<string, unknown>) }
+  let { text, html } = mail
+  for (const field of template.secretFields) {
+    const value = redactedData[field]
+    if (value === undefined) continue
+    const redacted = redactSecret(value)
+    redactedData[field] = redacted
+    if (typeof value === 'string' && value !== '') {
+      text = text.replaceAll(value, redacted)
+      html = html.replaceAll(escapeHtml(value), escapeHtml(redacted)).replaceAll(value, escapeHtml(redacted))
+    }
+  }
+  return { data: redactedData, mail: { ...mail, text, html } }
 }
 
 /** The templates the `mail.send` job can render, by name. One per app, in `Deps.mail`. */
@@ -93,7 +145,7 @@ function renderMail(message: unknown, templates: MailTemplates) {
   const template = Value.Check(MailPayload, message) ? templates.find(message.template) : undefined
   if (!template) throw fail(Value.Check(MailPayload, message) ? `unknown mail template "${message.template}"` : invalidMessage(message))
   checkMail(message, template, fail)
-  return { to: message.to, subject: message.subject, ...template.render(message.data) }
+  return { template, message, mail: { to: message.to, subject: message.subject, ...template.render(message.data) } }
 }
 
 const invalidMessage = (message: unknown) => `invalid message: ${firstError(MailPayload, message)}`
@@ -148,7 +200,7 @@ export function mailJobHandlers(options: MailOptions): JobHandlers {
 
   return {
     [MAIL_SEND_JOB]: async (payload, ctx) => {
-      const mail = renderMail(payload, templates)
+      const { template, message, mail } = renderMail(payload, templates)
       const record = (status: 'sent' | 'kept' | 'failed', error: string | null = null) =>
         saveOutboxMessage(db, { jobId: ctx.id, ...mail, status, error })
       if (!smtpUrl) {
@@ -163,8 +215,13 @@ export function mailJobHandlers(options: MailOptions): JobHandlers {
         throw error
       }
       // If this write fails the job retries and the message may go out twice:
-      // delivery is at least once, never silently lost.
-      await record('sent')
+      // delivery is at least once, never silently lost. Once sent, its one-time
+      // links are kept redacted, in the outbox row and in the job's payload.
+      const redacted = redactMail(template, message.data, mail)
+      await db.transaction().execute(async (trx) => {
+        await saveOutboxMessage(trx, { jobId: ctx.id, ...redacted.mail, status: 'sent', error: null })
+        if (redacted.data !== message.data) await replaceJobPayload(trx, ctx.id, { ...message, data: redacted.data })
+      })
     },
   }
 }

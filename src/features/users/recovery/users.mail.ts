@@ -20,6 +20,8 @@ const LinkMailData = Type.Object(
 
 export const verifyEmailMail = defineMailTemplate('users.verify_email', {
   data: LinkMailData,
+  // The link is kept redacted once the mail is sent (issue 9, item 7).
+  secretFields: ['url'],
   render: ({ name, url }) =>
     renderNotice({
       heading: name ? `Hello ${name}` : 'Hello',
@@ -31,6 +33,8 @@ export const verifyEmailMail = defineMailTemplate('users.verify_email', {
 
 export const passwordResetMail = defineMailTemplate('users.password_reset', {
   data: LinkMailData,
+  // The link is kept redacted once the mail is sent (issue 9, item 7).
+  secretFields: ['url'],
   render: ({ name, url }) =>
     renderNotice({
       heading: name ? `Hello ${name}` : 'Hello',
