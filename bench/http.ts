@@ -1,4 +1,5 @@
 /** Talking to the app and its children: plain requests, polling, free ports, a clean environment. */
+import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -52,10 +53,13 @@ export function freePort() {
   })
 }
 
+const BENCH_SECRET_KEY = randomBytes(32).toString('hex')
+
 /** Children get a small, known environment rather than whatever the shell has (DATABASE_URL, NODE_OPTIONS, …). */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   // The bench sends thousands of API requests from one address: the API rate limit (RATE_LIMIT_MAX) stays on, out of reach.
-  const env: NodeJS.ProcessEnv = { RATE_LIMIT_MAX: '1000000000', ...extra }
+  // A fresh database each run: any key will do (PostgreSQL refuses to start without SECRET_KEY).
+  const env: NodeJS.ProcessEnv = { RATE_LIMIT_MAX: '1000000000', SECRET_KEY: BENCH_SECRET_KEY, ...extra }
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name]
   return env
 }

@@ -14,6 +14,7 @@ import { describe, type TestContext, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { openPglite, openPostgres, sql } from '../src/core/db/database.ts'
 import { readMigrationFiles } from '../src/core/db/migrate.ts'
+import { TEST_SECRET_KEY } from './app.ts'
 import { createEmptyPostgresDatabase, testDatabaseKind } from './db.ts'
 import { freePort } from './free-port.ts'
 
@@ -25,7 +26,7 @@ const kind = testDatabaseKind()
 const migrations = readMigrationFiles()
 const LOCKED = /in use by another Plinth process \(pid (\d+)\)/
 
-type Site = { DATA_DIR: string; DATABASE_URL?: string }
+type Site = { DATA_DIR: string; DATABASE_URL?: string; SECRET_KEY?: string }
 type Exit = { code: number | null; signal: NodeJS.Signals | null }
 type LogLine = { level?: number; msg?: string; [field: string]: unknown }
 type Proc = {
@@ -52,7 +53,9 @@ async function emptySite(t: TestContext): Promise<Site> {
     await Promise.all([...spawnedBy(t)].map((proc) => proc.stop('SIGKILL')))
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
-  return kind === 'postgres' ? { DATA_DIR: dataDir, DATABASE_URL: await createEmptyPostgresDatabase(t) } : { DATA_DIR: dataDir }
+  return kind === 'postgres'
+    ? { DATA_DIR: dataDir, DATABASE_URL: await createEmptyPostgresDatabase(t), SECRET_KEY: TEST_SECRET_KEY }
+    : { DATA_DIR: dataDir }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -403,7 +406,7 @@ describe(`the server process on ${kind}`, () => {
     const url = new URL(real?.href ?? 'postgres://plinth@127.0.0.1/plinth')
     url.hostname = '127.0.0.1'
     url.port = String(closedPort)
-    const server = await startServer(t, { DATA_DIR: dataDir, DATABASE_URL: url.href })
+    const server = await startServer(t, { DATA_DIR: dataDir, DATABASE_URL: url.href, SECRET_KEY: TEST_SECRET_KEY })
 
     await waitFor(server.url('/healthz'), 200, server)
     const retries = () => server.logs().filter((line) => /^the database cannot be reached/.test(line.msg ?? ''))
