@@ -2,8 +2,9 @@ import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '#core/clock.ts'
 import type { Config } from '#core/config.ts'
-import { type Db, sql } from '#core/db/database.ts'
+import type { Db } from '#core/db/database.ts'
 import { tooManyRequests } from '#core/http/errors.ts'
+import { SharedCounts, sharedCountsStore } from './rate-limit.store.ts'
 
 /**
  * The general per-client limit on the JSON API (issue 9, item 3; decision
@@ -11,7 +12,9 @@ import { tooManyRequests } from '#core/http/errors.ts'
  * (request.ip, so TRUST_PROXY decides what a client is) within
  * RATE_LIMIT_WINDOW_S; over it, 429 problem+json with Retry-After and the
  * RateLimit-* headers of the IETF draft. Counted where every instance sees
- * it: Redis when REDIS_URL is set, else the database's `rate_limits` table.
+ * it: Redis when REDIS_URL is set, else the database's `rate_limits` table
+ * (rate-limit.store.ts: counted locally, added to the table once a second, and
+ * on every request once a client is past half the limit).
  * Only /api/ is limited: pages are served from the full-page cache, and the
  * probes live outside the site scope. RATE_LIMIT_MAX=0 turns it off.
  */
@@ -42,55 +45,9 @@ export async function registerRateLimit(site: FastifyInstance, deps: { config: C
     })
     await site.register(rateLimit, { ...options, redis, nameSpace: 'plinth:rate-limit:' })
   } else {
-    await site.register(rateLimit, { ...options, store: databaseStore(deps.db, deps.clock) })
+    const counts = new SharedCounts(deps.db, deps.clock, (error) => site.log.warn({ err: error }, 'rate limit: counts not saved'))
+    site.addHook('onClose', () => counts.close())
+    await site.register(rateLimit, { ...options, store: sharedCountsStore(counts) })
   }
   site.addHook('onRequest', site.rateLimit())
-}
-
-type StoreCallback = (error: Error | null, result?: { current: number; ttl: number }) => void
-
-/** Prune rows of ended windows after this many counts (per instance). */
-const PRUNE_EVERY = 1000
-
-/**
- * A @fastify/rate-limit store on the `rate_limits` table: one upsert per
- * request, which restarts the window when it has ended and answers the count
- * and the milliseconds left.
- */
-function databaseStore(db: Db, clock: Clock) {
-  let counted = 0
-  return class DatabaseRateLimitStore {
-    private readonly prefix: string
-    constructor(_options?: unknown, prefix = '') {
-      this.prefix = prefix
-    }
-
-    incr(key: string, callback: StoreCallback, timeWindow: number) {
-      const now = clock()
-      const ends = new Date(now.getTime() + timeWindow)
-      counted += 1
-      const prune = counted % PRUNE_EVERY === 0
-      sql<{ hits: number; window_ends_at: Date }>`
-        insert into rate_limits as r (key, hits, window_ends_at) values (${this.prefix + key}, 1, ${ends})
-        on conflict (key) do update set
-          hits = case when r.window_ends_at <= ${now} then 1 else r.hits + 1 end,
-          window_ends_at = case when r.window_ends_at <= ${now} then ${ends} else r.window_ends_at end
-        returning hits, window_ends_at`
-        .execute(db)
-        .then(async (result) => {
-          const row = result.rows[0]
-          if (prune) await sql`delete from rate_limits where window_ends_at <= ${now}`.execute(db)
-          callback(null, {
-            current: Number(row?.hits ?? 1),
-            ttl: Math.max(0, new Date(row?.window_ends_at ?? ends).getTime() - now.getTime()),
-          })
-        })
-        .catch((error: Error) => callback(error))
-    }
-
-    /** A route with a limit of its own counts apart (none has one yet). */
-    child(routeOptions: { method: string | string[]; url: string }) {
-      return new DatabaseRateLimitStore(undefined, `${this.prefix}${String(routeOptions.method)}${routeOptions.url}-`)
-    }
-  }
 }
