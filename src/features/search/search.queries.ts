@@ -49,7 +49,7 @@ const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
  * each text, and only from the text's first HEADLINE_TEXT_LENGTH characters: a
  * tsvector holds word positions up to 16383 only, and beyond that (all later
  * words share the last position) ts_headline's time grows with a power of the
- * text's length (a 40 KB body of one repeated phrase took 57 seconds of
+ * text's length (40 KB of one repeated phrase took 2-4 s, 80 KB 57 s of
  * database time for the query `"b c" or d`; issue 9, item 5). 16,000 characters
  * stay below 16383 positions whatever the text: a word takes at least one
  * character and a space, and the parts of a hyphenated word, the most
