@@ -7,7 +7,8 @@ import { clearLimit, hitLimit, type LimitRule, readLimits } from '#core/security
  * so every instance counts together:
  *
  * - pair: one account from one address. 10 failures within 24 h lock the pair
- *   for 15 minutes, whatever is typed. A success clears the pair.
+ *   for 15 minutes, whatever is typed. A whole successful login clears it
+ *   (clearSecretFailures).
  * - ip: one address, any account. 50 failures within 15 minutes lock the
  *   address for 15 minutes — for guesses only: a right secret for an account
  *   that has no failures of its own from that address still goes through, so
@@ -85,6 +86,12 @@ export async function checkSecret(db: Db, subject: SecretSubject, now: Date, ver
     if (wait > 0) throw tooManyRequests(wait)
     return false
   }
-  if (pair.hits > 0) await clearLimit(db, keys.pair)
   return true
 }
+
+/**
+ * Forgets the pair's failures after a whole login succeeded (password and,
+ * when on, the second factor). Not after one right secret of several: a right
+ * password followed by wrong TOTP codes must keep counting.
+ */
+export const clearSecretFailures = (db: Db, subject: SecretSubject) => clearLimit(db, secretLimitKeys(subject).pair)
