@@ -5,6 +5,7 @@ import { type RequestMeta, recordAudit } from '../audit.ts'
 import { hashPassword, refuseCommonPassword } from '../login/passwords.ts'
 import { consumeOneTimeToken, discardOneTimeTokens, issueOneTimeToken } from '../recovery/one-time-tokens.ts'
 import { countOtherActiveAdmins, findUserByEmail, insertUser, markEmailVerified, type UserRow } from '../users.queries.ts'
+import { assertDisplayName } from '../users.schemas.ts'
 
 export const SETUP_TTL_MS = 24 * 3600 * 1000
 
@@ -63,6 +64,7 @@ async function insertAdministrator(
   passwordHash: string,
   meta: RequestMeta,
 ): Promise<UserRow> {
+  assertDisplayName(input.name.trim()) // the CLI's --name skips the HTTP schema
   if (await findUserByEmail(trx, input.email)) throw conflict('An account with this email already exists.', 'email')
   const user = await insertUser(trx, { email: input.email.trim(), name: input.name.trim(), passwordHash, role: 'admin' })
   const emailVerifiedAt = await markEmailVerified(trx, user.id)

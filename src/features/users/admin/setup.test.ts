@@ -4,7 +4,7 @@ import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../../test/app.ts'
 import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
 import { logIn } from '../../../../test/factories.ts'
-import { prepareSetupLink, SETUP_TTL_MS } from './setup.service.ts'
+import { createAdministrator, prepareSetupLink, SETUP_TTL_MS } from './setup.service.ts'
 
 const tokenOf = (url: string) => new URL(url).searchParams.get('token') as string
 
@@ -153,4 +153,19 @@ describe('the setup page (the link in the log, in a browser)', () => {
     assert.equal(login.statusCode, 415)
     assert.equal(await admins(testApp), 0)
   })
+})
+
+test('an administrator made outside HTTP (the CLI) gets the same display-name check: a line break or a link is a 400 naming name', async (t) => {
+  const { database } = await buildTestApp(t)
+  const meta = { ip: 'cli', userAgent: 'test' }
+  for (const name of ['Admin\nEvil', 'see https://x.example']) {
+    await assert.rejects(
+      createAdministrator(database.db, { email: `admin-${name.length}@example.com`, password: 'the owner passphrase', name }, meta),
+      (error: { status: number; fields: { field: string }[] }) => error.status === 400 && error.fields[0]?.field === 'name',
+    )
+  }
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from users where email like 'admin-%@example.com'`.execute(
+    database.db,
+  )
+  assert.equal(rows[0]?.n, 0)
 })
