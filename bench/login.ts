@@ -27,8 +27,8 @@ export async function benchLogin(app: App, kind: Kind) {
   }
   const jsonPost = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   const signup = await request(`${app.base}/api/v1/auth/signup`, jsonPost({ ...credentials, name: 'Bench User' }))
-  if (signup.status !== 201)
-    throw new Error(`sign-up answered ${signup.status}, expected 201: ${signup.body.toString('utf8').slice(0, 300)}`)
+  if (signup.status !== 202)
+    throw new Error(`sign-up answered ${signup.status}, expected 202: ${signup.body.toString('utf8').slice(0, 300)}`)
   const login: Scenario = { name: LOGIN, path: '/api/v1/auth/login', ...jsonPost(credentials) }
   const probe = await request(app.base + login.path, login)
   if (probe.status !== 200) throw new Error(`${LOGIN} answered ${probe.status}, expected 200: ${probe.body.toString('utf8').slice(0, 300)}`)

@@ -4,6 +4,7 @@ import type { Config } from '#core/config.ts'
 import type { Database, Db } from '#core/db/database.ts'
 import { createReservedPaths, type ReservedPaths } from '#core/http/reserved-paths.ts'
 import { createMailTemplates, type MailTemplates } from '#core/mail/mailer.ts'
+import { type SecretBox, secretBoxFor } from '#core/security/secret-box.ts'
 import { localMediaStore, type MediaStore } from './features/media/media.store.ts'
 
 /**
@@ -30,9 +31,11 @@ export type Deps = {
   mail: MailTemplates
   /** The app's own top-level paths (`blog`, `api`, `media`…): each feature reserves its own when the app is built; page slugs may not take them. */
   paths: ReservedPaths
+  /** Seals secrets kept at rest (TOTP secrets) with SECRET_KEY, or the PGlite site's DATA_DIR/secret.key (decision 0007). */
+  secrets: SecretBox
 }
 
-export function createDeps(config: Config, database: Database, overrides: Partial<Pick<Deps, 'clock' | 'store'>> = {}): Deps {
+export function createDeps(config: Config, database: Database, overrides: Partial<Pick<Deps, 'clock' | 'store' | 'secrets'>> = {}): Deps {
   return Object.freeze({
     config,
     database,
@@ -42,5 +45,6 @@ export function createDeps(config: Config, database: Database, overrides: Partia
     changes: createChangeFeed(database),
     mail: createMailTemplates(),
     paths: createReservedPaths(),
+    secrets: overrides.secrets ?? secretBoxFor(config),
   })
 }

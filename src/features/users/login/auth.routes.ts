@@ -17,6 +17,8 @@ import {
   PasswordResetBody,
   PasswordResetConfirmBody,
   SetupBody,
+  SIGNUP_ACCEPTED,
+  SignupAccepted,
   SignupBody,
   UpdateMeBody,
   User,
@@ -29,7 +31,7 @@ const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAg
 const inSession = (request: FastifyRequest) => request.actor as SessionActor
 const tags = ['auth']
 
-export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 'clock'>) {
+export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 'clock' | 'secrets'>) {
   const { db } = deps
   const secure = deps.config.publicUrl.startsWith('https:')
   const setSessionCookie = (reply: FastifyReply, value: string, expires: Date) =>
@@ -40,10 +42,18 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
 
   app.post(
     '/api/v1/auth/signup',
-    { config: { checkOrigin: true }, schema: { tags, summary: 'Create an account', body: SignupBody, response: { 201: User } } },
+    {
+      config: { checkOrigin: true },
+      schema: {
+        tags,
+        summary: 'Create an account: 202 and a mail to the address, the same answer whether or not it already has an account',
+        body: SignupBody,
+        response: { 202: SignupAccepted },
+      },
+    },
     async (request, reply) => {
-      const user = await signUp(db, request.body, meta(request), deps.config.publicUrl, deps.clock())
-      return reply.code(201).send(presentUser(user))
+      await signUp(db, request.body, meta(request), deps.config.publicUrl, deps.clock())
+      return reply.code(202).send(SIGNUP_ACCEPTED)
     },
   )
 
@@ -54,7 +64,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       schema: { tags, summary: 'Sign in: answers the user and sets the session cookie', body: LoginBody, response: { 200: User } },
     },
     async (request, reply) => {
-      const { user, session } = await logIn(db, request.body, meta(request), deps.clock())
+      const { user, session } = await logIn(db, request.body, meta(request), deps.clock(), deps.secrets)
       setSessionCookie(reply, session.token, session.expiresAt)
       return presentUser(user)
     },
@@ -62,7 +72,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
 
   app.post(
     '/api/v1/auth/logout',
-    { preHandler: requireSession, schema: { tags, summary: 'Sign out: revokes the session' } },
+    { onRequest: requireSession, schema: { tags, summary: 'Sign out: revokes the session' } },
     async (request, reply) => {
       await logOut(db, inSession(request), meta(request))
       setSessionCookie(reply, '', new Date(0))
@@ -72,23 +82,35 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
 
   app.get(
     '/api/v1/auth/me',
-    { preHandler: requireUser, schema: { tags, summary: 'The signed-in user', response: { 200: User } } },
+    { onRequest: requireUser, schema: { tags, summary: 'The signed-in user', response: { 200: User } } },
     async (request) => presentUser((request.actor as Actor).user),
   )
 
   app.patch(
     '/api/v1/auth/me',
     {
-      preHandler: requireSession,
+      onRequest: requireSession,
       schema: {
         tags,
-        summary: 'Change your name, email or password (current_password required for email and password)',
+        summary:
+          'Change your name, email or password (current_password required for email and password; either ends every session and API token, and this session continues under a new cookie)',
         body: UpdateMeBody,
         response: { 200: User },
       },
     },
-    async (request) =>
-      presentUser(await updateOwnAccount(db, inSession(request), request.body, meta(request), deps.config.publicUrl, deps.clock())),
+    async (request, reply) => {
+      const { user, session } = await updateOwnAccount(
+        db,
+        inSession(request),
+        request.body,
+        meta(request),
+        deps.config.publicUrl,
+        deps.clock(),
+      )
+      // A new password or address ended every session: this one goes on as a new session (GET /auth/csrf for its token).
+      if (session) setSessionCookie(reply, session.token, session.expiresAt)
+      return presentUser(user)
+    },
   )
 
   app.get(
@@ -152,20 +174,20 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
   app.post(
     '/api/v1/auth/totp/setup',
     {
-      preHandler: requireSession,
+      onRequest: requireSession,
       schema: {
         tags,
         summary: 'Start two-factor sign-in: a new secret and its otpauth:// URI for an authenticator app',
         response: { 200: Type.Object({ secret: Type.String(), otpauth_uri: Type.String() }) },
       },
     },
-    async (request) => beginTotpSetup(db, inSession(request).user),
+    async (request) => beginTotpSetup(db, deps.secrets, inSession(request).user),
   )
 
   app.post(
     '/api/v1/auth/totp/enable',
     {
-      preHandler: requireSession,
+      onRequest: requireSession,
       schema: {
         tags,
         summary: 'Turn two-factor sign-in on with a current code; answers ten single-use recovery codes, shown once',
@@ -173,13 +195,13 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
         response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) },
       },
     },
-    async (request) => enableTotp(db, inSession(request).user, request.body.code, meta(request), deps.clock()),
+    async (request) => enableTotp(db, deps.secrets, inSession(request).user, request.body.code, meta(request), deps.clock()),
   )
 
   app.post(
     '/api/v1/auth/totp/disable',
     {
-      preHandler: requireSession,
+      onRequest: requireSession,
       schema: {
         tags,
         summary: 'Turn two-factor sign-in off (password and a current or recovery code)',
@@ -190,7 +212,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       },
     },
     async (request, reply) => {
-      await disableTotp(db, inSession(request).user, request.body, meta(request), deps.clock())
+      await disableTotp(db, deps.secrets, inSession(request).user, request.body, meta(request), deps.clock())
       return reply.code(204).send()
     },
   )

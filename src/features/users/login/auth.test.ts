@@ -5,6 +5,7 @@ import { buildTestApp, type TestApp } from '../../../../test/app.ts'
 import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
 import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../../test/factories.ts'
 import { upsertSetting } from '../../settings/settings.queries.ts'
+import { signUp as signUpService } from './auth.service.ts'
 
 const auditEvents = async (t: TestApp, userId: number) =>
   (await sql<{ event: string }>`select event from audit_log where user_id = ${userId} order by id`.execute(t.database.db)).rows.map(
@@ -12,35 +13,82 @@ const auditEvents = async (t: TestApp, userId: number) =>
   )
 
 describe('sign-up', () => {
-  test('creates a member, unverified, without exposing the password hash', async (t) => {
+  const signUp = (testApp: TestApp, payload: Record<string, unknown>) =>
+    testApp.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload })
+
+  test('creates an unverified member and answers 202 with a neutral body that shows no account', async (t) => {
     const testApp = await buildTestApp(t)
     const email = uniqueEmail('signup')
-    const response = await testApp.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/signup',
-      payload: { email, password: 'a fine long passphrase', name: 'Zoë 山田' },
+    const response = await signUp(testApp, { email, password: 'a fine long passphrase', name: 'Zoë 山田' })
+    assert.equal(response.statusCode, 202)
+    assert.deepEqual(response.json(), {
+      status: 'check_your_email',
+      message: 'Check your email: we sent a message to this address. Then sign in.',
     })
-    assert.equal(response.statusCode, 201)
-    const user = response.json()
-    assert.deepEqual(Object.keys(user).sort(), ['created_at', 'email', 'email_verified', 'id', 'name', 'role'])
-    assert.equal(user.email, email)
-    assert.equal(user.name, 'Zoë 山田')
-    assert.equal(user.role, 'member')
-    assert.equal(user.email_verified, false)
-    assert.deepEqual(await auditEvents(testApp, user.id), ['signup'])
-    await logIn(testApp.app, email, 'a fine long passphrase')
+    assert.equal(response.headers['set-cookie'], undefined, 'sign-up does not sign in')
+    const { rows } = await sql<{ id: number; name: string; role: string; email_verified_at: Date | null }>`
+      select id, name, role, email_verified_at from users where email = ${email}`.execute(testApp.database.db)
+    assert.equal(rows[0]?.name, 'Zoë 山田')
+    assert.equal(rows[0]?.role, 'member')
+    assert.equal(rows[0]?.email_verified_at, null)
+    assert.deepEqual(await auditEvents(testApp, Number(rows[0]?.id)), ['signup'])
+    const session = await logIn(testApp.app, email, 'a fine long passphrase')
+    assert.equal(session.user.email_verified, false)
   })
 
-  test('an email already in use, in any letter case, is a 409 naming the field', async (t) => {
-    const { app, database } = await buildTestApp(t)
-    const existing = await createUser(database.db)
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/signup',
-      payload: { email: existing.email.toUpperCase(), password: 'another fine passphrase', name: 'B' },
-    })
-    assert.equal(response.statusCode, 409)
-    assert.deepEqual(response.json().errors, [{ field: 'email', in: 'body', message: 'An account with this email already exists.' }])
+  test('an address that already has an account, in any letter case, gets the same answer; its owner is mailed, the account is untouched', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { db } = testApp.database
+    const existing = await createUser(db, { verified: true, name: 'Owner' })
+    const fresh = await signUp(testApp, { email: uniqueEmail('new'), password: 'another fine passphrase', name: 'B' })
+    const taken = await signUp(testApp, { email: existing.email.toUpperCase(), password: 'another fine passphrase', name: 'Mallory' })
+    assert.equal(taken.statusCode, fresh.statusCode)
+    assert.equal(taken.body, fresh.body)
+    assert.deepEqual(
+      Object.keys(taken.headers)
+        .filter((h) => !['date', 'x-request-id'].includes(h))
+        .sort(),
+      Object.keys(fresh.headers)
+        .filter((h) => !['date', 'x-request-id'].includes(h))
+        .sort(),
+    )
+    const { rows: users } = await sql<{
+      n: number
+    }>`select count(*)::int as n from users where lower(email) = lower(${existing.email})`.execute(db)
+    assert.equal(users[0]?.n, 1)
+    await logIn(testApp.app, existing.email, TEST_PASSWORD)
+    const { rows: jobs } = await sql<{ payload: { template: string; to: string; data: Record<string, unknown> } }>`
+      select payload from jobs where name = 'mail.send' and payload->>'to' = ${existing.email} order by id`.execute(db)
+    assert.equal(jobs.length, 1)
+    assert.equal(jobs[0]?.payload.template, 'users.signup_existing')
+    assert.ok(!JSON.stringify(jobs[0]?.payload).includes('Mallory'), 'nothing the visitor typed')
+    const { rows: tokens } = await sql<{ n: number }>`
+      select count(*)::int as n from one_time_tokens where user_id = ${existing.id}`.execute(db)
+    assert.equal(tokens[0]?.n, 0, 'no verification link for the existing account')
+    assert.deepEqual(await auditEvents(testApp, existing.id), ['signup_existing_address', 'login_ok'])
+  })
+
+  test('repeated sign-ups with a known address get the same answer but mail its owner once per cooldown', async (t) => {
+    const testApp = await buildTestApp(t)
+    const existing = await createUser(testApp.database.db, { verified: true })
+    for (let i = 0; i < 3; i++) {
+      const response = await signUp(testApp, { email: existing.email, password: 'another fine passphrase', name: 'Again' })
+      assert.equal(response.statusCode, 202)
+      assert.equal(response.json().status, 'check_your_email')
+    }
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from jobs where name = 'mail.send' and payload->>'to' = ${existing.email}`.execute(testApp.database.db)
+    assert.equal(rows[0]?.n, 1)
+  })
+
+  test('the verification mail to a new address carries no display name (it is not verified)', async (t) => {
+    const testApp = await buildTestApp(t)
+    const email = uniqueEmail('quiet')
+    assert.equal((await signUp(testApp, { email, password: 'a fine long passphrase', name: 'Hello from Mallory' })).statusCode, 202)
+    const { rows } = await sql<{ payload: { template: string; data: Record<string, unknown> } }>`
+      select payload from jobs where name = 'mail.send' and payload->>'to' = ${email}`.execute(testApp.database.db)
+    assert.equal(rows[0]?.payload.template, 'users.verify_email')
+    assert.ok(!JSON.stringify(rows[0]?.payload).includes('Mallory'))
   })
 
   test('refuses with 403 when sign-up is turned off', async (t) => {
@@ -62,6 +110,18 @@ describe('sign-up', () => {
     ['an empty name', { email: 'x@example.com', password: 'a fine long passphrase', name: '' }, 'name'],
     ['a blank name', { email: 'x@example.com', password: 'a fine long passphrase', name: '   ' }, 'name'],
     ['a name of 101 characters', { email: 'x@example.com', password: 'a fine long passphrase', name: 'n'.repeat(101) }, 'name'],
+    ['a name with a line break', { email: 'x@example.com', password: 'a fine long passphrase', name: 'Ann\nBank notice' }, 'name'],
+    ['a name with CR LF', { email: 'x@example.com', password: 'a fine long passphrase', name: 'Ann\r\nX' }, 'name'],
+    ['a name with a tab', { email: 'x@example.com', password: 'a fine long passphrase', name: 'Ann\tX' }, 'name'],
+    ['a name with a NUL', { email: 'x@example.com', password: 'a fine long passphrase', name: 'Ann\u0000' }, 'name'],
+    [
+      'a name with an https link',
+      { email: 'x@example.com', password: 'a fine long passphrase', name: 'Visit https://evil.example' },
+      'name',
+    ],
+    ['a name with a bare domain', { email: 'x@example.com', password: 'a fine long passphrase', name: 'win at evil.com' }, 'name'],
+    ['a name with www.', { email: 'x@example.com', password: 'a fine long passphrase', name: 'see www.evil' }, 'name'],
+    ['a name with a path link', { email: 'x@example.com', password: 'a fine long passphrase', name: 'evil.io/login' }, 'name'],
     ['a number for a name', { email: 'x@example.com', password: 'a fine long passphrase', name: 42 }, 'name'],
     ['an object for a password', { email: 'x@example.com', password: { $gt: '' }, name: 'A' }, 'password'],
     ['a missing email', { password: 'a fine long passphrase', name: 'A' }, 'email'],
@@ -239,7 +299,7 @@ describe('login input', () => {
     const email = uniqueEmail('unicode')
     const password = 'пароль 密码 🔐 długie hasło'
     const signup = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password, name: 'Zoë 山田' } })
-    assert.equal(signup.statusCode, 201, signup.body)
+    assert.equal(signup.statusCode, 202, signup.body)
     await logIn(app, email, password)
     const idn = await app.inject({
       method: 'POST',
@@ -298,7 +358,7 @@ describe('PATCH /api/v1/auth/me', () => {
     assert.deepEqual(rows[0], { role: 'member', name: 'Test User' })
   })
 
-  test('a new password needs the current one and ends the other sessions', async (t) => {
+  test('a new password needs the current one, ends every session, and this one goes on under a new cookie', async (t) => {
     const testApp = await buildTestApp(t)
     const { app, database } = testApp
     const user = await createUser(database.db)
@@ -315,11 +375,54 @@ describe('PATCH /api/v1/auth/me', () => {
     const common = await patch({ password: 'iloveyou', current_password: TEST_PASSWORD })
     assert.equal(common.statusCode, 400)
 
-    assert.equal((await patch({ password: 'a brand new passphrase', current_password: TEST_PASSWORD })).statusCode, 200)
-    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: here.cookie } })).statusCode, 200)
+    const changed = await patch({ password: 'a brand new passphrase', current_password: TEST_PASSWORD })
+    assert.equal(changed.statusCode, 200)
+    const renewed = (changed.headers['set-cookie'] as string).split(';')[0] as string
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: renewed } })).statusCode, 200)
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: here.cookie } })).statusCode, 401)
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: elsewhere.cookie } })).statusCode, 401)
     await logIn(app, user.email, 'a brand new passphrase')
     assert.ok((await auditEvents(testApp, user.id)).includes('password_changed'))
+  })
+
+  test('a display name with a line break or a link is a 400 naming name, and the name stays', async (t) => {
+    const { app, database } = await buildTestApp(t)
+    const user = await createUser(database.db, { name: 'Kept Name' })
+    const { cookie, csrf } = await logIn(app, user.email)
+    for (const name of ['Two\nlines', 'Line\u2028separator', 'go to http://x.example', 'www.example', 'shop.example/deal', 'Dr.Smith']) {
+      const response = await app.inject({
+        method: 'PATCH',
+        url: '/api/v1/auth/me',
+        headers: { cookie, 'x-csrf-token': csrf },
+        payload: { name },
+      })
+      assert.equal(response.statusCode, 400, JSON.stringify(name))
+      assert.equal(response.json().errors[0].field, 'name', JSON.stringify(name))
+    }
+    for (const name of ['Dr. Smith', 'J.R.R. Tolkien', 'Anne-Marie O’Neil', 'Zoë 山田', 'v1.2 fan']) {
+      const response = await app.inject({
+        method: 'PATCH',
+        url: '/api/v1/auth/me',
+        headers: { cookie, 'x-csrf-token': csrf },
+        payload: { name },
+      })
+      assert.equal(response.statusCode, 200, JSON.stringify(name))
+    }
+  })
+
+  test('the services check display names too, not only the HTTP schema', async (t) => {
+    const { database, config } = await buildTestApp(t)
+    const meta = { ip: '127.0.0.1', userAgent: undefined }
+    await assert.rejects(
+      signUpService(
+        database.db,
+        { email: uniqueEmail(), password: 'a fine long passphrase', name: 'a\nb' },
+        meta,
+        config.publicUrl,
+        new Date(),
+      ),
+      (error: { status: number; fields: { field: string }[] }) => error.status === 400 && error.fields[0]?.field === 'name',
+    )
   })
 
   test('a new email needs the current password, unverifies the address and is audited', async (t) => {

@@ -22,9 +22,9 @@ async function sendNewestMailTo(testApp: TestApp, to: string) {
 }
 
 describe('the users feature registers the mails it sends', () => {
-  test('a password reset mail renders through the app’s templates: greeting, escaped name, link', async (t) => {
+  test('a password reset mail to a verified address renders through the app’s templates: greeting, escaped name, link', async (t) => {
     const testApp = await buildTestApp(t)
-    const user = await createUser(testApp.deps.db, { name: 'Rosa <b>& Co</b>' })
+    const user = await createUser(testApp.deps.db, { name: 'Rosa <b>& Co</b>', verified: true })
     const response = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email } })
     assert.equal(response.statusCode, 202)
     const { payload, mail } = await sendNewestMailTo(testApp, user.email)
@@ -39,7 +39,7 @@ describe('the users feature registers the mails it sends', () => {
     assert.match(mail?.html ?? '', /<a href="http:\/\/[^"]+\/reset-password\?token=[\w-]{43}"[^>]*>Choose a new password<\/a>/)
   })
 
-  test('a sign-up’s verification mail renders through the app’s templates', async (t) => {
+  test('a sign-up’s verification mail renders through the app’s templates, without the name the visitor typed', async (t) => {
     const testApp = await buildTestApp(t)
     const email = uniqueEmail('mail')
     const signup = await testApp.app.inject({
@@ -47,14 +47,36 @@ describe('the users feature registers the mails it sends', () => {
       url: '/api/v1/auth/signup',
       payload: { email, password: 'a fine long passphrase', name: 'Vera' },
     })
-    assert.equal(signup.statusCode, 201)
+    assert.equal(signup.statusCode, 202)
     const { payload, mail } = await sendNewestMailTo(testApp, email)
     assert.equal(payload.template, 'users.verify_email')
     assert.equal(mail?.subject, 'Confirm your email address')
-    assert.match(
-      mail?.text ?? '',
-      /^Hello Vera\n\nPlease confirm.*\n\nConfirm my address: http:\/\/[^\s]+\/verify-email\?token=[\w-]{43}\n/s,
-    )
+    assert.match(mail?.text ?? '', /^Hello\n\nPlease confirm.*\n\nConfirm my address: http:\/\/[^\s]+\/verify-email\?token=[\w-]{43}\n/s)
     assert.match(mail?.text ?? '', /48 hours/)
+  })
+
+  test('a password reset mail to an unverified address greets without the name', async (t) => {
+    const testApp = await buildTestApp(t)
+    const user = await createUser(testApp.deps.db, { name: 'Call 555 0100 now' })
+    await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email } })
+    const { mail } = await sendNewestMailTo(testApp, user.email)
+    assert.match(mail?.text ?? '', /^Hello\n\nSomeone \(we hope you\) asked/)
+    assert.ok(!mail?.html.includes('555'))
+  })
+
+  test('a sign-up with a known address mails its owner, with nothing the visitor typed', async (t) => {
+    const testApp = await buildTestApp(t)
+    const owner = await createUser(testApp.deps.db, { verified: true, name: 'Owner' })
+    const signup = await testApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: owner.email, password: 'a fine long passphrase', name: 'Call 555 0100 now' },
+    })
+    assert.equal(signup.statusCode, 202)
+    const { payload, mail } = await sendNewestMailTo(testApp, owner.email)
+    assert.equal(payload.template, 'users.signup_existing')
+    assert.equal(mail?.subject, 'Someone tried to sign up with your address')
+    assert.match(mail?.text ?? '', /^Hello\n\nSomeone \(perhaps you\) tried to create an account/)
+    assert.ok(!`${mail?.text}${mail?.html}`.includes('555'))
   })
 })

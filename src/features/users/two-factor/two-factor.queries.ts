@@ -38,3 +38,14 @@ export const spendRecoveryCode = (db: Db, userId: number, hash: string) =>
       where id = ${userId} and ${hash} = any(totp_recovery_hashes) returning id`
     .execute(db)
     .then((r) => r.rows.length === 1)
+
+/** Replaces a stored secret with the same secret sealed anew (key rotation); false when it changed meanwhile. */
+export const replaceTotpSecret = (db: Db, userId: number, from: string, to: string) =>
+  sql`update users set totp_secret = ${to} where id = ${userId} and totp_secret = ${from} returning id`
+    .execute(db)
+    .then((r) => r.rows.length === 1)
+
+export const listStoredTotpSecrets = (db: Db) =>
+  sql<{ id: number; totp_secret: string }>`select id, totp_secret from users where totp_secret is not null order by id`
+    .execute(db)
+    .then((r) => r.rows)
