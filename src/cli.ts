@@ -5,6 +5,7 @@ import { migrateUp, migrationStatus, readMigrationFiles } from '#core/db/migrate
 import { createDeps, type Deps } from './deps.ts'
 import { DEMO_POSTS_MAX, seedDemo } from './features/demo/seed-demo.ts'
 import { createAdministrator } from './features/users/admin/setup.service.ts'
+import { resealTotpSecrets } from './features/users/two-factor/two-factor.ts'
 
 /**
  * `npm run plinth -- <command>`: operator commands that run beside (PostgreSQL)
@@ -22,6 +23,8 @@ commands:
                    fill a new site with demo content: authors, tags, ${DEMO_POSTS_MAX}
                    published posts with images (N for fewer), pages, drafts;
                    does nothing on a site that already has it
+  secrets rotate   seal every stored secret (TOTP) with SECRET_KEY: those kept in
+                   clear and those sealed with SECRET_KEY_PREVIOUS (the old key)
 `
 
 type Command = (deps: Deps, args: string[]) => Promise<number>
@@ -65,6 +68,12 @@ const commands: Record<string, Command> = {
         `${s.images} images with ${s.variants} variants (${s.imageSeconds.toFixed(1)} s)`,
     )
     console.log('the demo authors have random passwords; sign in with an administrator (npm run plinth -- admin create --email …)')
+    return 0
+  },
+  'secrets rotate': async ({ db, secrets }) => {
+    await migrateUp(db)
+    const { resealed, total } = await resealTotpSecrets(db, secrets)
+    console.log(`sealed ${resealed} of ${total} stored TOTP secret(s) again with key ${secrets.keyId}; the others already were`)
     return 0
   },
   'migrate status': async ({ db }) => {

@@ -6,17 +6,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { openPglite, openPostgres, sql } from '../src/core/db/database.ts'
+import { TEST_SECRET_KEY } from './app.ts'
 import { createEmptyPostgresDatabase, testDatabaseKind } from './db.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 
-type Site = { DATA_DIR: string; DATABASE_URL?: string }
+type Site = { DATA_DIR: string; DATABASE_URL?: string; SECRET_KEY?: string; SECRET_KEY_PREVIOUS?: string }
 
 async function emptySite(t: TestContext): Promise<Site> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-cli-'))
   t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }))
   return testDatabaseKind() === 'postgres'
-    ? { DATA_DIR: dataDir, DATABASE_URL: await createEmptyPostgresDatabase(t) }
+    ? { DATA_DIR: dataDir, DATABASE_URL: await createEmptyPostgresDatabase(t), SECRET_KEY: TEST_SECRET_KEY }
     : { DATA_DIR: dataDir }
 }
 
@@ -95,4 +96,56 @@ test('seed demo fills a new site once: a second run says so and exits 0; a bad -
   } finally {
     await database.close()
   }
+})
+
+test('secrets rotate seals TOTP secrets kept in clear, then again under a new key; an unknown key exits 1 with one line', {
+  timeout: 120_000,
+}, async (t) => {
+  const site = await emptySite(t)
+  assert.equal(plinth(site, ['admin', 'create', '--email', 'otp@example.com'], 'a long admin passphrase\n').status, 0)
+  const storedSecret = async () => {
+    const database = site.DATABASE_URL ? openPostgres(site.DATABASE_URL, { max: 1 }) : await openPglite({ dataDir: site.DATA_DIR })
+    try {
+      return (await sql<{ totp_secret: string }>`select totp_secret from users`.execute(database.db)).rows[0]?.totp_secret
+    } finally {
+      await database.close()
+    }
+  }
+  {
+    const database = site.DATABASE_URL ? openPostgres(site.DATABASE_URL, { max: 1 }) : await openPglite({ dataDir: site.DATA_DIR })
+    await sql`update users set totp_secret = 'JBSWY3DPEHPK3PXP'`.execute(database.db)
+    await database.close()
+  }
+  // PGlite without SECRET_KEY: the key made in DATA_DIR on first use.
+  const firstKey = site.SECRET_KEY ?? fs.readFileSync(path.join(site.DATA_DIR, 'secret.key'), 'utf8').trim()
+  const sealed = plinth(site, ['secrets', 'rotate'], '')
+  assert.equal(sealed.status, 0, sealed.stderr)
+  assert.match(sealed.stdout, /^sealed 1 of 1 stored TOTP secret\(s\) again with key [0-9a-f]{8}/m)
+  const first = await storedSecret()
+  assert.match(first ?? '', /^v1:[0-9a-f]{8}:/)
+  assert.ok(!first?.includes('JBSWY3DPEHPK3PXP'))
+
+  const newKey = 'c0ffee00'.repeat(8)
+  const rotated = plinth({ ...site, SECRET_KEY: newKey, SECRET_KEY_PREVIOUS: firstKey }, ['secrets', 'rotate'], '')
+  assert.equal(rotated.status, 0, rotated.stderr)
+  assert.match(rotated.stdout, /^sealed 1 of 1 /m)
+  const second = await storedSecret()
+  assert.notEqual(second, first)
+  assert.equal(
+    plinth({ ...site, SECRET_KEY: newKey }, ['secrets', 'rotate'], '')
+      .stdout.trim()
+      .split('\n')
+      .at(-1)
+      ?.startsWith('sealed 0 of 1'),
+    true,
+  )
+
+  const lost = plinth({ ...site, SECRET_KEY: 'badc0de0'.repeat(8) }, ['secrets', 'rotate'], '')
+  assert.equal(lost.status, 1)
+  assert.match(
+    lost.stderr,
+    /^plinth: secrets rotate failed: a stored secret was sealed with key [0-9a-f]{8}, which this server does not have .*SECRET_KEY_PREVIOUS/,
+  )
+  assert.equal(lost.stderr.trim().split('\n').length, 1)
+  assert.equal(await storedSecret(), second)
 })
