@@ -148,6 +148,11 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
       },
     )
     if (applied.length > 0) app.log.info({ applied }, `applied ${applied.length} migration(s)`)
+    // TOTP secrets stored in clear (before sealing existed) or under SECRET_KEY_PREVIOUS are sealed with the current key now,
+    // not only when next used (decision 0007). Each row is replaced only if unchanged, so instances starting together agree.
+    const { resealTotpSecrets } = await import('./features/users/two-factor/two-factor.ts')
+    const sealed = await resealTotpSecrets(database.db, deps.secrets)
+    if (sealed.resealed > 0) app.log.info(sealed, `sealed ${sealed.resealed} TOTP secret(s) with the current SECRET_KEY`)
     // First start (or still no admin): a one-time link for the first administrator, never a default password.
     const setupUrl = await prepareSetupLink(database.db, config.publicUrl, deps.clock())
     if (setupUrl) {

@@ -458,4 +458,41 @@ describe(`the server process on ${kind}`, () => {
     // Nothing went wrong but the wait: no error lines (the starting gate's 503s are warnings).
     assert.ok(!server.logs().some((line) => (line.level ?? 0) >= 50), describeProc(server))
   })
+
+  test('a TOTP secret stored in clear is sealed with SECRET_KEY when the server starts, not only when next used', {
+    timeout,
+  }, async (t) => {
+    const site = await emptySite(t)
+    const open = async () =>
+      site.DATABASE_URL ? openPostgres(site.DATABASE_URL, { max: 1 }) : await openPglite({ dataDir: site.DATA_DIR })
+    // A first start migrates (and, on PGlite, makes DATA_DIR/secret.key); then a user whose secret predates sealing.
+    const first = await startServer(t, site)
+    await waitFor(first.url('/readyz'), 200, first)
+    assert.deepEqual(await first.stop(), { code: 0, signal: null })
+    {
+      const database = await open()
+      await sql`insert into users (email, name, password_hash, role, totp_secret)
+        values ('otp@example.com', 'Otp', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA', 'admin', 'JBSWY3DPEHPK3PXP')`.execute(
+        database.db,
+      )
+      await database.close()
+    }
+    const server = await startServer(t, site)
+    await waitFor(server.url('/readyz'), 200, server)
+    assert.ok(
+      server.logs().some((line) => line.resealed === 1 && line.total === 1),
+      describeProc(server),
+    )
+    assert.deepEqual(await server.stop(), { code: 0, signal: null })
+    const database = await open()
+    try {
+      const { rows } = await sql<{ totp_secret: string }>`select totp_secret from users where email = 'otp@example.com'`.execute(
+        database.db,
+      )
+      assert.match(rows[0]?.totp_secret ?? '', /^v1:[0-9a-f]{8}:/)
+      assert.ok(!rows[0]?.totp_secret.includes('JBSWY3DPEHPK3PXP'))
+    } finally {
+      await database.close()
+    }
+  })
 })

@@ -272,7 +272,3 @@ export async function saveRedirect(db: Db, postId: number, from: string, to: str
 
 export const findRedirect = (db: Db, path: string) =>
   sql<RedirectRow>`select from_path, to_path from redirects where from_path = ${path}`.execute(db).then((r) => r.rows[0])
-
-/** Whether a cover image id is in the media library (a 400 rather than a foreign-key error). */
-export const mediaExists = (db: Db, id: number) =>
-  sql<{ id: number }>`select id from media where id = ${id}`.execute(db).then((r) => r.rows.length > 0)
