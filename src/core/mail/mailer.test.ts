@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
-import { type ParsedMail, simpleParser } from 'mailparser'
+import type { ParsedMail } from 'mailparser'
 import pino from 'pino'
-import { SMTPServer } from 'smtp-server'
 import { systemClock } from '#core/clock.ts'
 import { type Db, sql } from '#core/db/database.ts'
 import type { JobStatus } from '#core/jobs/jobs.queries.ts'
 import { enqueueJob, startJobWorker } from '#core/jobs/queue.ts'
 import { sharedTestDatabase } from '../../../test/db.ts'
 import { findJob } from '../../../test/jobs.ts'
+import { startSmtpServer } from '../../../test/smtp.ts'
 import { waitFor } from '../../../test/wait-for.ts'
 import type { OutboxStatus } from './mail.queries.ts'
 import {
@@ -32,38 +31,6 @@ const FROM = 'Bakery Rosa <no-reply@bakery.example>'
 const welcomeMail = defineMailTemplate('test.welcome', { data: NoticeData, render: renderNotice })
 const templates = createMailTemplates()
 templates.register(welcomeMail)
-
-/** A real SMTP server on a free local port, closed after the test. `refuse` decides, per delivery, to answer 550. */
-async function startSmtpServer(t: TestContext, options: { refuse?: (delivery: number) => boolean } = {}) {
-  const received: ParsedMail[] = []
-  let deliveries = 0
-  let refused = 0
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(_address, _session, callback) {
-      deliveries++
-      if (options.refuse?.(deliveries)) {
-        refused++
-        callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }))
-      } else callback()
-    },
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push(mail)
-          callback()
-        },
-        (error: Error) => callback(error),
-      )
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const { port } = server.server.address() as AddressInfo
-  return { url: `smtp://127.0.0.1:${port}`, received, refused: () => refused }
-}
 
 function startMailWorker(t: TestContext, db: Db, smtpUrl: string | undefined) {
   const worker = startJobWorker({

@@ -1,40 +1,18 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import { type ParsedMail, simpleParser } from 'mailparser'
 import pino from 'pino'
-import { SMTPServer } from 'smtp-server'
 import { type Db, sql } from '#core/db/database.ts'
 import { MAIL_SEND_JOB, mailJobHandlers } from '#core/mail/mailer.ts'
 import { buildTestApp, type TestApp } from '../../../../test/app.ts'
 import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
 import { createUser } from '../../../../test/factories.ts'
 import { findJob } from '../../../../test/jobs.ts'
+import { startSmtpServer } from '../../../../test/smtp.ts'
 
 /**
  * Issue 9, item 7: a one-time link is readable in the mail that carries it and
  * nowhere after: once sent, the outbox row and the job's payload keep it redacted.
  */
-async function smtpServer(t: Parameters<typeof buildTestApp>[0]) {
-  const received: ParsedMail[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push(mail)
-          callback()
-        },
-        (error: Error) => callback(error),
-      )
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, received }
-}
 
 type MailJob = { id: number; payload: { to: string; template: string; data: { url: string } } }
 
@@ -62,7 +40,7 @@ const outboxOf = async (db: Db, jobId: number) =>
 test('a sent password-reset mail keeps its link only redacted, in the outbox and in the job; the link still works', async (t) => {
   const clock = testClock(TRICKY_HOURS[0])
   const testApp = await buildTestApp(t, { clock })
-  const smtp = await smtpServer(t)
+  const smtp = await startSmtpServer(t)
   const user = await createUser(testApp.database.db)
   const asked = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email } })
   assert.equal(asked.statusCode, 202, asked.body)
