@@ -11,6 +11,7 @@ import { refuseNulInUrl, registerJsonBodyParser } from '#core/http/json-body.ts'
 import { createMetrics } from '#core/http/metrics.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
 import { documentProblems } from '#core/http/schemas.ts'
+import { securityHeadersFor } from '#core/http/security-headers.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions, RequestLog } from '#core/log/logger.ts'
@@ -77,9 +78,14 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   // A NUL in the path or query is a 400 before any route or the database sees it (issue 9, item 6).
   app.addHook('onRequest', refuseNulInUrl)
   const metrics = createMetrics()
-  // The probes get the same security headers as everything else, and nothing else of the site scope.
+  // The probes get the same security headers as everything else (written out once, not helmet's hooks:
+  // core/http/security-headers.ts), and nothing else of the site scope.
+  const probeHeaders = securityHeadersFor(config.publicUrl)
   await app.register(async (probes) => {
-    await probes.register(helmet, securityHeaders(config))
+    probes.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(probeHeaders)
+      done()
+    })
     registerHealth(probes, { database, lifecycle, metrics, metricsToken: config.metricsToken })
   })
   // The probes and the API's own document (/api/openapi.json; every feature's API is under /api/v1).

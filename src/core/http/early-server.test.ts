@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { Lifecycle } from '../lifecycle.ts'
-import { listenEarly, SECURITY_HEADERS } from './early-server.ts'
+import { listenEarly } from './early-server.ts'
+import { SECURITY_HEADERS } from './security-headers.ts'
 
 test('while the app loads, the early server answers the probes and 503 to everything else; then the app gets every request', async (t) => {
   const lifecycle = new Lifecycle()

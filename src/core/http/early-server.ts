@@ -2,6 +2,7 @@ import http from 'node:http'
 import type { Lifecycle } from '../lifecycle.ts'
 import { renderErrorPage } from './error-page.ts'
 import { requestIdFrom } from './request-id.ts'
+import { SECURITY_HEADERS } from './security-headers.ts'
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void
 
@@ -42,27 +43,6 @@ export function listenEarly(options: { port: number; host: string; lifecycle: Li
       })
     })
   })
-}
-
-/**
- * The security headers helmet gives the app's answers (app.ts, securityHeaders),
- * written out here so this file needs no helmet: the same on every answer from
- * the first millisecond (issue 9, item 8). HSTS is left to the app, which knows
- * whether the site is served over TLS. early-server.test.ts compares the two.
- */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self';base-uri 'self';object-src 'none';frame-ancestors 'none';form-action 'self';img-src 'self' data:;script-src 'self';style-src 'self'",
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
 }
 
 function answerWhileStarting(request: http.IncomingMessage, response: http.ServerResponse, lifecycle: Lifecycle) {

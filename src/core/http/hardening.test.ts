@@ -6,7 +6,7 @@ import { buildTestApp } from '../../../test/app.ts'
 import { createPost, createUser, logIn } from '../../../test/factories.ts'
 import type { App } from '../../app.ts'
 import { localPath } from '../../features/site/site.routes.ts'
-import { SECURITY_HEADERS } from './early-server.ts'
+import { SECURITY_HEADERS, securityHeadersFor } from './security-headers.ts'
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789'
 
@@ -194,18 +194,30 @@ describe('redirects and headers (issue 9, item 8)', () => {
     assert.notEqual(anonymous.headers['cache-control'], 'private, no-store')
   })
 
-  test('/healthz, /readyz and /metrics carry the same security headers as the site, and so does the early server', async (t) => {
-    const { app } = await buildTestApp(t, { env: { METRICS_TOKEN } })
-    const site = await app.inject({ method: 'GET', url: '/api/v1/site' })
-    const names = Object.keys(SECURITY_HEADERS)
-    for (const url of ['/healthz', '/readyz', '/metrics']) {
-      const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
-      assert.equal(response.statusCode, 200, url)
-      for (const name of names) assert.equal(response.headers[name], site.headers[name], `${url} ${name}`)
-    }
-    // The early server writes the same values by hand.
-    for (const name of names) assert.equal(SECURITY_HEADERS[name], site.headers[name], name)
-  })
+  for (const publicUrl of ['http://127.0.0.1:3000', 'https://www.example.com']) {
+    test(`/healthz, /readyz and /metrics carry the same security headers as the site, and so does the early server (${publicUrl})`, async (t) => {
+      const { app } = await buildTestApp(t, { env: { METRICS_TOKEN, PUBLIC_URL: publicUrl } })
+      const site = await app.inject({ method: 'GET', url: '/api/v1/site' })
+      const expected = securityHeadersFor(publicUrl)
+      const names = Object.keys(expected)
+      assert.equal(names.includes('strict-transport-security'), publicUrl.startsWith('https:'))
+      // Every header helmet set on the site's answer is among them, with the same value.
+      for (const name of names) assert.equal(expected[name], site.headers[name], name)
+      for (const name of Object.keys(site.headers).filter((n) => n.startsWith('x-') || n.includes('policy') || n.includes('security'))) {
+        if (name !== 'x-request-id' && !name.startsWith('x-ratelimit')) assert.ok(names.includes(name), `${name} on the site's answer`)
+      }
+      for (const url of ['/healthz', '/readyz', '/metrics']) {
+        const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+        assert.equal(response.statusCode, 200, url)
+        for (const name of names) assert.equal(response.headers[name], site.headers[name], `${url} ${name}`)
+      }
+      // The early server writes the http values (it starts before the config decides on HSTS).
+      for (const name of Object.keys(SECURITY_HEADERS)) {
+        if (name !== 'content-security-policy' || !publicUrl.startsWith('https:'))
+          assert.equal(SECURITY_HEADERS[name], site.headers[name], name)
+      }
+    })
+  }
 
   test('/metrics needs the bearer METRICS_TOKEN, and is not there at all without one', async (t) => {
     const off = await buildTestApp(t)
