@@ -32,7 +32,7 @@ import {
   type Visibility,
 } from './content.queries.ts'
 import type { PostType } from './content.schemas.ts'
-import { renderMarkdown, slugify } from './markdown.ts'
+import { renderMarkdown, slugOrRandom } from './markdown.ts'
 import { existingTermIds, setPostTerms, type TermKind } from './terms.queries.ts'
 
 export const PUBLISH_SCHEDULED_JOB = 'content.publish_scheduled'
@@ -110,8 +110,8 @@ async function checkTerms(db: Db, kind: TermKind, field: string, ids: number[] |
 
 function contentFrom(input: ContentInput, base: PostContent | undefined): PostContent {
   const title = input.title ?? base?.title ?? ''
-  const slug = input.slug ?? base?.slug ?? slugify(title)
-  if (slug === '') throw invalid([{ field: 'slug', in: 'body', message: 'cannot be made from this title; give one' }])
+  // Any title gives a slug: transliterated, or a short random one (issue 10, item 7).
+  const slug = input.slug ?? base?.slug ?? slugOrRandom(title)
   const body = input.body ?? base?.body ?? ''
   return {
     title,

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import MarkdownIt from 'markdown-it'
 import footnote from 'markdown-it-footnote'
 import sanitizeHtml from 'sanitize-html'
+import { transliterate } from 'transliteration'
 
 /**
  * Markdown → sanitised HTML (issue 4, part 3). Raw HTML in the source is off
@@ -112,9 +114,16 @@ export function renderMarkdown(source: string): string {
   return sanitizeHtml(markdown.render(source), ALLOWED)
 }
 
-/** A URL slug from any text: lower-case ASCII letters and digits joined by single hyphens. */
+/**
+ * A URL slug from any text: lower-case ASCII letters and digits joined by single
+ * hyphens, at most `maxLength` long. Other scripts are transliterated
+ * (`transliteration`: Cyrillic, Greek, Arabic, Chinese as pinyin, Japanese kana,
+ * Korean, …; issue 10, item 7): `Привет, мир` → `privet-mir`, `你好世界` →
+ * `ni-hao-shi-jie`, `Crème brûlée` → `creme-brulee` as before. Empty
+ * when nothing is left (emoji, punctuation): see slugOrRandom.
+ */
 export function slugify(text: string, maxLength = 200): string {
-  return text
+  return transliterate(text.normalize('NFKC'))
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
@@ -122,6 +131,9 @@ export function slugify(text: string, maxLength = 200): string {
     .slice(0, maxLength)
     .replace(/^-+|-+$/g, '')
 }
+
+/** slugify, or when the text gives no slug (only emoji or punctuation), a short random one: 8 hex digits. */
+export const slugOrRandom = (text: string, maxLength = 200): string => slugify(text, maxLength) || randomBytes(4).toString('hex')
 
 // Tags whose text runs on into the text around them (`<strong>word</strong>.`
 // stays `word.`); every other tag separates words.

@@ -1,8 +1,8 @@
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
-import { conflictOnUnique, invalid, notFound } from '#core/http/errors.ts'
+import { conflictOnUnique, notFound } from '#core/http/errors.ts'
 import type { Cursor } from '#core/http/pagination.ts'
-import { slugify } from './markdown.ts'
+import { slugOrRandom } from './markdown.ts'
 import { deleteTerm, insertTerm, listTerms, type TermKind, type TermRow, type TermSort } from './terms.queries.ts'
 
 export const listTermPage = (db: Db, kind: TermKind, options: { limit: number; sort: TermSort; after?: Cursor }) =>
@@ -10,8 +10,7 @@ export const listTermPage = (db: Db, kind: TermKind, options: { limit: number; s
 
 /** A tag or category; the slug comes from the name unless given. 23505 → 409 naming `slug`. */
 export async function createTerm(db: Db, kind: TermKind, input: { name: string; slug?: string }): Promise<TermRow> {
-  const slug = input.slug ?? slugify(input.name, 100)
-  if (slug === '') throw invalid([{ field: 'slug', in: 'body', message: 'cannot be made from this name; give one' }])
+  const slug = input.slug ?? slugOrRandom(input.name, 100)
   return conflictOnUnique('slug', 'This slug is taken.', () =>
     db.transaction().execute(async (trx) => {
       const term = await insertTerm(trx, kind, { name: input.name.trim(), slug })
