@@ -1,20 +1,22 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { codeForFrameworkError, ERROR_CODES, type ErrorCode } from './error-codes.ts'
 import { renderErrorPage } from './error-page.ts'
 import type { FieldError, Problem } from './schemas.ts'
 
-export type { FieldError }
+export type { ErrorCode, FieldError }
 
 /**
- * Errors with a stable code and a message that is safe to show. Anything else
- * thrown becomes a generic 500 whose cause goes only to the log (STYLE §6).
+ * Errors with a stable code (one of ERROR_CODES, error-codes.ts) and a message
+ * that is safe to show. Anything else thrown becomes a generic 500 whose cause
+ * goes only to the log (STYLE §6).
  */
 
 export class HttpError extends Error {
   readonly status: number
-  readonly code: string
+  readonly code: ErrorCode
   readonly fields: FieldError[] | undefined
   readonly headers: Record<string, string> | undefined
-  constructor(status: number, code: string, message: string, options: { fields?: FieldError[]; headers?: Record<string, string> } = {}) {
+  constructor(status: number, code: ErrorCode, message: string, options: { fields?: FieldError[]; headers?: Record<string, string> } = {}) {
     super(message)
     this.name = 'HttpError'
     this.status = status
@@ -24,11 +26,12 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string) => new HttpError(400, 'bad_request', message)
+export const badRequest = (message: string, code: ErrorCode = 'bad_request') => new HttpError(400, code, message)
 export const invalid = (fields: FieldError[], message = 'The request has invalid fields.') =>
   new HttpError(400, 'validation_failed', message, { fields })
-export const unauthorized = (message = 'Authentication is required.') => new HttpError(401, 'unauthorized', message)
-export const forbidden = (message = 'You are not allowed to do this.') => new HttpError(403, 'forbidden', message)
+export const unauthorized = (message = 'Sign in or send an API token.', code: ErrorCode = 'authentication_required') =>
+  new HttpError(401, code, message)
+export const forbidden = (message = 'You are not allowed to do this.', code: ErrorCode = 'forbidden') => new HttpError(403, code, message)
 export const notFound = (what = 'resource', id?: string | number) =>
   new HttpError(
     404,
@@ -94,8 +97,10 @@ function toProblem(error: unknown, requestId: string): Problem {
   }
   const status = fastifyError.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    // Fastify's own client errors (bad JSON, body too large, unsupported media type) carry safe messages.
-    return problem(status, (fastifyError.code ?? 'client_error').toLowerCase(), fastifyError.message, requestId)
+    // Fastify's own client errors (bad JSON, body too large, unsupported media type) carry safe
+    // messages, but their codes (FST_…) are the framework's: a client gets ours instead.
+    const code = codeForFrameworkError(fastifyError.code, status)
+    return problem(code === 'client_error' ? status : ERROR_CODES[code].status, code, fastifyError.message, requestId)
   }
   // A backstop for text PostgreSQL cannot store (a NUL: 22021 character_not_in_repertoire,
   // 22P05 untranslatable_character) that slipped past the parsers' checks: the input's fault.
@@ -106,7 +111,7 @@ function toProblem(error: unknown, requestId: string): Problem {
   return problem(500, 'internal_error', `Something went wrong on our side. Quote request id ${requestId} when reporting it.`, requestId)
 }
 
-function problem(status: number, code: string, detail: string, requestId: string, errors?: FieldError[]): Problem {
+function problem(status: number, code: ErrorCode, detail: string, requestId: string, errors?: FieldError[]): Problem {
   return {
     type: status === 500 ? 'about:blank' : `urn:plinth:problem:${code}`,
     title: statusTitle(status),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type Db, sql } from '#core/db/database.ts'
+import { ERROR_CODES, type ErrorCode } from '#core/http/error-codes.ts'
 import { buildTestApp } from '../../../test/app.ts'
 import { createPost, createUser, TEST_PASSWORD } from '../../../test/factories.ts'
 import type { App } from '../../app.ts'
@@ -430,6 +431,13 @@ test('the OpenAPI walker: generated bad bodies, parameters and headers on every 
       !String(response.headers['content-type']).startsWith('application/problem+json')
     ) {
       failures.push(`${response.statusCode} without problem+json: ${label}`)
+    } else if (response.statusCode >= 400 && request.url.startsWith('/api/')) {
+      // Issue 10, item 8: every code is one of ours (never a framework's fst_…), documented with this status.
+      const code = String(response.json().code)
+      const known = Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode] : undefined
+      if (!known || code.startsWith('fst_') || (code !== 'client_error' && known.status !== response.statusCode)) {
+        failures.push(`${response.statusCode} with code ${code}: ${label}`)
+      }
     }
     last = now
     // Sign the admin in again when a request ended its session (sign-out, a revoking change, a lock).

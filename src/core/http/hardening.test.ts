@@ -259,7 +259,7 @@ describe('redirects and headers (issue 9, item 8)', () => {
       }
       const anonymous = await app.inject(bad)
       assert.equal(anonymous.statusCode, 401, `anonymous ${method} ${url}: ${anonymous.body}`)
-      assert.equal(anonymous.json().code, 'unauthorized')
+      assert.equal(anonymous.json().code, 'authentication_required')
       assert.equal(anonymous.json().errors, undefined)
       if (check === 'requireRoleHandler') {
         // A member may call no role-protected route: 403 before the body is even read.

@@ -41,7 +41,7 @@ export function registerHealth(
     if (expected === undefined) throw notFound('page')
     const match = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')
     if (!match || !timingSafeEqual(digest(match[1] as string), expected)) {
-      throw new HttpError(401, 'unauthorized', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.', {
+      throw new HttpError(401, 'authentication_required', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.', {
         headers: { 'www-authenticate': 'Bearer realm="metrics"' },
       })
     }

@@ -27,7 +27,8 @@ export function registerJsonBodyParser(app: FastifyInstance) {
     parse(request, body as string, (error: Error | null, value?: unknown) => {
       if (error) return done(error, undefined)
       const found = inspect(value)
-      if (found.depth > MAX_JSON_DEPTH) return done(badRequest(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`), undefined)
+      if (found.depth > MAX_JSON_DEPTH)
+        return done(badRequest(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`, 'json_too_deep'), undefined)
       if (found.nulAt !== undefined)
         return done(
           invalid([{ field: found.nulAt || 'body', in: 'body', message: 'must not contain a NUL character (\\u0000)' }]),

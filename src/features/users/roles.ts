@@ -21,7 +21,7 @@ function checkScope(request: FastifyRequest, adminRoute: boolean) {
   const actor = request.actor
   if (actor?.via !== 'token') return
   const needed = adminRoute ? 'admin' : SAFE.has(request.method) ? 'read' : 'write'
-  if (!scopeAllows(actor.scopes, needed)) throw forbidden(`This API token lacks the "${needed}" scope.`)
+  if (!scopeAllows(actor.scopes, needed)) throw forbidden(`This API token lacks the "${needed}" scope.`, 'scope_required')
 }
 
 /** onRequest: any signed-in user (session or API token). */
@@ -33,13 +33,13 @@ export async function requireUser(request: FastifyRequest, _reply: FastifyReply)
 /** onRequest: a browser session (account changes and token management are not done with a token). */
 export async function requireSession(request: FastifyRequest, _reply: FastifyReply) {
   if (!request.actor) throw unauthorized()
-  if (request.actor.via !== 'session') throw forbidden('This needs a signed-in browser session, not an API token.')
+  if (request.actor.via !== 'session') throw forbidden('This needs a signed-in browser session, not an API token.', 'session_required')
 }
 
 /** onRequest factory: a signed-in user with at least `role`. */
 export const requireRole = (role: Role) =>
   async function requireRoleHandler(request: FastifyRequest, _reply: FastifyReply) {
     if (!request.actor) throw unauthorized()
-    if (!hasRole(request.actor.user.role, role)) throw forbidden()
+    if (!hasRole(request.actor.user.role, role)) throw forbidden(`This needs the ${role} role or higher.`, 'role_required')
     checkScope(request, role === 'admin')
   }

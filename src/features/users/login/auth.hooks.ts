@@ -40,7 +40,7 @@ export function registerAuthHooks(app: FastifyInstance, deps: Pick<Deps, 'db' | 
     if (authorization !== undefined) {
       const match = /^Bearer (\S+)$/i.exec(authorization)
       const found = match ? await validateApiToken(deps.db, match[1] as string, deps.clock()) : null
-      if (!found) throw unauthorized('The API token is missing, malformed, expired or revoked.')
+      if (!found) throw unauthorized('The API token is missing, malformed, expired or revoked.', 'api_token_invalid')
       request.actor = { user: found.user, via: 'token', tokenId: found.tokenId, scopes: found.scopes }
       return
     }
@@ -52,13 +52,16 @@ export function registerAuthHooks(app: FastifyInstance, deps: Pick<Deps, 'db' | 
     }
     if (!UNSAFE.has(request.method)) return
     if (request.actor?.via === 'session') {
-      if (!isSameOrigin(request, siteOrigin)) throw forbidden('Cross-origin requests may not change anything.')
+      if (!isSameOrigin(request, siteOrigin)) throw forbidden('Cross-origin requests may not change anything.', 'origin_not_allowed')
       const sent = request.headers['x-csrf-token']
-      if (typeof sent !== 'string' || !tokensEqual(sent, request.actor.csrfToken)) {
-        throw forbidden('Missing or wrong CSRF token: send the token from GET /api/v1/auth/csrf in the X-CSRF-Token header.')
+      if (typeof sent !== 'string' || sent === '') {
+        throw forbidden('Missing CSRF token: send the token from GET /api/v1/auth/csrf in the X-CSRF-Token header.', 'csrf_token_missing')
+      }
+      if (!tokensEqual(sent, request.actor.csrfToken)) {
+        throw forbidden('Wrong CSRF token: send the token from GET /api/v1/auth/csrf in the X-CSRF-Token header.', 'csrf_token_invalid')
       }
     } else if (request.routeOptions.config.checkOrigin && !isSameOrigin(request, siteOrigin)) {
-      throw forbidden('Cross-origin requests may not sign in or sign up.')
+      throw forbidden('Cross-origin requests may not sign in or sign up.', 'origin_not_allowed')
     }
   })
 }

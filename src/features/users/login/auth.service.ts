@@ -34,7 +34,7 @@ export async function signUp(
   publicUrl: string,
   now: Date,
 ): Promise<void> {
-  if (!(await isSignupEnabled(db))) throw forbidden('Sign-up is turned off on this site.')
+  if (!(await isSignupEnabled(db))) throw forbidden('Sign-up is turned off on this site.', 'signup_disabled')
   assertDisplayName(input.name.trim())
   await refuseCommonPassword(input.password)
   const passwordHash = await hashPassword(input.password)
@@ -109,7 +109,7 @@ export async function logIn(
       meta,
       details: { email: input.email.slice(0, 254) },
     })
-    throw unauthorized(INVALID_LOGIN)
+    throw unauthorized(INVALID_LOGIN, 'invalid_credentials')
   }
   if (user.disabled_at) throw new HttpError(403, 'account_disabled', 'This account is disabled.')
   if (!user.email_verified_at && (await isEmailVerificationRequired(db))) {
