@@ -36,9 +36,36 @@ export const HEADLINE_TEXT_LENGTH = 16_000
 // Weights for D, C, B, A (ts_rank_cd's order): body C, excerpt B, title A (migrations 0015, 0025).
 const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
 
+// A last word of letters and digits only, after white space or at the start.
+const LAST_WORD = /(^|\s)([\p{L}\p{N}]+)$/u
+const OR = /^or$/i
+/** A shorter last word (one letter) matches only as a whole word: a one-letter prefix matches too much to help. */
+export const PREFIX_MIN_LENGTH = 2
+
+/**
+ * Type-ahead (issue 10, item 7): `q`'s last word also matches as a prefix
+ * (`postgre` finds `postgresql`). Returns the query without that word and the
+ * word, or no `prefix` when the last word is not a plain word the user is
+ * typing: one letter, punctuation or an operator around it (`-word`,
+ * `word:*`, `(word)`), inside an unclosed "phrase", `or` itself, or just after `or` (`a or b`
+ * keeps its meaning as websearch_to_tsquery gives it). The prefix is stemmed
+ * like the text (`publishing` → `publish:*`), so it finds all the full word
+ * finds, and more.
+ */
+export function splitLastWord(q: string): { rest: string; prefix?: string } {
+  const match = LAST_WORD.exec(q)
+  const word = match?.[2]
+  if (match === null || word === undefined || [...word].length < PREFIX_MIN_LENGTH || OR.test(word)) return { rest: q }
+  const rest = q.slice(0, match.index + (match[1]?.length ?? 0))
+  if ((rest.match(/"/g)?.length ?? 0) % 2 === 1) return { rest: q }
+  if (OR.test(rest.trimEnd().split(/\s+/).at(-1) ?? '')) return { rest: q }
+  return { rest, prefix: word }
+}
+
 /**
  * One page of published content matching `q` (websearch syntax: "phrase", -word,
- * or), best match first, plus one row more when another page follows. The text
+ * or; the last word also as a prefix, see splitLastWord), best match first,
+ * plus one row more when another page follows. The text
  * search configuration is the one the index was built with (migration 0015); a
  * query without lexemes (only stop words or punctuation) matches nothing.
  *
@@ -61,7 +88,15 @@ export const searchHitsStatement = (f: SearchFilter) => {
   // The type filter only when given: each shape keeps its own plan (decision 0013).
   const type = f.type === undefined ? sql`` : sql`and p.type = ${f.type}`
   const options = `StartSel=${f.markers.start}, StopSel=${f.markers.stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`
-  return sql<SearchRow>`with query as (select websearch_to_tsquery('english'::regconfig, ${f.q}) as tsq),
+  const { rest, prefix } = splitLastWord(f.q)
+  // The last word as a prefix (see splitLastWord): quote_literal makes it one
+  // quoted term whatever it holds, so to_tsquery cannot fail on it; a stop word
+  // gives an empty tsquery, which `&&` leaves out.
+  const tsq =
+    prefix === undefined
+      ? sql`websearch_to_tsquery('english'::regconfig, ${f.q})`
+      : sql`websearch_to_tsquery('english'::regconfig, ${rest}) && to_tsquery('english'::regconfig, quote_literal(${prefix}::text) || ':*')`
+  return sql<SearchRow>`with query as (select ${tsq} as tsq),
     hits as (
       select p.type, p.id, p.title, p.slug, p.excerpt, p.published_at, p.search_text as headline_text,
         ts_rank_cd(${WEIGHTS}::real[], p.search_vector, query.tsq, 32) as rank

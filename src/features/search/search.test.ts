@@ -5,6 +5,7 @@ import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createPost, createUser, logIn } from '../../../test/factories.ts'
 import { scheduleContent } from '../content/content.service.ts'
+import { splitLastWord } from './search.queries.ts'
 
 /** A word no other test uses (letters and digits: indexed as is, never stemmed), so each test sees only its own rows. */
 const token = () => `zq${randomBytes(5).toString('hex')}`
@@ -169,6 +170,91 @@ describe('search: what is found, and in what order', () => {
   })
 })
 
+describe('search: the last word matches as a prefix (type-ahead)', () => {
+  test('a word being typed finds the longer word: postgre finds postgresql, on the API and the site', async (t) => {
+    const { testApp, db, editor } = await setup(t)
+    const word = token()
+    const post = await createPost(db, editor, { title: `${word} notes`, body: 'Tuning PostgreSQL indexes.', published: true })
+    for (const q of [`${word} postgre`, `${word} Postg`, `${word} postgresql`, `${word} inde`, `${word.slice(0, 8)}`]) {
+      assert.deepEqual(await ids(testApp, { q }), [post.id], q)
+    }
+    // Only the last word is a prefix; every other word matches whole, as before.
+    assert.deepEqual(await ids(testApp, { q: `postgre ${word}` }), [])
+    assert.deepEqual(await ids(testApp, { q: `${word} mysq` }), [])
+    const [hit] = (await search(testApp, { q: `${word} postgre` })).data
+    assert.match(hit?.snippet_html ?? '', /<mark>PostgreSQL<\/mark>/)
+    const page = await testApp.app.inject({ method: 'GET', url: `/search?q=${word}+postgre` })
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, new RegExp(`/blog/${post.slug}`))
+  })
+
+  test('the prefix is stemmed like the text: post finds posting and posted', async (t) => {
+    const { testApp, db, editor } = await setup(t)
+    const word = token()
+    const posting = await createPost(db, editor, { title: `${word} one`, body: 'We are posting daily.', published: true })
+    const posted = await createPost(db, editor, { title: `${word} two`, body: 'It was posted.', published: true })
+    await createPost(db, editor, { title: `${word} three`, body: 'Nothing here.', published: true })
+    assert.deepEqual((await ids(testApp, { q: `${word} post` })).sort(), [posting.id, posted.id].sort())
+    // A whole word still finds what it found before: postings is stemmed to post.
+    assert.deepEqual((await ids(testApp, { q: `${word} postings` })).sort(), [posting.id, posted.id].sort())
+    assert.deepEqual(await ids(testApp, { q: `${word} postx` }), [])
+  })
+
+  test('with a phrase, negation and or: only a plain last word is a prefix', async (t) => {
+    const { testApp, db, editor } = await setup(t)
+    const word = token()
+    const other = token()
+    const quick = await createPost(db, editor, { body: `${word} the quick brown fox jumps`, published: true })
+    const slow = await createPost(db, editor, { body: `${word} a slow brown dog sleeps`, published: true })
+    const onlyOther = await createPost(db, editor, { body: `${other} jumping alone`, published: true })
+    const sorted = async (q: string) => (await ids(testApp, { q })).sort()
+    assert.deepEqual(await sorted(`"${word} the quick" jum`), [quick.id])
+    assert.deepEqual(await sorted(`${word} "brown fo`), [], 'inside an unclosed phrase the word is whole')
+    assert.deepEqual(await sorted(`${word} -fox bro`), [slow.id])
+    assert.deepEqual(await sorted(`${word} -jum`), [quick.id, slow.id].sort(), 'a negated word is whole')
+    assert.deepEqual(await sorted(`${word} or ${other}`), [quick.id, slow.id, onlyOther.id].sort())
+    assert.deepEqual(await sorted(`${word} or jum`), [quick.id, slow.id].sort(), 'after or the word is whole')
+    assert.deepEqual(await sorted(`${word} the`), [quick.id, slow.id].sort(), 'a stop word as last word is left out')
+    assert.deepEqual(await sorted(`${word} f`), [], 'one letter is no prefix')
+  })
+
+  test('scripts other than Latin: a prefix of a Cyrillic word finds it', async (t) => {
+    const { testApp, db, editor } = await setup(t)
+    const word = token()
+    const post = await createPost(db, editor, { title: `${word} Привет`, body: 'Индексы и запросы.', published: true })
+    assert.deepEqual(await ids(testApp, { q: `${word} индек` }), [post.id])
+    assert.deepEqual(await ids(testApp, { q: `${word} запро` }), [post.id])
+  })
+})
+
+/** [q, what is left of it, the prefix or none] */
+const splits: [string, string, string | undefined][] = [
+  ['postgre', '', 'postgre'],
+  ['fast postgre', 'fast ', 'postgre'],
+  ['"exact phrase" postg', '"exact phrase" ', 'postg'],
+  ['"unclosed postg', '"unclosed postg', undefined],
+  ['-postgre', '-postgre', undefined],
+  ['a -b postg', 'a -b ', 'postg'],
+  ['a or postg', 'a or postg', undefined],
+  ['a OR', 'a OR', undefined],
+  ['postgre:*', 'postgre:*', undefined],
+  ['(postgre)', '(postgre)', undefined],
+  ['x', 'x', undefined],
+  ['индек', '', 'индек'],
+  ['日本', '', '日本'],
+  ['v24', '', 'v24'],
+  ["o'neil", "o'neil", undefined],
+  ['', '', undefined],
+]
+
+describe('search: which last word is a prefix', () => {
+  for (const [q, rest, prefix] of splits) {
+    test(`${JSON.stringify(q)} → ${JSON.stringify(rest)} and ${prefix === undefined ? 'no prefix' : JSON.stringify(prefix)}`, () => {
+      assert.deepEqual(splitLastWord(q), prefix === undefined ? { rest } : { rest, prefix })
+    })
+  }
+})
+
 /** [what is wrong, query string, field the 400 names] */
 const badQueries: [string, string, string][] = [
   ['no q', 'limit=5', 'q'],
@@ -217,6 +303,11 @@ describe('search: bad input', () => {
       'the and of',
       '—…',
       'a\u0002c',
+      'zz',
+      "zz'",
+      'the',
+      '"a" or zz',
+      'ab\\',
     ]) {
       const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/search', query: { q } })
       assert.equal(response.statusCode, 200, `${q}: ${response.body}`)
