@@ -1,7 +1,11 @@
 import type { Db } from '#core/db/database.ts'
 import type { AppInstance } from '#core/http/schemas.ts'
-import { SiteInfo } from './settings.schemas.ts'
-import { getSiteInfo } from './settings.service.ts'
+import type { Actor } from '../users/login/auth.hooks.ts'
+import { requireRole } from '../users/roles.ts'
+import { SiteInfo, SiteSettings, SiteSettingsPatch } from './settings.schemas.ts'
+import { getSettings, getSiteInfo, updateSettings } from './settings.service.ts'
+
+const tags = ['site']
 
 export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
   app.get(
@@ -9,10 +13,34 @@ export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
     {
       schema: {
         summary: 'Public information about the site',
-        tags: ['site'],
+        tags,
         response: { 200: SiteInfo },
       },
     },
     async () => getSiteInfo(deps.db),
+  )
+
+  app.get(
+    '/api/v1/settings',
+    { onRequest: requireRole('admin'), schema: { summary: 'Every site setting (admins)', tags, response: { 200: SiteSettings } } },
+    async () => getSettings(deps.db),
+  )
+
+  app.patch(
+    '/api/v1/settings',
+    {
+      onRequest: requireRole('admin'),
+      schema: {
+        summary: 'Change site settings (admins); only the fields sent change, each change is audited',
+        tags,
+        body: SiteSettingsPatch,
+        response: { 200: SiteSettings },
+      },
+    },
+    async (request) =>
+      updateSettings(deps.db, (request.actor as Actor).user.id, request.body, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      }),
   )
 }

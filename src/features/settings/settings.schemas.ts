@@ -19,3 +19,42 @@ export const SiteInfoPatch = Type.Partial(
   { additionalProperties: false, minProperties: 1 },
 )
 export type SiteInfoPatch = Static<typeof SiteInfoPatch>
+
+const ORIGIN_PATTERN = '^[a-z][a-z0-9+.-]*://[^/?#@\\s]+$'
+
+const SETTING_FIELDS = {
+  title: Type.String({ minLength: 1, maxLength: 200, description: 'The site name, shown in page titles and feeds' }),
+  description: Type.String({ maxLength: 500, description: 'A sentence about the site, shown in feeds and meta tags' }),
+  language: Type.String({
+    pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$',
+    maxLength: 35,
+    description: 'BCP 47 language tag of the site content',
+    examples: ['en', 'pt-BR'],
+  }),
+  timezone: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'IANA time zone name the site shows dates in (checked against the zones the runtime knows)',
+    examples: ['UTC', 'Europe/Rome'],
+  }),
+  signup_enabled: Type.Boolean({ description: 'Whether visitors may create accounts (off on a new site)' }),
+  require_email_verification: Type.Boolean({ description: 'Whether an account must verify its address before it can log in' }),
+  cors_origins: Type.Array(
+    Type.String({ pattern: ORIGIN_PATTERN, maxLength: 255, description: 'An origin: scheme://host[:port], no path' }),
+    {
+      maxItems: 50,
+      uniqueItems: true,
+      description:
+        'Origins allowed to call the API from a browser. Stored only for now: CORS itself is not applied yet (a later item of issue 10).',
+      examples: [['https://app.example.org']],
+    },
+  ),
+}
+
+/** Every site setting, as the admin reads them (GET /api/v1/settings). */
+export const SiteSettings = Type.Object(SETTING_FIELDS, { $id: 'SiteSettings', additionalProperties: false })
+export type SiteSettings = Static<typeof SiteSettings>
+
+/** A partial change: only the fields sent are changed. */
+export const SiteSettingsPatch = Type.Partial(Type.Object(SETTING_FIELDS), { additionalProperties: false, minProperties: 1 })
+export type SiteSettingsPatch = Static<typeof SiteSettingsPatch>

@@ -1,7 +1,9 @@
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
+import { type FieldError, invalid } from '#core/http/errors.ts'
+import { type RequestMeta, recordAudit } from '../users/audit.ts'
 import { listSettings, upsertSetting } from './settings.queries.ts'
-import type { SiteInfo, SiteInfoPatch } from './settings.schemas.ts'
+import type { SiteInfo, SiteInfoPatch, SiteSettings, SiteSettingsPatch } from './settings.schemas.ts'
 
 const SITE_KEYS = { title: 'site_title', description: 'site_description', language: 'site_language' } as const
 const DEFAULTS: SiteInfo = { title: 'My Plinth site', description: '', language: 'en' }
@@ -34,14 +36,122 @@ export async function updateSiteInfo(db: Db, patch: SiteInfoPatch): Promise<Site
   return getSiteInfo(db)
 }
 
-/** Whether visitors may create accounts (setting `signup_enabled`, on unless set to false). */
+/**
+ * Whether visitors may create accounts (setting `signup_enabled`, off unless set
+ * to true: a new site takes no sign-ups until an admin allows them; migration
+ * 0027 kept it on for sites that already had users).
+ */
 export async function isSignupEnabled(db: Db): Promise<boolean> {
   const [row] = await listSettings(db, ['signup_enabled'])
-  return row?.value !== false
+  return row?.value === true
 }
 
 /** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
 export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
   const [row] = await listSettings(db, ['require_email_verification'])
   return row?.value === true
+}
+
+/** Each site setting's key in the settings table and its value when unset. */
+const SETTINGS: { [K in keyof SiteSettings]: { key: string; fallback: SiteSettings[K] } } = {
+  title: { key: SITE_KEYS.title, fallback: DEFAULTS.title },
+  description: { key: SITE_KEYS.description, fallback: DEFAULTS.description },
+  language: { key: SITE_KEYS.language, fallback: DEFAULTS.language },
+  timezone: { key: 'site_timezone', fallback: 'UTC' },
+  signup_enabled: { key: 'signup_enabled', fallback: false },
+  require_email_verification: { key: 'require_email_verification', fallback: false },
+  cors_origins: { key: 'cors_origins', fallback: [] },
+}
+const FIELDS = Object.keys(SETTINGS) as (keyof SiteSettings)[]
+
+function settingsFrom(byKey: Record<string, unknown>): SiteSettings {
+  const read = <K extends keyof SiteSettings>(field: K): SiteSettings[K] => {
+    const { key, fallback } = SETTINGS[field]
+    const value = byKey[key]
+    if (Array.isArray(fallback)) return (Array.isArray(value) ? value : fallback) as SiteSettings[K]
+    return (typeof value === typeof fallback ? value : fallback) as SiteSettings[K]
+  }
+  return Object.fromEntries(FIELDS.map((field) => [field, read(field)])) as SiteSettings
+}
+
+/** Every site setting, with defaults for what is unset (admins: GET /api/v1/settings). */
+export async function getSettings(db: Db): Promise<SiteSettings> {
+  const rows = await listSettings(
+    db,
+    FIELDS.map((field) => SETTINGS[field].key),
+  )
+  return settingsFrom(Object.fromEntries(rows.map((row) => [row.key, row.value])))
+}
+
+/**
+ * The checks a schema cannot make: the language tag and time zone must be ones
+ * the runtime's Intl knows, each CORS origin exactly what URL makes of it.
+ * Returns the patch in canonical form (`en-us` → `en-US`, `utc` → `UTC`).
+ */
+function canonicalPatch(patch: SiteSettingsPatch): SiteSettingsPatch {
+  const errors: FieldError[] = []
+  const out: SiteSettingsPatch = { ...patch }
+  if (patch.language !== undefined) {
+    try {
+      out.language = Intl.getCanonicalLocales(patch.language)[0]
+    } catch {
+      errors.push({ field: 'language', in: 'body', message: 'must be a valid BCP 47 language tag, such as "en" or "pt-BR"' })
+    }
+  }
+  if (patch.timezone !== undefined) {
+    let zone: string | undefined
+    // Names only (Area/City, UTC): an offset such as "+01:00" is not a time zone a site lives in.
+    if (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(patch.timezone)) {
+      try {
+        zone = new Intl.DateTimeFormat('en', { timeZone: patch.timezone }).resolvedOptions().timeZone
+      } catch {}
+    }
+    if (zone) out.timezone = zone
+    else errors.push({ field: 'timezone', in: 'body', message: 'must be an IANA time zone name, such as "UTC" or "Europe/Rome"' })
+  }
+  if (patch.cors_origins !== undefined) {
+    patch.cors_origins.forEach((origin, i) => {
+      let parsed: string | undefined
+      try {
+        parsed = new URL(origin).origin
+      } catch {}
+      if (parsed !== origin)
+        errors.push({
+          field: `cors_origins.${i}`,
+          in: 'body',
+          message: 'must be an origin written as scheme://host[:port], lower case, no path',
+        })
+    })
+  }
+  if (errors.length > 0) throw invalid(errors)
+  return out
+}
+
+/**
+ * Changes the settings sent (the rest stay) in one transaction: one audit event
+ * `settings_changed` naming the keys whose value changed, with old and new
+ * values, and one change of tag `site` (the title is on every page).
+ * Nothing is written when every value sent equals the stored one.
+ */
+export async function updateSettings(db: Db, actorId: number, patch: SiteSettingsPatch, meta: RequestMeta): Promise<SiteSettings> {
+  const wanted = canonicalPatch(patch)
+  await db.transaction().execute(async (trx) => {
+    const before = await getSettings(trx)
+    const changed = FIELDS.filter((field) => wanted[field] !== undefined && JSON.stringify(wanted[field]) !== JSON.stringify(before[field]))
+    if (changed.length === 0) return
+    for (const field of changed) await upsertSetting(trx, SETTINGS[field].key, wanted[field])
+    await recordAudit(trx, {
+      event: 'settings_changed',
+      userId: null,
+      actorId,
+      meta,
+      details: {
+        keys: changed,
+        from: Object.fromEntries(changed.map((field) => [field, before[field]])),
+        to: Object.fromEntries(changed.map((field) => [field, wanted[field]])),
+      },
+    })
+    await recordChanges(trx, [tags.site])
+  })
+  return getSettings(db)
 }

@@ -223,9 +223,28 @@ const WRITES: Write[] = [
   },
   {
     covers: 'POST /api/v1/auth/signup',
-    does: 'a visitor signs up',
+    does: 'a visitor signs up (once an admin allows sign-up)',
     changesPages: false,
-    run: (w) => send(w, 'POST', '/api/v1/auth/signup', { email: uniqueEmail(), password: TEST_PASSWORD, name: 'New member' }, {}),
+    run: async (w) => {
+      await send(w, 'PATCH', '/api/v1/settings', { signup_enabled: true })
+      await send(w, 'POST', '/api/v1/auth/signup', { email: uniqueEmail(), password: TEST_PASSWORD, name: 'New member' }, {})
+    },
+  },
+  {
+    covers: 'PATCH /api/v1/settings',
+    does: 'an admin renames the site (the title is on every page)',
+    changesPages: true,
+    run: (w) => send(w, 'PATCH', '/api/v1/settings', { title: `Site ${w.word}` }),
+  },
+  {
+    covers: 'PATCH /api/v1/settings',
+    does: 'an admin sets the time zone and stores CORS origins (no page shows them yet)',
+    changesPages: false,
+    run: (w) =>
+      send(w, 'PATCH', '/api/v1/settings', {
+        timezone: 'Europe/Rome',
+        cors_origins: ['https://app.example.org'],
+      }),
   },
   {
     covers: 'POST /api/v1/auth/login',

@@ -23,6 +23,7 @@ export const AUDIT_EVENTS = [
   'email_verified',
   'totp_enabled',
   'totp_disabled',
+  'settings_changed',
 ] as const
 export type AuditEvent = (typeof AUDIT_EVENTS)[number]
 

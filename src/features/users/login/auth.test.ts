@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { buildTestApp, type TestApp } from '../../../../test/app.ts'
 import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
+import { sharedTestDatabase } from '../../../../test/db.ts'
 import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../../test/factories.ts'
 import { upsertSetting } from '../../settings/settings.queries.ts'
 import { signUp as signUpService } from './auth.service.ts'
+
+// Sign-up is off on a new site (issue 10, item 6): these tests sign visitors up, so the file's database allows it.
+before(async () => upsertSetting((await sharedTestDatabase()).database.db, 'signup_enabled', true))
 
 const auditEvents = async (t: TestApp, userId: number) =>
   (await sql<{ event: string }>`select event from audit_log where user_id = ${userId} order by id`.execute(t.database.db)).rows.map(

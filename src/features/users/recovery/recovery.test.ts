@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import argon2 from 'argon2'
 import { type Db, sql } from '#core/db/database.ts'
 import { buildTestApp } from '../../../../test/app.ts'
 import { TRICKY_HOURS, testClock } from '../../../../test/clock.ts'
+import { sharedTestDatabase } from '../../../../test/db.ts'
 import { createUser, logIn, TEST_PASSWORD, uniqueEmail } from '../../../../test/factories.ts'
 import { upsertSetting } from '../../settings/settings.queries.ts'
 import { RESET_TTL_MS, VERIFY_TTL_MS } from './recovery.service.ts'
+
+// Sign-up is off on a new site (issue 10, item 6): these tests sign visitors up, so the file's database allows it.
+before(async () => upsertSetting((await sharedTestDatabase()).database.db, 'signup_enabled', true))
 
 /** The token in the link of the newest queued mail to `to` (the job worker would send it; mailer.test.ts covers SMTP). */
 async function tokenMailedTo(db: Db, to: string, path: string): Promise<string | undefined> {
@@ -179,6 +183,7 @@ describe('verification rules', () => {
 
   test('with require_email_verification on, an unverified account cannot log in until it verifies', async (t) => {
     const { app, database } = await buildTestApp(t, { privateDatabase: true })
+    await upsertSetting(database.db, 'signup_enabled', true)
     await upsertSetting(database.db, 'require_email_verification', true)
     const email = uniqueEmail('strict')
     await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, password: 'a fine long passphrase', name: 'S' } })

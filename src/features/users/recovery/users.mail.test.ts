@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { MAIL_SEND_JOB } from '#core/mail/mailer.ts'
 import { buildTestApp, type TestApp } from '../../../../test/app.ts'
+import { sharedTestDatabase } from '../../../../test/db.ts'
 import { createUser, uniqueEmail } from '../../../../test/factories.ts'
 import { jobHandlers } from '../../../jobs.ts'
+import { upsertSetting } from '../../settings/settings.queries.ts'
+
+// Sign-up is off on a new site (issue 10, item 6): these tests sign visitors up, so the file's database allows it.
+before(async () => upsertSetting((await sharedTestDatabase()).database.db, 'signup_enabled', true))
 
 /** Runs the app's real `mail.send` handler (src/jobs.ts) on the newest mail job to `to`; without SMTP_URL it keeps the message. */
 async function sendNewestMailTo(testApp: TestApp, to: string) {
