@@ -24,5 +24,5 @@ export const listChangesAfter = (db: Db, afterId: number, limit: number) =>
 export const findLatestChangeId = (db: Db) =>
   sql<{ id: number | null }>`select max(id) as id from changes`.execute(db).then((r) => r.rows[0]?.id ?? 0)
 
-export const deleteChangesOlderThan = (db: Db, days: number) =>
-  sql`delete from changes where created_at < now() - make_interval(days => ${days})`.execute(db)
+export const deleteChangesBefore = (db: Db, before: Date) =>
+  sql`delete from changes where created_at < ${before}`.execute(db).then((r) => Number(r.numAffectedRows ?? 0))

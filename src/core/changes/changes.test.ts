@@ -3,16 +3,7 @@ import { test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { sharedTestDatabase, testDatabaseKind } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import {
-  CHANGES_RETENTION_DAYS,
-  type Change,
-  createChangeFeed,
-  isChangeTag,
-  latestChangeId,
-  readChangesAfter,
-  recordChanges,
-  tags,
-} from './changes.ts'
+import { type Change, createChangeFeed, isChangeTag, latestChangeId, readChangesAfter, recordChanges, tags } from './changes.ts'
 
 test('the vocabulary builds the tags the issue names, and refuses anything else', () => {
   assert.deepEqual(
@@ -109,26 +100,6 @@ test('a change that took its id later cannot commit before an earlier one (Postg
 test('the tags column refuses an empty list (a change names at least one record)', async () => {
   const { db } = (await sharedTestDatabase()).database
   await assert.rejects(sql`insert into changes (tags) values ('{}')`.execute(db), /check/)
-})
-
-test('every 500th change also deletes the rows older than the retention period', async () => {
-  const { db } = (await sharedTestDatabase()).database
-  const old = await sql<{ id: number }>`insert into changes (tags, created_at)
-    values ('{site}', now() - make_interval(days => ${CHANGES_RETENTION_DAYS + 1})) returning id`.execute(db)
-  const recent = await db.transaction().execute((trx) => recordChanges(trx, [tags.site]))
-  // Move the id sequence to just before the next multiple of 500.
-  const taken = await sql<{ v: number }>`select nextval(pg_get_serial_sequence('changes', 'id')) as v`.execute(db)
-  const next = Math.ceil(Number(taken.rows[0]?.v) / 500) * 500
-  await sql`select setval(pg_get_serial_sequence('changes', 'id'), ${next - 1})`.execute(db)
-  const pruning = await db.transaction().execute((trx) => recordChanges(trx, [tags.site]))
-  assert.equal(pruning, next)
-  const left = await sql<{
-    id: number
-  }>`select id from changes where id = any(${[old.rows[0]?.id, recent, pruning]}::bigint[]) order by id`.execute(db)
-  assert.deepEqual(
-    left.rows.map((row) => row.id),
-    [recent, pruning],
-  )
 })
 
 test('a listener is woken by NOTIFY and receives each committed change once, in order, and nothing rolled back', async (t) => {

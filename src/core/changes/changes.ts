@@ -1,13 +1,5 @@
 import type { Database, Db } from '#core/db/database.ts'
-import {
-  type ChangeRow,
-  deleteChangesOlderThan,
-  findLatestChangeId,
-  insertChange,
-  listChangesAfter,
-  lockChangeOrder,
-  notifyChange,
-} from './changes.queries.ts'
+import { type ChangeRow, findLatestChangeId, insertChange, listChangesAfter, lockChangeOrder, notifyChange } from './changes.queries.ts'
 import type { ChangeTag } from './tags.ts'
 
 export type { ChangeRow as Change } from './changes.queries.ts'
@@ -15,10 +7,6 @@ export { type ChangeTag, isChangeTag, type ListName, tags } from './tags.ts'
 
 /** The channel NOTIFY wakes listeners on; the payload is the new change's id. */
 export const CHANGES_CHANNEL = 'plinth_changes'
-/** Rows older than this are pruned (decision 0011): a reader that falls further behind starts afresh. */
-export const CHANGES_RETENTION_DAYS = 7
-/** One insert in this many also prunes: a bounded table without a job of its own. */
-const PRUNE_EVERY = 500
 
 /**
  * Records that this transaction changed the records `changed` names (issue 8,
@@ -37,7 +25,6 @@ export async function recordChanges(trx: Db, changed: Iterable<ChangeTag>): Prom
   await lockChangeOrder(trx)
   const id = await insertChange(trx, unique)
   await notifyChange(trx, CHANGES_CHANNEL, id)
-  if (id % PRUNE_EVERY === 0) await deleteChangesOlderThan(trx, CHANGES_RETENTION_DAYS)
   return id
 }
 

@@ -47,6 +47,10 @@ test('done jobs older than 7 days, dead ones older than 30 and mail sent over 30
   const queued = await finishedJob(db, 'queued', null)
   const keptMail = await finishedJob(db, 'done', at(6), { status: 'kept', sentAt: null })
   const failedMail = await finishedJob(db, 'failed', null, { status: 'failed', sentAt: null })
+  const change = async (createdAt: Date) =>
+    (await sql<{ id: number }>`insert into changes (tags, created_at) values ('{site}', ${createdAt}) returning id`.execute(db)).rows[0]?.id
+  const oldChange = await change(at(8))
+  const recentChange = await change(at(6))
 
   const pruned = await pruneFinishedWork(db, clock())
   assert.ok(pruned.jobs >= 2 && pruned.mail >= 1, JSON.stringify(pruned))
@@ -58,6 +62,12 @@ test('done jobs older than 7 days, dead ones older than 30 and mail sent over 30
   assert.deepEqual(await exists(db, keptMail), { job: true, mail: true })
   assert.deepEqual(await exists(db, failedMail), { job: true, mail: true })
   assert.equal(RETENTION.doneJobsMs, 7 * DAY_MS)
+  // The change feed keeps a week (decision 0011).
+  const changesLeft = await sql<{ id: number }>`select id from changes where id = any(${[oldChange, recentChange]}::bigint[])`.execute(db)
+  assert.deepEqual(
+    changesLeft.rows.map((row) => Number(row.id)),
+    [recentChange],
+  )
 
   // A week later, the once-recent done job has aged out too.
   clock.advance(2 * DAY_MS)

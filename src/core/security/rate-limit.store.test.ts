@@ -43,6 +43,21 @@ describe('the API rate limit counts in the database (two instances, one table)',
     await b.close()
   })
 
+  test('requests of one client at the same moment are each counted once, in memory and in the table', async () => {
+    const { database } = await sharedTestDatabase()
+    const clock = testClock('2026-03-10T09:00:00Z')
+    const a = new SharedCounts(database.db, clock, noError)
+    const key = `test-${randomBytes(6).toString('hex')}`
+    // Past half of 2 from the first: every count flushes, and these run while each other's statements are in flight.
+    const results = await Promise.all(Array.from({ length: 8 }, () => a.count(key, 60_000, 2)))
+    await a.flush()
+    const { rows } = await sql<{ hits: number }>`select hits from rate_limits where key = ${key}`.execute(database.db)
+    assert.equal(rows[0]?.hits, 8)
+    assert.equal(Math.max(...results.map((r) => r.current)), 8)
+    assert.equal((await a.count(key, 60_000, 2)).current, 9)
+    await a.close()
+  })
+
   test('a count after the window has ended starts a new window, in memory and in the table', async () => {
     const { database } = await sharedTestDatabase()
     const clock = testClock('2026-03-10T09:00:00Z')

@@ -49,10 +49,15 @@ export class SharedCounts {
     const batch: [string, Entry, number][] = []
     for (const key of keys) {
       const entry = this.entries.get(key)
-      if (entry && entry.pending > 0) batch.push([key, entry, entry.pending])
+      if (entry && entry.pending > 0) {
+        // In flight from here: a request counted while this statement runs stays pending for the next flush,
+        // so two flushes at once (two requests of one client, or a request and the timer) never send a count twice.
+        batch.push([key, entry, entry.pending])
+        entry.pending = 0
+      }
     }
     if (batch.length > 0) {
-      const { rows } = await sql<{ key: string; hits: number; window_ends_at: Date }>`
+      const sending = sql<{ key: string; hits: number; window_ends_at: Date }>`
         insert into rate_limits as r (key, hits, window_ends_at)
         select * from unnest(
           ${batch.map(([key]) => key)}::text[],
@@ -62,13 +67,21 @@ export class SharedCounts {
           hits = case when r.window_ends_at <= ${now} then excluded.hits else r.hits + excluded.hits end,
           window_ends_at = case when r.window_ends_at <= ${now} then excluded.window_ends_at else r.window_ends_at end
         returning key, hits, window_ends_at`.execute(this.db)
+      let rows: { key: string; hits: number; window_ends_at: Date }[]
+      try {
+        rows = (await sending).rows
+      } catch (error) {
+        for (const [, entry, sent] of batch) entry.pending += sent
+        throw error
+      }
       const totals = new Map(rows.map((row) => [row.key, row]))
-      for (const [key, entry, sent] of batch) {
+      for (const [key, entry] of batch) {
         const row = totals.get(key)
         if (!row) continue
-        entry.pending -= sent
-        entry.shared = Number(row.hits)
-        entry.windowEnds = new Date(row.window_ends_at).getTime()
+        const windowEnds = new Date(row.window_ends_at).getTime()
+        // Of two answers for one window, the later count wins, whichever arrives last.
+        entry.shared = windowEnds === entry.windowEnds ? Math.max(entry.shared, Number(row.hits)) : Number(row.hits)
+        entry.windowEnds = windowEnds
       }
     }
     for (const [key, entry] of this.entries) if (entry.pending === 0 && entry.windowEnds <= now.getTime()) this.entries.delete(key)
