@@ -215,8 +215,9 @@ export async function storePreparedImage(db: Db, store: MediaStore, actor: Media
       await insertVariant(trx, { media_id: row.id, ...fields, size_bytes: bytes.length })
       await store.put({ sha256: variant.sha256, extension: variant.format }, bytes)
     }
-    await recordChanges(trx, [tags.media(row.id), tags.list('media')])
-    return { ...row, variants: await listVariantsOf(trx, [row.id]) }
+    const stored = { ...row, variants: await listVariantsOf(trx, [row.id]) }
+    await recordChanges(trx, [tags.media(row.id), tags.list('media')]) // last: it holds the feed's order lock until commit
+    return stored
   })
 }
 
