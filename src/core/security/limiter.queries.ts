@@ -13,17 +13,19 @@ export const findLockedUntil = (db: Db, keys: readonly string[], now: Date) =>
 
 /**
  * Counts one hit on `key`: the count starts again at 1 when the key's window
- * began at or before `windowStartedBefore`. Returns the count after this hit.
+ * began at or before `windowStartedBefore`. Returns the count after this hit and
+ * whether the key was locked at `now`, read in the same statement (so under the
+ * row's lock: concurrent hits on one key see each other).
  */
 export const countHit = (db: Db, key: string, now: Date, windowStartedBefore: Date) =>
-  sql<{ hits: number }>`
+  sql<{ hits: number; locked: boolean }>`
     insert into login_throttle as t (key, failures, window_started_at) values (${key}, 1, ${now})
     on conflict (key) do update set
       failures = case when t.window_started_at <= ${windowStartedBefore} then 1 else t.failures + 1 end,
       window_started_at = case when t.window_started_at <= ${windowStartedBefore} then ${now} else t.window_started_at end
-    returning failures as hits`
+    returning failures as hits, coalesce(locked_until > ${now}, false) as locked`
     .execute(db)
-    .then((r) => Number(r.rows[0]?.hits ?? 0))
+    .then((r) => ({ hits: Number(r.rows[0]?.hits ?? 0), locked: r.rows[0]?.locked === true }))
 
 /** Locks `key` until `lockedUntil` and starts a new window at `now` with no hits. */
 export const lockKey = (db: Db, key: string, now: Date, lockedUntil: Date) =>

@@ -31,11 +31,27 @@ export async function checkLimit(db: Db, keys: readonly string[], now: Date): Pr
  * transaction or outside one: each statement stands alone.
  */
 export async function hitLimit(db: Db, hit: LimitRule & { key: string }, now: Date): Promise<number> {
-  const hits = await countHit(db, hit.key, now, new Date(now.getTime() - hit.windowMs))
-  if (hits < hit.limit) return 0
+  return (await countAndLock(db, hit, now)).lockedSeconds
+}
+
+/**
+ * Counts one hit on `key` and answers whether it is allowed: the key was not
+ * locked and this hit is within `limit`. Decided by the counting statement
+ * itself, so two callers at the same moment cannot both take the last hit (a
+ * check, then a count, lets both through). For "may this happen now" limits
+ * such as mails an anonymous caller can trigger.
+ */
+export async function takeLimit(db: Db, hit: LimitRule & { key: string }, now: Date): Promise<boolean> {
+  const { hits, locked } = await countAndLock(db, hit, now)
+  return !locked && hits <= hit.limit
+}
+
+async function countAndLock(db: Db, hit: LimitRule & { key: string }, now: Date) {
+  const counted = await countHit(db, hit.key, now, new Date(now.getTime() - hit.windowMs))
+  if (counted.hits < hit.limit) return { ...counted, lockedSeconds: 0 }
   const lockedUntil = new Date(now.getTime() + hit.lockMs)
   await lockKey(db, hit.key, now, lockedUntil)
-  return secondsBetween(now, lockedUntil)
+  return { ...counted, lockedSeconds: secondsBetween(now, lockedUntil) }
 }
 
 /**

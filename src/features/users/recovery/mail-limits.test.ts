@@ -41,6 +41,18 @@ describe('mail an anonymous caller can trigger is limited, with the same answer'
     assert.equal(await mailsTo(database.db, user.email), 2, 'after the cooldown')
   })
 
+  test('reset requests for one account at the same moment send one mail, not one each', async (t) => {
+    const clock = testClock('2026-03-10T09:00:00Z')
+    const { app, database } = await buildTestApp(t, { clock })
+    const user = await createUser(database.db)
+    const answers = await Promise.all(Array.from({ length: 6 }, () => askReset(app, user.email, randomIp())))
+    assert.deepEqual(
+      answers.map((response) => response.statusCode),
+      Array(6).fill(202),
+    )
+    assert.equal(await mailsTo(database.db, user.email), 1)
+  })
+
   test('per address: no more than 5 an hour from many callers, then the same 202 and no mail', async (t) => {
     const clock = testClock('2026-03-10T09:00:00Z')
     const { app, database } = await buildTestApp(t, { clock })

@@ -2,7 +2,7 @@ import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { invalid } from '#core/http/errors.ts'
 import { queueMail } from '#core/mail/mailer.ts'
-import { checkLimit, hitLimit, type LimitRule } from '#core/security/limiter.ts'
+import { checkLimit, type LimitRule, takeLimit } from '#core/security/limiter.ts'
 import { type RequestMeta, recordAudit } from '../audit.ts'
 import { revokeCredentials } from '../credentials.ts'
 import { hashPassword, refuseCommonPassword } from '../login/passwords.ts'
@@ -80,10 +80,19 @@ export async function mayMailAnonymously(db: Db, request: { email: string; ip: s
     { key: `mail:ip:${request.ip}`, ...ANONYMOUS_MAIL_LIMITS.ip },
     ...(request.userId === undefined ? [] : [{ key: `mail:account:${request.userId}`, ...ANONYMOUS_MAIL_LIMITS.account }]),
   ]
-  const keys = hits.map((hit) => hit.key)
-  if ((await checkLimit(db, keys, now)) > 0) return false
-  for (const hit of hits) await hitLimit(db, hit, now)
-  return true
+  // A locked key refuses without counting; otherwise every key counts this request, and each decides
+  // in its counting statement (takeLimit), so simultaneous requests cannot share the last allowed mail.
+  if (
+    (await checkLimit(
+      db,
+      hits.map((hit) => hit.key),
+      now,
+    )) > 0
+  )
+    return false
+  let allowed = true
+  for (const hit of hits) if (!(await takeLimit(db, hit, now))) allowed = false
+  return allowed
 }
 
 /**
