@@ -96,8 +96,11 @@ export async function getContent(db: Db, type: PostType, user: User | undefined,
  * author keeps the cover an editor chose). "Does not exist" and "not yours"
  * answer the same 400 (issue 9, item 9).
  */
+const mayUseCover = async (db: Db, user: User, id: number, current: number | null | undefined) =>
+  id === current || (await mayUseMedia(db, user, id))
+
 async function checkCover(db: Db, user: User, id: number | null | undefined, current?: number | null) {
-  if (id === undefined || id === null || id === current || (await mayUseMedia(db, user, id))) return
+  if (id === undefined || id === null || (await mayUseCover(db, user, id, current))) return
   throw invalid([{ field: 'cover_media_id', in: 'body', message: `is not an item of your media library: ${id}` }])
 }
 
@@ -288,8 +291,7 @@ export function restoreRevision(db: Db, type: PostType, user: User, id: number, 
     // The image a revision showed may have been deleted since, or be one the
     // restoring writer may not use (another author's upload): restore without it.
     const cover =
-      revision.cover_media_id !== null &&
-      (revision.cover_media_id === before.cover_media_id || (await mayUseMedia(trx, user, revision.cover_media_id)))
+      revision.cover_media_id !== null && (await mayUseCover(trx, user, revision.cover_media_id, before.cover_media_id))
         ? revision.cover_media_id
         : null
     const row = await saveContent(trx, before, user, { ...revision, slug: before.slug, cover_media_id: cover })

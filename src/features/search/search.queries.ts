@@ -1,5 +1,6 @@
 import { type Db, sql } from '#core/db/database.ts'
 
+/** What search finds: posts and pages today; products join as another kind (not a PostType). */
 export type SearchType = 'post' | 'page'
 
 /**
@@ -31,7 +32,7 @@ export type SearchFilter = {
 }
 
 /** The length of the text a snippet is cut from (see searchHitsStatement). */
-export const HEADLINE_TEXT_LENGTH = 16_000
+const HEADLINE_TEXT_LENGTH = 16_000
 
 // Weights for D, C, B, A (ts_rank_cd's order): body C, excerpt B, title A (migrations 0015, 0025).
 const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
@@ -40,7 +41,7 @@ const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}'
 const LAST_WORD = /(^|\s)([\p{L}\p{N}]+)$/u
 const OR = /^or$/i
 /** A shorter last word (one letter) matches only as a whole word: a one-letter prefix matches too much to help. */
-export const PREFIX_MIN_LENGTH = 2
+const PREFIX_MIN_LENGTH = 2
 
 /**
  * Type-ahead (issue 10, item 7): `q`'s last word also matches as a prefix

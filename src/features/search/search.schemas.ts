@@ -2,6 +2,8 @@ import { Type } from 'typebox'
 import { Page, QueryString } from '#core/http/schemas.ts'
 import { SEARCH_QUERY_MAX_LENGTH } from './search.service.ts'
 
+const SearchKind = Type.Union([Type.Literal('post'), Type.Literal('page')])
+
 /**
  * `q` is checked here and again, after trimming, by the service (which the
  * public site calls directly): 1 to 200 characters with at least one that is
@@ -16,11 +18,11 @@ export const SearchQuery = QueryString({
   }),
   limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
-  type: Type.Optional(Type.Union([Type.Literal('post'), Type.Literal('page')])),
+  type: Type.Optional(SearchKind),
 })
 
 export const SearchHit = Type.Object({
-  type: Type.Union([Type.Literal('post'), Type.Literal('page')]),
+  type: SearchKind,
   id: Type.Integer(),
   title: Type.String(),
   slug: Type.String(),

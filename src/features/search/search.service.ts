@@ -2,13 +2,13 @@ import type { Db } from '#core/db/database.ts'
 import { escapeHtml } from '#core/escape-html.ts'
 import { invalid } from '#core/http/errors.ts'
 import { publicPath } from '../content/content.service.ts'
-import { listSearchHits, type SearchRow } from './search.queries.ts'
+import { listSearchHits, type SearchRow, type SearchType } from './search.queries.ts'
 
 /** The longest `q`, after trimming (the public search form can use it as its maxlength). */
 export const SEARCH_QUERY_MAX_LENGTH = 200
 
 export type SearchHit = {
-  type: 'post' | 'page'
+  type: SearchType
   id: number
   title: string
   slug: string
@@ -68,7 +68,7 @@ const toHit = (row: SearchRow): SearchHit => ({
  */
 export async function searchPublished(
   db: Db,
-  options: { q: string; limit: number; offset: number; type?: 'post' | 'page' },
+  options: { q: string; limit: number; offset: number; type?: SearchType },
 ): Promise<{ hits: SearchHit[]; hasMore: boolean }> {
   const q = options.q.trim()
   if (q.length === 0 || q.length > SEARCH_QUERY_MAX_LENGTH) {

@@ -1,5 +1,6 @@
 import type { Db } from '#core/db/database.ts'
 import type { AppInstance } from '#core/http/schemas.ts'
+import { requestMeta } from '../users/audit.ts'
 import type { Actor } from '../users/login/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
 import { SiteInfo, SiteSettings, SiteSettingsPatch } from './settings.schemas.ts'
@@ -37,10 +38,6 @@ export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
         response: { 200: SiteSettings },
       },
     },
-    async (request) =>
-      updateSettings(deps.db, (request.actor as Actor).user.id, request.body, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      }),
+    async (request) => updateSettings(deps.db, (request.actor as Actor).user.id, request.body, requestMeta(request)),
   )
 }

@@ -4,6 +4,7 @@ import { type ChangeTag, tags } from '#core/changes/changes.ts'
 import { sendPublicPage } from '#core/http/public-page.ts'
 import type { AppInstance } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
+import type { PostType } from '../content/content.schemas.ts'
 import { findRedirectFor } from '../content/content.service.ts'
 import { SEARCH_QUERY_MAX_LENGTH, searchPublished } from '../search/search.service.ts'
 import { renderAtomFeed, renderRobots, renderSitemap } from './feeds.ts'
@@ -175,7 +176,7 @@ export function siteRoutes(app: AppInstance, deps: SiteDeps) {
     })
   })
 
-  async function entryPage(request: FastifyRequest, reply: FastifyReply, type: 'post' | 'page', slug: string) {
+  async function entryPage(request: FastifyRequest, reply: FastifyReply, type: PostType, slug: string) {
     if (!SLUG.test(slug) || slug.length > 200) return notFound(request, reply)
     const { site: siteJson, entry } = await findPublishedEntry(db, type, slug)
     if (!entry) return notFound(request, reply, siteJson)

@@ -37,3 +37,9 @@ export function listAudit(db: Db, options: { limit: number; after?: Cursor; user
     .execute(db)
     .then((r) => r.rows)
 }
+
+/** Whether the user has signed in from `ip` before (a `login_ok` event from it): an account lock lets such an address through (decision 0015). */
+export const hasSignedInFrom = (db: Db, userId: number, ip: string) =>
+  sql<{ one: number }>`select 1 as one from audit_log where user_id = ${userId} and event = 'login_ok' and ip = ${ip} limit 1`
+    .execute(db)
+    .then((r) => r.rows.length > 0)

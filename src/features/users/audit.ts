@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import type { Db } from '#core/db/database.ts'
 import { insertAuditEntry } from './audit.queries.ts'
 
@@ -28,6 +29,9 @@ export const AUDIT_EVENTS = [
 export type AuditEvent = (typeof AUDIT_EVENTS)[number]
 
 export type RequestMeta = { ip: string; userAgent: string | undefined }
+
+/** Who asked, for the audit log: the client's address (TRUST_PROXY decides it) and its user agent. */
+export const requestMeta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
 
 /** Appends a security event. Call inside the transaction of the change it records. */
 export const recordAudit = (

@@ -5,6 +5,7 @@ import { escapeHtml } from '#core/escape-html.ts'
 import { HttpError } from '#core/http/errors.ts'
 import type { AppInstance } from '#core/http/schemas.ts'
 import type { Deps } from '../../../deps.ts'
+import { requestMeta } from '../audit.ts'
 import { SetupBody } from '../login/auth.schemas.ts'
 import { completeSetup } from './setup.service.ts'
 
@@ -65,12 +66,7 @@ export async function setupPage(app: AppInstance, deps: Pick<Deps, 'db' | 'clock
           return sendPage(reply, 400, form(sentText(request.body), `${problem} Passwords are 8 to 256 characters.`))
         }
         try {
-          const user = await completeSetup(
-            deps.db,
-            request.body,
-            { ip: request.ip, userAgent: request.headers['user-agent'] },
-            deps.clock(),
-          )
+          const user = await completeSetup(deps.db, request.body, requestMeta(request), deps.clock())
           return sendPage(reply, 201, done(user.email))
         } catch (error) {
           if (!(error instanceof HttpError) || error.status >= 500) throw error

@@ -4,7 +4,7 @@ import { decodeCursor, toPage } from '#core/http/pagination.ts'
 import { type AppInstance, IdParams, Page } from '#core/http/schemas.ts'
 import type { Deps } from '../../../deps.ts'
 import { AUDIT_SORT, listAudit } from '../audit.queries.ts'
-import type { RequestMeta } from '../audit.ts'
+import { requestMeta } from '../audit.ts'
 import type { Actor, SessionActor } from '../login/auth.hooks.ts'
 import { User } from '../login/auth.schemas.ts'
 import { requireRole, requireSession } from '../roles.ts'
@@ -15,7 +15,6 @@ import { listUsers, USER_SORT } from '../users.queries.ts'
 import { ApiToken, ApiTokenBody, AuditEntry, AuditQuery, UserAccessBody, UserListQuery } from '../users.schemas.ts'
 import { changeUserAccess } from './admin.service.ts'
 
-const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
 const actor = (request: FastifyRequest) => request.actor as Actor
 
 /** Personal API tokens (own, session only) and the admin's users and audit log. */
@@ -44,7 +43,7 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
       },
     },
     async (request, reply) => {
-      const { token, row } = await createApiToken(db, request.actor as SessionActor, request.body, meta(request), deps.clock())
+      const { token, row } = await createApiToken(db, request.actor as SessionActor, request.body, requestMeta(request), deps.clock())
       return reply.code(201).send({ ...presentApiToken(row), token })
     },
   )
@@ -53,7 +52,7 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
     '/api/v1/tokens/:id',
     { onRequest: requireSession, schema: { tags: ['tokens'], summary: 'Revoke one of your API tokens', params: IdParams } },
     async (request, reply) => {
-      await revokeApiToken(db, actor(request).user, request.params.id, meta(request))
+      await revokeApiToken(db, actor(request).user, request.params.id, requestMeta(request))
       return reply.code(204).send()
     },
   )
@@ -89,7 +88,9 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
       },
     },
     async (request) => {
-      return presentUser(await changeUserAccess(db, actor(request).user.id, request.params.id, request.body, meta(request), deps.clock()))
+      return presentUser(
+        await changeUserAccess(db, actor(request).user.id, request.params.id, request.body, requestMeta(request), deps.clock()),
+      )
     },
   )
 

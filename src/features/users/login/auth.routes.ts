@@ -5,7 +5,7 @@ import { unauthorized } from '#core/http/errors.ts'
 import type { AppInstance } from '#core/http/schemas.ts'
 import type { Deps } from '../../../deps.ts'
 import { completeSetup } from '../admin/setup.service.ts'
-import type { RequestMeta } from '../audit.ts'
+import { requestMeta } from '../audit.ts'
 import { confirmPasswordReset, requestPasswordReset, verifyEmail } from '../recovery/recovery.service.ts'
 import { requireSession, requireUser } from '../roles.ts'
 import { beginTotpSetup, disableTotp, enableTotp } from '../two-factor/two-factor.ts'
@@ -27,7 +27,6 @@ import {
 import { logIn, logOut, signUp, updateOwnAccount } from './auth.service.ts'
 import { SESSION_COOKIE } from './sessions.ts'
 
-const meta = (request: FastifyRequest): RequestMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] })
 const inSession = (request: FastifyRequest) => request.actor as SessionActor
 const tags = ['auth']
 
@@ -52,7 +51,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       },
     },
     async (request, reply) => {
-      await signUp(db, request.body, meta(request), deps.config.publicUrl, deps.clock())
+      await signUp(db, request.body, requestMeta(request), deps.config.publicUrl, deps.clock())
       return reply.code(202).send(SIGNUP_ACCEPTED)
     },
   )
@@ -64,7 +63,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       schema: { tags, summary: 'Sign in: answers the user and sets the session cookie', body: LoginBody, response: { 200: User } },
     },
     async (request, reply) => {
-      const { user, session } = await logIn(db, request.body, meta(request), deps.clock(), deps.secrets)
+      const { user, session } = await logIn(db, request.body, requestMeta(request), deps.clock(), deps.secrets)
       setSessionCookie(reply, session.token, session.expiresAt)
       return presentUser(user)
     },
@@ -74,7 +73,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
     '/api/v1/auth/logout',
     { onRequest: requireSession, schema: { tags, summary: 'Sign out: revokes the session' } },
     async (request, reply) => {
-      await logOut(db, inSession(request), meta(request))
+      await logOut(db, inSession(request), requestMeta(request))
       setSessionCookie(reply, '', new Date(0))
       return reply.code(204).send()
     },
@@ -103,7 +102,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
         db,
         inSession(request),
         request.body,
-        meta(request),
+        requestMeta(request),
         deps.config.publicUrl,
         deps.clock(),
       )
@@ -134,7 +133,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       },
     },
     async (request, reply) => {
-      return reply.code(201).send(presentUser(await completeSetup(db, request.body, meta(request), deps.clock())))
+      return reply.code(201).send(presentUser(await completeSetup(db, request.body, requestMeta(request), deps.clock())))
     },
   )
 
@@ -145,7 +144,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       schema: { tags, summary: 'Mail a password-reset link (202 whether or not the address has an account)', body: PasswordResetBody },
     },
     async (request, reply) => {
-      await requestPasswordReset(db, request.body.email, deps.config.publicUrl, meta(request), deps.clock())
+      await requestPasswordReset(db, request.body.email, deps.config.publicUrl, requestMeta(request), deps.clock())
       return reply.code(202).send()
     },
   )
@@ -157,7 +156,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       schema: { tags, summary: 'Set a new password with the mailed token; ends every session', body: PasswordResetConfirmBody },
     },
     async (request, reply) => {
-      await confirmPasswordReset(db, request.body, meta(request), deps.clock())
+      await confirmPasswordReset(db, request.body, requestMeta(request), deps.clock())
       return reply.code(204).send()
     },
   )
@@ -166,7 +165,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
     '/api/v1/auth/verify-email',
     { config: { checkOrigin: true }, schema: { tags, summary: 'Confirm an email address with the mailed token', body: VerifyEmailBody } },
     async (request, reply) => {
-      await verifyEmail(db, request.body.token, meta(request), deps.clock())
+      await verifyEmail(db, request.body.token, requestMeta(request), deps.clock())
       return reply.code(204).send()
     },
   )
@@ -195,7 +194,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
         response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) },
       },
     },
-    async (request) => enableTotp(db, deps.secrets, inSession(request).user, request.body.code, meta(request), deps.clock()),
+    async (request) => enableTotp(db, deps.secrets, inSession(request).user, request.body.code, requestMeta(request), deps.clock()),
   )
 
   app.post(
@@ -212,7 +211,7 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       },
     },
     async (request, reply) => {
-      await disableTotp(db, deps.secrets, inSession(request).user, request.body, meta(request), deps.clock())
+      await disableTotp(db, deps.secrets, inSession(request).user, request.body, requestMeta(request), deps.clock())
       return reply.code(204).send()
     },
   )

@@ -33,10 +33,6 @@ export const touchSession = (db: Db, tokenHash: string, now: Date) =>
 
 export const deleteSession = (db: Db, tokenHash: string) => sql`delete from sessions where token_hash = ${tokenHash}`.execute(db)
 
-/** Deletes the user's sessions (but the one given); answers how many. */
-export const deleteUserSessions = (db: Db, userId: number, exceptTokenHash?: string) =>
-  sql<{
-    token_hash: string
-  }>`delete from sessions where user_id = ${userId} and token_hash <> ${exceptTokenHash ?? ''} returning token_hash`
-    .execute(db)
-    .then((r) => r.rows.length)
+/** Deletes every session of the user; answers how many. */
+export const deleteUserSessions = (db: Db, userId: number) =>
+  sql`delete from sessions where user_id = ${userId}`.execute(db).then((r) => Number(r.numAffectedRows ?? 0))

@@ -1,6 +1,7 @@
-import { type Db, sql } from '#core/db/database.ts'
+import type { Db } from '#core/db/database.ts'
 import { tooManyRequests } from '#core/http/errors.ts'
 import { clearLimit, hitLimit, type LimitRule, readLimits } from '#core/security/limiter.ts'
+import { hasSignedInFrom } from '../audit.queries.ts'
 
 /**
  * The limits on guessing a secret (decision 0015), counted by the core limiter
@@ -39,16 +40,11 @@ export type SecretSubject = { userId: number; ip: string } | { email: string; ip
 const subjectKey = (subject: SecretSubject) =>
   'userId' in subject ? `user:${subject.userId}` : `email:${subject.email.trim().toLowerCase()}`
 
-export const secretLimitKeys = (subject: SecretSubject) => ({
+const secretLimitKeys = (subject: SecretSubject) => ({
   pair: `login:pair:${subjectKey(subject)}:${subject.ip}`,
   ip: `login:ip:${subject.ip}`,
   account: `login:account:${subjectKey(subject)}`,
 })
-
-const hasSignedInFrom = (db: Db, userId: number, ip: string) =>
-  sql<{ one: number }>`select 1 as one from audit_log where user_id = ${userId} and event = 'login_ok' and ip = ${ip} limit 1`
-    .execute(db)
-    .then((r) => r.rows.length > 0)
 
 /**
  * Checks a secret (a password, a TOTP code) under the login limits:
