@@ -9,7 +9,7 @@ import { createTerm, listTermPage } from '../content/terms.service.ts'
 import { type MediaWithVariants, mediaUrl, type PreparedImage, storePreparedImage } from '../media/media.service.ts'
 import type { MediaStore } from '../media/media.store.ts'
 import { listSettings, upsertSetting } from '../settings/settings.queries.ts'
-import { updateSiteInfo } from '../settings/settings.service.ts'
+import { updateSettings } from '../settings/settings.service.ts'
 import { hashPassword } from '../users/login/passwords.ts'
 import { findUserByEmail, insertUser } from '../users/users.queries.ts'
 import type { Role } from '../users/users.schemas.ts'
@@ -107,7 +107,7 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
     )
   }
 
-  await updateSiteInfo(db, SITE)
+  await updateSettings(db, null, SITE, { ip: 'cli', userAgent: 'plinth seed demo' })
   const authors = await ensureAuthors(db)
   const tagIds = await ensureTerms(db, 'tags', TAGS)
   const categoryIds = await ensureTerms(db, 'categories', CATEGORIES)

@@ -10,16 +10,6 @@ export const SiteInfo = Type.Object(
 )
 export type SiteInfo = Static<typeof SiteInfo>
 
-export const SiteInfoPatch = Type.Partial(
-  Type.Object({
-    title: Type.String({ minLength: 1, maxLength: 200 }),
-    description: Type.String({ maxLength: 1000 }),
-    language: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 }),
-  }),
-  { additionalProperties: false, minProperties: 1 },
-)
-export type SiteInfoPatch = Static<typeof SiteInfoPatch>
-
 const ORIGIN_PATTERN = '^[a-z][a-z0-9+.-]*://[^/?#@\\s]+$'
 
 const SETTING_FIELDS = {

@@ -3,60 +3,13 @@ import type { Db } from '#core/db/database.ts'
 import { type FieldError, invalid } from '#core/http/errors.ts'
 import { type RequestMeta, recordAudit } from '../users/audit.ts'
 import { listSettings, upsertSetting } from './settings.queries.ts'
-import type { SiteInfo, SiteInfoPatch, SiteSettings, SiteSettingsPatch } from './settings.schemas.ts'
-
-const SITE_KEYS = { title: 'site_title', description: 'site_description', language: 'site_language' } as const
-const DEFAULTS: SiteInfo = { title: 'My Plinth site', description: '', language: 'en' }
-/** The settings keys that make up SiteInfo (the public site reads them inside its page queries). */
-export const SITE_INFO_KEYS: readonly string[] = Object.values(SITE_KEYS)
-
-/** SiteInfo from stored settings values by key, with defaults for what is unset. */
-export function siteInfoFrom(byKey: Record<string, unknown>): SiteInfo {
-  const pick = (field: keyof SiteInfo) => {
-    const value = byKey[SITE_KEYS[field]]
-    return typeof value === 'string' ? value : DEFAULTS[field]
-  }
-  return { title: pick('title'), description: pick('description'), language: pick('language') }
-}
-
-/** The public description of the site: what themes, feeds and front ends show. */
-export async function getSiteInfo(db: Db): Promise<SiteInfo> {
-  const rows = await listSettings(db, SITE_INFO_KEYS)
-  return siteInfoFrom(Object.fromEntries(rows.map((row) => [row.key, row.value])))
-}
-
-/** Changes the given fields in one transaction and returns the result. */
-export async function updateSiteInfo(db: Db, patch: SiteInfoPatch): Promise<SiteInfo> {
-  await db.transaction().execute(async (trx) => {
-    for (const [field, value] of Object.entries(patch) as [keyof SiteInfo, string][]) {
-      await upsertSetting(trx, SITE_KEYS[field], value)
-    }
-    await recordChanges(trx, [tags.site])
-  })
-  return getSiteInfo(db)
-}
-
-/**
- * Whether visitors may create accounts (setting `signup_enabled`, off unless set
- * to true: a new site takes no sign-ups until an admin allows them; migration
- * 0027 kept it on for sites that already had users).
- */
-export async function isSignupEnabled(db: Db): Promise<boolean> {
-  const [row] = await listSettings(db, ['signup_enabled'])
-  return row?.value === true
-}
-
-/** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
-export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
-  const [row] = await listSettings(db, ['require_email_verification'])
-  return row?.value === true
-}
+import type { SiteInfo, SiteSettings, SiteSettingsPatch } from './settings.schemas.ts'
 
 /** Each site setting's key in the settings table and its value when unset. */
 const SETTINGS: { [K in keyof SiteSettings]: { key: string; fallback: SiteSettings[K] } } = {
-  title: { key: SITE_KEYS.title, fallback: DEFAULTS.title },
-  description: { key: SITE_KEYS.description, fallback: DEFAULTS.description },
-  language: { key: SITE_KEYS.language, fallback: DEFAULTS.language },
+  title: { key: 'site_title', fallback: 'My Plinth site' },
+  description: { key: 'site_description', fallback: '' },
+  language: { key: 'site_language', fallback: 'en' },
   timezone: { key: 'site_timezone', fallback: 'UTC' },
   signup_enabled: { key: 'signup_enabled', fallback: false },
   require_email_verification: { key: 'require_email_verification', fallback: false },
@@ -72,6 +25,37 @@ function settingsFrom(byKey: Record<string, unknown>): SiteSettings {
     return (typeof value === typeof fallback ? value : fallback) as SiteSettings[K]
   }
   return Object.fromEntries(FIELDS.map((field) => [field, read(field)])) as SiteSettings
+}
+
+/** The settings keys that make up SiteInfo (the public site reads them inside its page queries). */
+export const SITE_INFO_KEYS: readonly string[] = [SETTINGS.title.key, SETTINGS.description.key, SETTINGS.language.key]
+
+/** SiteInfo from stored settings values by key, with defaults for what is unset. */
+export function siteInfoFrom(byKey: Record<string, unknown>): SiteInfo {
+  const { title, description, language } = settingsFrom(byKey)
+  return { title, description, language }
+}
+
+/** The public description of the site: what themes, feeds and front ends show. */
+export async function getSiteInfo(db: Db): Promise<SiteInfo> {
+  const rows = await listSettings(db, SITE_INFO_KEYS)
+  return siteInfoFrom(Object.fromEntries(rows.map((row) => [row.key, row.value])))
+}
+
+/**
+ * Whether visitors may create accounts (setting `signup_enabled`, off unless set
+ * to true: a new site takes no sign-ups until an admin allows them; migration
+ * 0027 kept it on for sites that already had users).
+ */
+export async function isSignupEnabled(db: Db): Promise<boolean> {
+  const [row] = await listSettings(db, [SETTINGS.signup_enabled.key])
+  return row?.value === true
+}
+
+/** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
+export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
+  const [row] = await listSettings(db, [SETTINGS.require_email_verification.key])
+  return row?.value === true
 }
 
 /** Every site setting, with defaults for what is unset (admins: GET /api/v1/settings). */
@@ -133,7 +117,7 @@ function canonicalPatch(patch: SiteSettingsPatch): SiteSettingsPatch {
  * values, and one change of tag `site` (the title is on every page).
  * Nothing is written when every value sent equals the stored one.
  */
-export async function updateSettings(db: Db, actorId: number, patch: SiteSettingsPatch, meta: RequestMeta): Promise<SiteSettings> {
+export async function updateSettings(db: Db, actorId: number | null, patch: SiteSettingsPatch, meta: RequestMeta): Promise<SiteSettings> {
   const wanted = canonicalPatch(patch)
   await db.transaction().execute(async (trx) => {
     const before = await getSettings(trx)

@@ -7,7 +7,7 @@ import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createUser, logIn, uniqueEmail } from '../../../test/factories.ts'
 import type { Role } from '../users/users.schemas.ts'
 import { upsertSetting } from './settings.queries.ts'
-import { isSignupEnabled, updateSiteInfo } from './settings.service.ts'
+import { isSignupEnabled, updateSettings } from './settings.service.ts'
 
 test('GET /api/v1/site answers the site information from the database', async (t) => {
   const { app, database } = await buildTestApp(t)
@@ -15,7 +15,7 @@ test('GET /api/v1/site answers the site information from the database', async (t
   assert.equal(first.statusCode, 200)
   assert.deepEqual(first.json(), { title: 'My Plinth site', description: 'A new website built on Plinth.', language: 'en' })
 
-  await updateSiteInfo(database.db, { title: 'Bakery Rosa', language: 'it' })
+  await updateSettings(database.db, null, { title: 'Bakery Rosa', language: 'it' }, { ip: 'test', userAgent: undefined })
   const second = await app.inject({ method: 'GET', url: '/api/v1/site' })
   assert.deepEqual(second.json(), { title: 'Bakery Rosa', description: 'A new website built on Plinth.', language: 'it' })
 })
