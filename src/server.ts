@@ -53,7 +53,7 @@ export async function runServer(env: NodeJS.ProcessEnv, options: { beforeListen?
   const lifecycle = new Lifecycle()
   let early: Awaited<ReturnType<typeof listenEarly>>
   try {
-    early = await listenEarly({ port: config.port, host: config.host, lifecycle })
+    early = await listenEarly({ port: config.port, host: config.host, lifecycle, publicUrl: config.publicUrl })
   } catch (error) {
     heldLock?.()
     process.stderr.write(`plinth: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`)

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { Lifecycle } from '../lifecycle.ts'
 import { listenEarly } from './early-server.ts'
-import { SECURITY_HEADERS } from './security-headers.ts'
+import { SECURITY_HEADERS, securityHeadersFor } from './security-headers.ts'
 
 test('while the app loads, the early server answers the probes and 503 to everything else; then the app gets every request', async (t) => {
   const lifecycle = new Lifecycle()
-  const early = await listenEarly({ port: 0, host: '127.0.0.1', lifecycle })
+  const early = await listenEarly({ port: 0, host: '127.0.0.1', lifecycle, publicUrl: 'http://127.0.0.1:3000' })
   t.after(() => new Promise<void>((resolve) => early.server.close(() => resolve())))
   const base = `http://127.0.0.1:${(early.server.address() as AddressInfo).port}`
 
@@ -60,9 +60,20 @@ test('while the app loads, the early server answers the probes and 503 to everyt
   assert.equal(await (await fetch(`${base}/api/v1/posts`)).text(), 'app: /api/v1/posts')
 })
 
+test('for a site served over https, the early server adds HSTS and upgrade-insecure-requests, as the app does', async (t) => {
+  const early = await listenEarly({ port: 0, host: '127.0.0.1', lifecycle: new Lifecycle(), publicUrl: 'https://www.example.com' })
+  t.after(() => new Promise<void>((resolve) => early.server.close(() => resolve())))
+  const healthz = await fetch(`http://127.0.0.1:${(early.server.address() as AddressInfo).port}/healthz`)
+  for (const [name, value] of Object.entries(securityHeadersFor('https://www.example.com')))
+    assert.equal(healthz.headers.get(name), value, name)
+  assert.equal(healthz.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains')
+})
+
 test('a port in use is an error the server reports (it exits 1)', async (t) => {
-  const first = await listenEarly({ port: 0, host: '127.0.0.1', lifecycle: new Lifecycle() })
+  const first = await listenEarly({ port: 0, host: '127.0.0.1', lifecycle: new Lifecycle(), publicUrl: 'http://127.0.0.1:3000' })
   t.after(() => new Promise<void>((resolve) => first.server.close(() => resolve())))
   const { port } = first.server.address() as AddressInfo
-  await assert.rejects(listenEarly({ port, host: '127.0.0.1', lifecycle: new Lifecycle() }), { code: 'EADDRINUSE' })
+  await assert.rejects(listenEarly({ port, host: '127.0.0.1', lifecycle: new Lifecycle(), publicUrl: 'http://127.0.0.1:3000' }), {
+    code: 'EADDRINUSE',
+  })
 })

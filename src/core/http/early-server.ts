@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { Lifecycle } from '../lifecycle.ts'
 import { renderErrorPage } from './error-page.ts'
 import { requestIdFrom } from './request-id.ts'
-import { SECURITY_HEADERS } from './security-headers.ts'
+import { securityHeadersFor } from './security-headers.ts'
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void
 
@@ -24,8 +24,10 @@ export type EarlyServer = {
   handOver(handler: Handler): void
 }
 
-export function listenEarly(options: { port: number; host: string; lifecycle: Lifecycle }): Promise<EarlyServer> {
-  let handler: Handler = (request, response) => answerWhileStarting(request, response, options.lifecycle)
+export function listenEarly(options: { port: number; host: string; lifecycle: Lifecycle; publicUrl: string }): Promise<EarlyServer> {
+  // The app's security headers for this site (HSTS too when it is served over https).
+  const headers = securityHeadersFor(options.publicUrl)
+  let handler: Handler = (request, response) => answerWhileStarting(request, response, options.lifecycle, headers)
   const server = http.createServer((request, response) => handler(request, response))
   // Fastify's defaults, which its own server would have had: keep idle
   // connections 72 s (longer than common load balancers' 60 s) and no request timeout.
@@ -45,10 +47,15 @@ export function listenEarly(options: { port: number; host: string; lifecycle: Li
   })
 }
 
-function answerWhileStarting(request: http.IncomingMessage, response: http.ServerResponse, lifecycle: Lifecycle) {
+function answerWhileStarting(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  lifecycle: Lifecycle,
+  securityHeaders: Readonly<Record<string, string>>,
+) {
   const path = (request.url ?? '/').split('?')[0] as string
   const json = (status: number, body: unknown, type = 'application/json; charset=utf-8', headers: Record<string, string> = {}) => {
-    response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', ...headers })
+    response.writeHead(status, { ...securityHeaders, 'content-type': type, 'cache-control': 'no-store', ...headers })
     response.end(request.method === 'HEAD' ? undefined : JSON.stringify(body))
   }
   // The probes, as core/http/health.ts answers them once the app is there.
@@ -69,6 +76,6 @@ function answerWhileStarting(request: http.IncomingMessage, response: http.Serve
     }
     return json(503, problem, 'application/problem+json; charset=utf-8', headers)
   }
-  response.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers })
+  response.writeHead(503, { ...securityHeaders, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers })
   response.end(request.method === 'HEAD' ? undefined : renderErrorPage(503, 'Service Unavailable', detail))
 }
