@@ -8,6 +8,7 @@ import type {
   RawServerDefault,
 } from 'fastify'
 import { type Static, type TObject, type TProperties, type TSchema, Type } from 'typebox'
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts'
 
 /**
  * The Fastify instance every feature's routes receive: with the TypeBox type
@@ -70,6 +71,30 @@ export const Problem = Type.Object({
   errors: Type.Optional(Type.Array(FieldError)),
 })
 export type Problem = Static<typeof Problem>
+
+/**
+ * The problem+json answers a route gives besides the ones every route of its
+ * kind gets (the document adds those: validation, authentication, rate limit),
+ * by code: spread into the route's `response`, e.g.
+ * `response: { 201: Post, ...problems('conflict', 'not_found') }`.
+ * Codes of one status share one entry whose `code` lists them. Errors are sent
+ * as strings (core/http/errors.ts), so these schemas only document.
+ */
+export function problems(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>()
+  for (const code of codes) {
+    const status = ERROR_CODES[code].status
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
+  }
+  const responses: Record<number, { description: string; content: Record<string, { schema: TSchema }> }> = {}
+  for (const [status, list] of byStatus) {
+    responses[status] = {
+      description: list.map((code) => `\`${code}\`: ${ERROR_CODES[code].meaning}`).join(' '),
+      content: { 'application/problem+json': { schema: Type.Object({ ...Problem.properties, code: Type.Union(list.map((code) => Type.Literal(code))) }) } },
+    }
+  }
+  return responses
+}
 
 /**
  * The @fastify/swagger `transform`: documents the problem+json answers (4XX and
