@@ -90,7 +90,11 @@ export function problems(...codes: ErrorCode[]) {
   for (const [status, list] of byStatus) {
     responses[status] = {
       description: list.map((code) => `\`${code}\`: ${ERROR_CODES[code].meaning}`).join(' '),
-      content: { 'application/problem+json': { schema: Type.Object({ ...Problem.properties, code: Type.Union(list.map((code) => Type.Literal(code))) }) } },
+      content: {
+        'application/problem+json': {
+          schema: Type.Object({ ...Problem.properties, code: Type.Union(list.map((code) => Type.Literal(code))) }),
+        },
+      },
     }
   }
   return responses
