@@ -6,6 +6,7 @@ import { type Db, sql } from '#core/db/database.ts'
 import { testClock } from '../../../test/clock.ts'
 import { sharedTestDatabase } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
+import { checkLimit, hitLimit, LIMIT_KEPT_MS } from '../security/limiter.ts'
 import { pruneFinishedWork, RETENTION } from './prune.ts'
 import { startJobWorker } from './queue.ts'
 
@@ -73,6 +74,35 @@ test('done jobs older than 7 days, dead ones older than 30 and mail sent over 30
   clock.advance(2 * DAY_MS)
   await pruneFinishedWork(db, clock())
   assert.deepEqual(await exists(db, recentDone), { job: false, mail: true })
+})
+
+test('limiter keys are forgotten a week after their window began, unless a lock is still in force; a rule with a longer window is refused', async () => {
+  const { database } = await sharedTestDatabase()
+  const db = database.db
+  const clock = testClock(new Date('2031-03-10T00:30:00Z'))
+  const prefix = `prune-test:${randomBytes(6).toString('hex')}:`
+  const rule = { limit: 2, windowMs: DAY_MS, lockMs: 10 * DAY_MS }
+  await hitLimit(db, { key: `${prefix}idle`, ...rule }, clock())
+  await hitLimit(db, { key: `${prefix}locked`, ...rule }, clock())
+  await hitLimit(db, { key: `${prefix}locked`, ...rule }, clock()) // the second hit locks it for 10 days
+  clock.advance(DAY_MS)
+  await hitLimit(db, { key: `${prefix}recent`, ...rule }, clock())
+  const keys = async () =>
+    (await sql<{ key: string }>`select key from login_throttle where key like ${`${prefix}%`} order by key`.execute(db)).rows.map((r) =>
+      r.key.slice(prefix.length),
+    )
+
+  clock.advance(LIMIT_KEPT_MS - DAY_MS + 60_000) // a week and a minute after the first hits
+  const pruned = await pruneFinishedWork(db, clock())
+  assert.ok(pruned.limits >= 1, JSON.stringify(pruned))
+  assert.deepEqual(await keys(), ['locked', 'recent'], 'the idle key went; the locked one and the recent one stay')
+  assert.ok((await checkLimit(db, [`${prefix}locked`], clock())) > 0, 'the lock is still in force')
+
+  clock.advance(3 * DAY_MS) // the lock has ended and the recent key's window began over a week ago
+  await pruneFinishedWork(db, clock())
+  assert.deepEqual(await keys(), [])
+
+  await assert.rejects(hitLimit(db, { key: `${prefix}long`, limit: 1, windowMs: LIMIT_KEPT_MS + 1, lockMs: 1 }, clock()), /may not exceed/)
 })
 
 test('a job worker prunes when it starts', async (t) => {

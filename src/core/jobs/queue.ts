@@ -224,14 +224,14 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
       } catch (error) {
         log.error({ err: error, workerId }, 'job worker: cannot release expired jobs')
       }
-      // Finished jobs, delivered mail and old changes are pruned at start and then hourly (by the worker's clock).
+      // Finished jobs, delivered mail, old changes and idle limiter keys are pruned at start and then hourly (by the worker's clock).
       const now = clock()
       if (prunedAt === undefined || now.getTime() - prunedAt >= PRUNE_INTERVAL_MS || now.getTime() < prunedAt) {
         prunedAt = now.getTime()
         try {
           const pruned = await pruneFinishedWork(db, now)
-          if (pruned.jobs + pruned.mail + pruned.changes > 0)
-            log.info({ workerId, ...pruned }, 'pruned finished jobs, delivered mail and old changes')
+          if (pruned.jobs + pruned.mail + pruned.changes + pruned.limits > 0)
+            log.info({ workerId, ...pruned }, 'pruned finished jobs, delivered mail, old changes and idle limits')
         } catch (error) {
           log.error({ err: error, workerId }, 'job worker: cannot prune finished jobs')
         }

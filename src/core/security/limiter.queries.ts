@@ -39,3 +39,14 @@ export const findLimitRows = (db: Db, keys: readonly string[]) =>
     select key, failures, window_started_at, locked_until from login_throttle where key = any(${keys}::text[])`
     .execute(db)
     .then((r) => r.rows)
+
+/**
+ * Forgets the keys whose window began before `windowStartedBefore` and which are
+ * not locked at `now` (every rule's window is shorter: limiter.ts, LIMIT_KEPT_MS).
+ * Returns how many went.
+ */
+export const deleteIdleLimitKeys = (db: Db, windowStartedBefore: Date, now: Date) =>
+  sql`delete from login_throttle where window_started_at < ${windowStartedBefore}
+    and (locked_until is null or locked_until <= ${now})`
+    .execute(db)
+    .then((r) => Number(r.numAffectedRows ?? 0))

@@ -1,5 +1,5 @@
 import type { Db } from '#core/db/database.ts'
-import { countHit, deleteLimitKey, findLimitRows, findLockedUntil, lockKey } from './limiter.queries.ts'
+import { countHit, deleteIdleLimitKeys, deleteLimitKey, findLimitRows, findLockedUntil, lockKey } from './limiter.queries.ts'
 
 /**
  * A general limiter for anything a caller can repeat (failed logins today;
@@ -18,6 +18,17 @@ import { countHit, deleteLimitKey, findLimitRows, findLockedUntil, lockKey } fro
  * A key names what it counts: `account:rosa@example.com`, `ip:192.0.2.1`, …
  */
 export type LimitRule = { limit: number; windowMs: number; lockMs: number }
+
+/**
+ * How long a key is kept after its window began (when it is not locked): the
+ * job worker's prune (core/jobs/prune.ts) forgets older keys, so one row per
+ * address that ever failed a login does not stay forever. No rule's window may
+ * be longer; hitLimit refuses such a rule.
+ */
+export const LIMIT_KEPT_MS = 7 * 24 * 60 * 60 * 1000
+
+/** Deletes the keys that no rule can still count at `now` (their window began over LIMIT_KEPT_MS ago, no lock in force). */
+export const pruneIdleLimits = (db: Db, now: Date) => deleteIdleLimitKeys(db, new Date(now.getTime() - LIMIT_KEPT_MS), now)
 
 /** Whole seconds until the longest lock among `keys` ends, or 0 when none is locked at `now`. */
 export async function checkLimit(db: Db, keys: readonly string[], now: Date): Promise<number> {
@@ -47,6 +58,8 @@ export async function takeLimit(db: Db, hit: LimitRule & { key: string }, now: D
 }
 
 async function countAndLock(db: Db, hit: LimitRule & { key: string }, now: Date) {
+  if (hit.windowMs > LIMIT_KEPT_MS)
+    throw new Error(`A limit's window may not exceed ${LIMIT_KEPT_MS} ms (the pruned keys' age): ${hit.key}`)
   const counted = await countHit(db, hit.key, now, new Date(now.getTime() - hit.windowMs))
   if (counted.hits < hit.limit) return { ...counted, lockedSeconds: 0 }
   const lockedUntil = new Date(now.getTime() + hit.lockMs)
