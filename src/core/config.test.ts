@@ -81,7 +81,64 @@ describe('configuration', () => {
     ['RATE_LIMIT_WINDOW_S zero', { RATE_LIMIT_WINDOW_S: '0' }, /^RATE_LIMIT_WINDOW_S must be a whole number of seconds from 1 to 86400/],
     ['RATE_LIMIT_WINDOW_S over a day', { RATE_LIMIT_WINDOW_S: '86401' }, /^RATE_LIMIT_WINDOW_S must be/],
     ['TRUST_PROXY an empty entry', { TRUST_PROXY: '127.0.0.1,,10.0.0.1' }, /^TRUST_PROXY must be/],
+    [
+      'CORS_ORIGINS with a path',
+      { CORS_ORIGINS: 'https://app.example.org/app' },
+      /^CORS_ORIGINS must be .* \(got "https:\/\/app\.example\.org\/app"\)$/,
+    ],
+    [
+      'CORS_ORIGINS with a trailing slash',
+      { CORS_ORIGINS: 'http://localhost:5173/' },
+      /^CORS_ORIGINS must be .*\(got "http:\/\/localhost:5173\/"\)$/,
+    ],
+    ['CORS_ORIGINS without a scheme', { CORS_ORIGINS: 'localhost:5173' }, /^CORS_ORIGINS must be/],
+    ['CORS_ORIGINS a wildcard', { CORS_ORIGINS: '*' }, /^CORS_ORIGINS must be .*\(got "\*"\)$/],
+    ['CORS_ORIGINS in upper case', { CORS_ORIGINS: 'https://App.example.org' }, /^CORS_ORIGINS must be/],
+    ['CORS_ORIGINS with the default port', { CORS_ORIGINS: 'https://app.example.org:443' }, /^CORS_ORIGINS must be/],
+    ['CORS_ORIGINS with a user', { CORS_ORIGINS: 'https://me@app.example.org' }, /^CORS_ORIGINS must be/],
+    ['CORS_ORIGINS not http', { CORS_ORIGINS: 'ftp://files.example.org' }, /^CORS_ORIGINS must be/],
+    ['CORS_ORIGINS a port out of range', { CORS_ORIGINS: 'http://localhost:99999' }, /^CORS_ORIGINS must be/],
+    [
+      'CORS_ORIGINS an empty entry',
+      { CORS_ORIGINS: 'http://localhost:5173,,https://app.example.org' },
+      /^CORS_ORIGINS must be .*\(got ""\)$/,
+    ],
+    [
+      'CORS_ORIGINS the second bad',
+      { CORS_ORIGINS: 'http://localhost:5173, https://app.example.org/x' },
+      /\(got "https:\/\/app\.example\.org\/x"\)$/,
+    ],
+    ['CORS_ANONYMOUS_READS not a boolean', { CORS_ANONYMOUS_READS: 'yes' }, /^CORS_ANONYMOUS_READS must be true or false \(got "yes"\)$/],
+    ['SESSION_COOKIE_SAMESITE unknown', { SESSION_COOKIE_SAMESITE: 'lenient' }, /^SESSION_COOKIE_SAMESITE must be lax, strict or none/],
+    [
+      'SESSION_COOKIE_SAMESITE none over http',
+      { SESSION_COOKIE_SAMESITE: 'none' },
+      /^SESSION_COOKIE_SAMESITE=none needs an https:\/\/ PUBLIC_URL/,
+    ],
+    [
+      'SESSION_COOKIE_SAMESITE none with an http PUBLIC_URL',
+      { SESSION_COOKIE_SAMESITE: 'None', PUBLIC_URL: 'http://example.com' },
+      /^SESSION_COOKIE_SAMESITE=none needs an https:\/\/ PUBLIC_URL/,
+    ],
   ]
+  test('CORS_ORIGINS, CORS_ANONYMOUS_READS and SESSION_COOKIE_SAMESITE: defaults, lists and cases', () => {
+    const defaults = parseConfig({})
+    assert.deepEqual(defaults.corsOrigins, [])
+    assert.equal(defaults.corsAnonymousReads, true)
+    assert.equal(defaults.sessionCookieSameSite, 'lax')
+    const config = parseConfig({
+      CORS_ORIGINS: ' http://localhost:5173 ,https://app.example.org,http://[::1]:8080,http://localhost:5173',
+      CORS_ANONYMOUS_READS: 'FALSE',
+      SESSION_COOKIE_SAMESITE: 'None',
+      PUBLIC_URL: 'https://api.example.org',
+    })
+    // Trimmed, each once, in order.
+    assert.deepEqual(config.corsOrigins, ['http://localhost:5173', 'https://app.example.org', 'http://[::1]:8080'])
+    assert.ok(Object.isFrozen(config.corsOrigins))
+    assert.equal(config.corsAnonymousReads, false)
+    assert.equal(config.sessionCookieSameSite, 'none')
+    assert.equal(parseConfig({ SESSION_COOKIE_SAMESITE: 'strict' }).sessionCookieSameSite, 'strict')
+  })
   test('TRUST_PROXY: unset trusts no proxy; a list of addresses, CIDRs and proxy-addr names is kept in order', () => {
     assert.equal(parseConfig({}).trustProxy, false)
     assert.deepEqual(parseConfig({ TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,loopback ' }).trustProxy, [
@@ -119,6 +176,21 @@ describe('configuration', () => {
     })
     assert.equal(result.status, 2)
     assert.equal(result.stderr, 'plinth: configuration error: PORT must be an integer from 0 to 65535 (got "abc")\n')
+    assert.equal(result.stdout, '')
+  })
+
+  test('the server exits 2 on a bad CORS_ORIGINS entry, naming it', () => {
+    const result = spawnSync(process.execPath, ['src/main.ts'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: { PATH: process.env.PATH, CORS_ORIGINS: 'http://localhost:5173,localhost:3001' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    assert.equal(result.status, 2)
+    assert.match(
+      result.stderr,
+      /^plinth: configuration error: CORS_ORIGINS must be a comma-separated list of origins .*\(got "localhost:3001"\)\n$/,
+    )
     assert.equal(result.stdout, '')
   })
 })

@@ -47,11 +47,25 @@ export type Config = Readonly<{
   rateLimitMax: number
   /** the rate limit's window in seconds (RATE_LIMIT_WINDOW_S, default 60) */
   rateLimitWindowS: number
+  /**
+   * Origins (scheme://host[:port]) whose pages may call the API with credentials
+   * (CORS_ORIGINS, comma-separated), besides the site setting `cors_origins`
+   * (core/http/cors.ts, decision 0016).
+   */
+  corsOrigins: readonly string[]
+  /** Whether pages on any other origin may read the API anonymously (CORS_ANONYMOUS_READS, default true: GETs without credentials, `*`). */
+  corsAnonymousReads: boolean
+  /**
+   * The session cookie's SameSite (SESSION_COOKIE_SAMESITE: lax by default; strict; none for a
+   * front end on another site, which needs an https PUBLIC_URL since browsers drop SameSite=None without Secure).
+   */
+  sessionCookieSameSite: 'lax' | 'strict' | 'none'
 }>
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 const NODE_ENVS = ['development', 'production', 'test'] as const
+const SAME_SITE_VALUES = ['lax', 'strict', 'none'] as const
 
 export class ConfigError extends Error {
   readonly problems: string[]
@@ -159,6 +173,27 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     problems.push(`RATE_LIMIT_WINDOW_S must be a whole number of seconds from 1 to 86400 (got "${env.RATE_LIMIT_WINDOW_S}")`)
   }
 
+  const corsOriginsRaw = read('CORS_ORIGINS')
+  const corsOrigins = corsOriginsRaw === undefined ? [] : corsOriginsRaw.split(',').map((entry) => entry.trim())
+  const badOrigin = corsOrigins.find((entry) => !isOrigin(entry))
+  if (badOrigin !== undefined) {
+    problems.push(
+      `CORS_ORIGINS must be a comma-separated list of origins written as http(s)://host[:port] in lower case, with no path, trailing slash or default port, such as http://localhost:5173 (got "${badOrigin}")`,
+    )
+  }
+
+  const corsAnonymousReads = read('CORS_ANONYMOUS_READS')?.toLowerCase() ?? 'true'
+  if (corsAnonymousReads !== 'true' && corsAnonymousReads !== 'false') {
+    problems.push(`CORS_ANONYMOUS_READS must be true or false (got "${env.CORS_ANONYMOUS_READS}")`)
+  }
+
+  const sameSite = read('SESSION_COOKIE_SAMESITE')?.toLowerCase() ?? 'lax'
+  if (!isOneOf(SAME_SITE_VALUES, sameSite)) {
+    problems.push(`SESSION_COOKIE_SAMESITE must be lax, strict or none (got "${env.SESSION_COOKIE_SAMESITE}")`)
+  } else if (sameSite === 'none' && !publicUrl.startsWith('https:')) {
+    problems.push('SESSION_COOKIE_SAMESITE=none needs an https:// PUBLIC_URL: browsers refuse a SameSite=None cookie that is not Secure')
+  }
+
   if (problems.length > 0) throw new ConfigError(problems)
 
   return Object.freeze({
@@ -181,6 +216,9 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     trustProxy: trustProxy as Config['trustProxy'],
     rateLimitMax: rateLimitMax as number,
     rateLimitWindowS: rateLimitWindowS as number,
+    corsOrigins: Object.freeze([...new Set(corsOrigins)]),
+    corsAnonymousReads: corsAnonymousReads === 'true',
+    sessionCookieSameSite: sameSite as Config['sessionCookieSameSite'],
   })
 }
 
@@ -225,6 +263,16 @@ function isUrl(value: string, protocols: string[]): boolean {
   try {
     const url = new URL(value)
     return protocols.includes(url.protocol) && (url.hostname !== '' || url.protocol.startsWith('postgres'))
+  } catch {
+    return false
+  }
+}
+
+/** An origin exactly as browsers send it in the Origin header: http(s), lower case, no path, no default port. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value
   } catch {
     return false
   }
