@@ -19,6 +19,7 @@ import { registerRateLimit } from '#core/security/rate-limit.ts'
 import type { Deps } from './deps.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
+import { productRoutes } from './features/products/products.routes.ts'
 import { searchRoutes } from './features/search/search.routes.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
 import { siteRoutes } from './features/site/site.routes.ts'
@@ -137,6 +138,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     await setupPage(site, deps)
     usersRoutes(site, deps)
     contentRoutes(site, deps)
+    productRoutes(site, deps)
     searchRoutes(site, deps)
     mediaRoutes(site, deps)
     // The public site last: its `/:slug` pages take what no other route matched.

@@ -9,15 +9,16 @@
  * - `tag:<id>`, `category:<id>`: one term (its name and slug wherever shown, its archive).
  * - `user:<id>`: one account (an author's name on a card or a post).
  * - `media:<id>`: one media item (a cover: its file, alt text, variants).
+ * - `product:<id>`, `product-category:<id>`: one product (its page, its card), one product category (issue 11).
  * - `list:<name>`: which items a list holds and in what order (home, /blog,
  *   archives, feed, sitemap, search; the menus for `list:pages`).
  * - `site`: the site's own settings (title, description, language).
  */
 
-export const LIST_NAMES = ['posts', 'pages', 'tags', 'categories', 'media', 'users'] as const
+export const LIST_NAMES = ['posts', 'pages', 'tags', 'categories', 'media', 'users', 'products', 'product-categories'] as const
 export type ListName = (typeof LIST_NAMES)[number]
 
-const RECORD_KINDS = ['post', 'page', 'tag', 'category', 'user', 'media'] as const
+const RECORD_KINDS = ['post', 'page', 'tag', 'category', 'user', 'media', 'product', 'product-category'] as const
 export type RecordKind = (typeof RECORD_KINDS)[number]
 
 export type ChangeTag = `${RecordKind}:${number}` | `list:${ListName}` | 'site'
@@ -38,6 +39,8 @@ export const tags = {
   category: record('category'),
   user: record('user'),
   media: record('media'),
+  product: record('product'),
+  productCategory: record('product-category'),
   list: (name: ListName): `list:${ListName}` => `list:${name}`,
   /** The list a post or a page belongs to. */
   listOf: (type: 'post' | 'page'): `list:${ListName}` => (type === 'post' ? 'list:posts' : 'list:pages'),

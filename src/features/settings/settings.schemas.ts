@@ -27,6 +27,11 @@ const SETTING_FIELDS = {
     description: 'IANA time zone name the site shows dates in (checked against the zones the runtime knows)',
     examples: ['UTC', 'Europe/Rome'],
   }),
+  currency: Type.String({
+    pattern: '^[A-Za-z]{3}$',
+    description: 'ISO 4217 code of the currency product prices are in (integer minor units; checked against Intl.supportedValuesOf)',
+    examples: ['EUR', 'USD'],
+  }),
   signup_enabled: Type.Boolean({ description: 'Whether visitors may create accounts (off on a new site)' }),
   require_email_verification: Type.Boolean({ description: 'Whether an account must verify its address before it can log in' }),
   cors_origins: Type.Array(

@@ -11,6 +11,9 @@ const SETTINGS: { [K in keyof SiteSettings]: { key: string; fallback: SiteSettin
   description: { key: 'site_description', fallback: '' },
   language: { key: 'site_language', fallback: 'en' },
   timezone: { key: 'site_timezone', fallback: 'UTC' },
+  // Product prices are integer minor units of this one currency (decision 0020). EUR by default: changing it
+  // later relabels the stored amounts, it converts nothing.
+  currency: { key: 'site_currency', fallback: 'EUR' },
   signup_enabled: { key: 'signup_enabled', fallback: false },
   require_email_verification: { key: 'require_email_verification', fallback: false },
   cors_origins: { key: 'cors_origins', fallback: [] },
@@ -58,6 +61,15 @@ export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
   return row?.value === true
 }
 
+/** The settings key and default of the site's currency, for statements that read it with the rows they show (products). */
+export const CURRENCY_SETTING = { key: SETTINGS.currency.key, fallback: SETTINGS.currency.fallback } as const
+
+/** The site's currency (ISO 4217), in which every product price is kept as integer minor units. */
+export async function getCurrency(db: Db): Promise<string> {
+  const [row] = await listSettings(db, [SETTINGS.currency.key])
+  return typeof row?.value === 'string' ? row.value : SETTINGS.currency.fallback
+}
+
 /** Every site setting, with defaults for what is unset (admins: GET /api/v1/settings). */
 export async function getSettings(db: Db): Promise<SiteSettings> {
   const rows = await listSettings(
@@ -92,6 +104,11 @@ function canonicalPatch(patch: SiteSettingsPatch): SiteSettingsPatch {
     }
     if (zone) out.timezone = zone
     else errors.push({ field: 'timezone', in: 'body', message: 'must be an IANA time zone name, such as "UTC" or "Europe/Rome"' })
+  }
+  if (patch.currency !== undefined) {
+    const code = patch.currency.toUpperCase()
+    if (Intl.supportedValuesOf('currency').includes(code)) out.currency = code
+    else errors.push({ field: 'currency', in: 'body', message: 'must be an ISO 4217 currency code, such as "EUR" or "USD"' })
   }
   if (patch.cors_origins !== undefined) {
     patch.cors_origins.forEach((origin, i) => {

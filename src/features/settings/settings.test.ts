@@ -33,6 +33,7 @@ const DEFAULT_SETTINGS = {
   description: 'A new website built on Plinth.',
   language: 'en',
   timezone: 'UTC',
+  currency: 'EUR',
   signup_enabled: false,
   require_email_verification: false,
   cors_origins: [],
@@ -64,6 +65,7 @@ describe('site settings API', () => {
       { signup_enabled: true },
       { require_email_verification: true },
       { cors_origins: ['https://app.example.org', 'http://localhost:5173'] },
+      { currency: 'USD' },
     ]
     let expected: Record<string, unknown> = { ...DEFAULT_SETTINGS }
     for (const change of changes) {
@@ -139,6 +141,9 @@ describe('site settings API', () => {
     ['an unknown time zone', { timezone: 'Mars/Olympus' }, 'timezone'],
     ['a UTC offset for a time zone', { timezone: '+01:00' }, 'timezone'],
     ['an empty time zone', { timezone: '' }, 'timezone'],
+    ['a currency that is not ISO 4217', { currency: 'XYZ' }, 'currency'],
+    ['a currency of four letters', { currency: 'EURO' }, 'currency'],
+    ['a number for a currency', { currency: 978 }, 'currency'],
     ['a string for signup_enabled', { signup_enabled: 'yes' }, 'signup_enabled'],
     ['null for require_email_verification', { require_email_verification: null }, 'require_email_verification'],
     ['an origin with a path', { cors_origins: ['https://app.example.org/path'] }, 'cors_origins'],

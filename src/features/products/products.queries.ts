@@ -1,0 +1,476 @@
+import type { RawBuilder } from 'kysely'
+import { type Db, sql } from '#core/db/database.ts'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
+import type { Attributes, ProductOption, ProductStatus } from './products.schemas.ts'
+
+/**
+ * The product catalog's SQL (issue 11; decision 0020). Reads are plain functions
+ * for the API and the public pages: `listProducts` (filters, sorts, keyset
+ * cursors), `countFacets` (facet counts) and `findProduct` (one product with its
+ * categories, images and variants, in one statement).
+ */
+
+/** An image as the statements send it: the media item, its alt text in this product and its variants. */
+export type ImageRow = {
+  media_id: number
+  sha256: string
+  extension: string
+  alt: string
+  width: number | null
+  height: number | null
+  variants: { format: 'jpg' | 'png' | 'webp' | 'avif'; width: number; sha256: string }[]
+}
+export type CategoryRef = { id: number; slug: string; name: string }
+export type VariantRow = { id: number; sku: string; price_minor: number; stock: number | null; option_values: Record<string, string> }
+
+export type ProductRow = {
+  id: number
+  sku: string
+  name: string
+  slug: string
+  status: ProductStatus
+  price_minor: number
+  compare_at_price_minor: number | null
+  stock: number | null
+  attributes: Attributes
+  options: ProductOption[]
+  created_at: Date
+  updated_at: Date
+  /** The site's currency, read with the row (settings `site_currency`). */
+  currency: string
+  images: ImageRow[]
+}
+/** A product as its own page or the API's get shows it. */
+export type ProductDetailRow = ProductRow & {
+  description: string
+  description_html: string
+  categories: CategoryRef[]
+  variants: VariantRow[]
+}
+export type ProductListRow = ProductRow & { cursor_key: string | number | null }
+
+/** The currency setting as a column (the settings feature names the key: CURRENCY_SETTING). */
+export type CurrencySetting = { key: string; fallback: string }
+const currencyColumn = (c: CurrencySetting) =>
+  sql`coalesce((select s.value #>> '{}' from settings s where s.key = ${c.key}), ${c.fallback}::text) as currency`
+
+const imagesOf = (limit: RawBuilder<unknown>) => sql`coalesce((select json_agg(json_build_object(
+    'media_id', m.id, 'sha256', m.sha256, 'extension', m.extension, 'alt', pi.alt, 'width', m.width, 'height', m.height,
+    'variants', coalesce((select json_agg(json_build_object('format', v.format, 'width', v.width, 'sha256', v.sha256))
+      from media_variants v where v.media_id = m.id), '[]'::json)) order by pi.position)
+  from (select product_id, media_id, alt, position from product_images where product_id = p.id order by position ${limit}) pi
+  join media m on m.id = pi.media_id), '[]'::json) as images`
+
+const ROW_COLUMNS = sql`p.id, p.sku, p.name, p.slug, p.status, p.price_minor, p.compare_at_price_minor, p.stock, p.attributes,
+  p.options, p.created_at, p.updated_at`
+
+// --- filters ----------------------------------------------------------------
+
+/**
+ * Which products a list holds. `publicOnly`: anonymous callers and members see
+ * active products only. `attributes`: name → values (values of one name are OR,
+ * names AND). `categoryId` includes the category's sub-categories.
+ */
+export type ProductFilter = {
+  publicOnly: boolean
+  status?: ProductStatus
+  slug?: string
+  categoryId?: number
+  priceMin?: number
+  priceMax?: number
+  inStock?: boolean
+  q?: string
+  attributes: Map<string, string[]>
+}
+
+/** Facet names in product_facets that are not attributes (attribute names match ^[a-z]…, these start with @). */
+export const CATEGORY_FACET = '@category'
+export const PRICE_FACET = '@price'
+
+/**
+ * The lower edges of the price facet's buckets, in minor units (the last bucket
+ * is open-ended). Changing them takes a rewrite of every product's '@price'
+ * facet row (syncProductFacets over all products).
+ */
+export const PRICE_EDGES = [0, 1000, 2500, 5000, 10000, 25000, 50000, 100000] as const
+const PRICE_EDGES_SQL = sql.raw(`'{${PRICE_EDGES.join(',')}}'::bigint[]`)
+
+const tsquery = (q: string) => sql`websearch_to_tsquery('english'::regconfig, ${q})`
+
+/** A condition on a product id: it has one of `values` under facet `name` (an index range of product_facets_lookup_idx). */
+const hasFacet = (id: RawBuilder<unknown>, name: string, values: string[], publicOnly: boolean) =>
+  publicOnly
+    ? sql`${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.listed and fx.value = any(${values}::text[]))`
+    : sql`${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.value = any(${values}::text[]))`
+
+/** The facet filters of `f` (category and attributes), each with the facet it belongs to. */
+function facetConditions(f: ProductFilter, id: RawBuilder<unknown>) {
+  const out: { facet: string; condition: RawBuilder<unknown> }[] = []
+  if (f.categoryId !== undefined)
+    out.push({ facet: CATEGORY_FACET, condition: hasFacet(id, CATEGORY_FACET, [String(f.categoryId)], f.publicOnly) })
+  for (const [name, values] of f.attributes) out.push({ facet: name, condition: hasFacet(id, name, values, f.publicOnly) })
+  return out
+}
+
+/** The filters on products' own columns (visibility, status, slug, stock, search; price unless `withoutPrice`). */
+function columnConditions(f: ProductFilter, withoutPrice = false) {
+  const out: RawBuilder<unknown>[] = []
+  if (f.publicOnly) out.push(sql`p.status = 'active'`)
+  if (f.status !== undefined) out.push(sql`p.status = ${f.status}`)
+  if (f.slug !== undefined) out.push(sql`p.slug = ${f.slug}`)
+  if (!withoutPrice && f.priceMin !== undefined) out.push(sql`p.price_minor >= ${f.priceMin}`)
+  if (!withoutPrice && f.priceMax !== undefined) out.push(sql`p.price_minor <= ${f.priceMax}`)
+  if (f.inStock === true) out.push(sql`(p.stock is null or p.stock > 0)`)
+  if (f.inStock === false) out.push(sql`p.stock = 0`)
+  if (f.q !== undefined) out.push(sql`p.search_vector @@ ${tsquery(f.q)}`)
+  return out
+}
+
+const and = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `))
+
+// --- list -------------------------------------------------------------------
+
+/** The list orders (decision 0013 keysets; indexes of migration 0030). `relevance` ranks by q and pages by offset. */
+export const PRODUCT_SORTS = {
+  price: { name: 'price', direction: 'asc', key: 'bigint' },
+  '-price': { name: '-price', direction: 'desc', key: 'bigint' },
+  name: { name: 'name', direction: 'asc', key: 'text' },
+  '-created_at': { name: '-created_at', direction: 'desc', key: 'timestamptz' },
+} as const satisfies Record<string, Sort>
+export type KeysetSortName = keyof typeof PRODUCT_SORTS
+
+const SORT_KEYS: Record<KeysetSortName, RawBuilder<unknown>> = {
+  price: sql`p.price_minor`,
+  '-price': sql`p.price_minor`,
+  name: sql`p.name`,
+  '-created_at': sql`p.created_at`,
+}
+
+/**
+ * One page (limit + 1 rows, for toPage) of the products `f` selects, in one
+ * statement with each row's first image and the site's currency. Only the
+ * filters given are in the statement (each combination its own plan).
+ */
+export function listProducts(
+  db: Db,
+  f: ProductFilter,
+  page: { sort: KeysetSortName; after: Cursor | undefined; limit: number },
+  currency: CurrencySetting,
+): Promise<ProductListRow[]> {
+  const order = keyset(PRODUCT_SORTS[page.sort], { key: SORT_KEYS[page.sort], id: sql`p.id` }, page.after)
+  const where = [...columnConditions(f), ...facetConditions(f, sql`p.id`).map((c) => c.condition)]
+  if (page.after !== undefined) where.push(order.after)
+  return sql<ProductListRow>`select ${ROW_COLUMNS}, ${order.cursorKey}, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)}
+    from products p where ${and(where)} order by ${order.orderBy} limit ${page.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+/** A page of the products `f` selects (f.q required), best match first: ts_rank_cd, then id; `offset` rows skipped. */
+export function listProductsByRelevance(
+  db: Db,
+  f: ProductFilter & { q: string },
+  page: { offset: number; limit: number },
+  currency: CurrencySetting,
+): Promise<ProductListRow[]> {
+  const where = [...columnConditions(f), ...facetConditions(f, sql`p.id`).map((c) => c.condition)]
+  return sql<ProductListRow>`select ${ROW_COLUMNS}, null as cursor_key, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)}
+    from products p where ${and(where)}
+    order by ts_rank_cd(p.search_vector, ${tsquery(f.q)}) desc, p.id limit ${page.limit + 1} offset ${page.offset}`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+// --- facets -----------------------------------------------------------------
+
+export type FacetCount = { value: string; count: number }
+
+/**
+ * The counts of facet `name` (an attribute, CATEGORY_FACET or PRICE_FACET) over
+ * the products `f` selects WITHOUT its own filter (as shops show them: the
+ * other colours stay choosable). Counted on product_facets: with no other
+ * filter on products' columns it is an index-only range scan of
+ * (name, listed, value); other filters are semi-joins the planner drives from
+ * their own indexes.
+ */
+export function countFacet(db: Db, f: ProductFilter, name: string): Promise<FacetCount[]> {
+  const others = facetConditions(f, sql`f.product_id`)
+    .filter((c) => c.facet !== name)
+    .map((c) => c.condition)
+  const columns = columnConditions(f, name === PRICE_FACET)
+  // Visibility of anonymous lists is the facet row's own `listed`; the rest needs the product.
+  const own = f.publicOnly ? columns.filter((_, i) => i > 0) : columns
+  if (own.length > 0) others.push(sql`f.product_id in (select p.id from products p where ${and(own)})`)
+  return sql<FacetCount>`select f.value, count(*)::int as count from product_facets f
+    where f.name = ${name} ${f.publicOnly ? sql`and f.listed` : sql``} and ${and(others)}
+    group by f.value order by count(*) desc, f.value limit 200`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+/** The ids of the attribute names among `names` that some product has (unknown ones are a 400 for the API). */
+export const knownAttributeNames = (db: Db, names: string[]) =>
+  sql<{ name: string }>`select n.name from unnest(${names}::text[]) as n(name)
+    where exists (select 1 from product_facets f where f.name = n.name)`
+    .execute(db)
+    .then((r) => r.rows.map((row) => row.name))
+
+/**
+ * Rewrites the product_facets rows of the products `where` selects (alias p;
+ * it must not read product_facets, which the first statement changes):
+ * each attribute value, the price bucket, and the products' categories with
+ * all their ancestors; `listed` from the status. Set-based, so the seed runs it
+ * over thousands of products at once. Run it in the transaction of the write.
+ */
+export async function syncProductFacets(db: Db, where: RawBuilder<unknown>) {
+  await sql`delete from product_facets where product_id in (select p.id from products p where ${where})`.execute(db)
+  await sql`insert into product_facets (product_id, name, value, listed)
+    select p.id, a.key, v.value, p.status = 'active' from products p
+      cross join lateral jsonb_each(p.attributes) a
+      cross join lateral jsonb_array_elements_text(
+        case when jsonb_typeof(a.value) = 'array' then a.value else jsonb_build_array(a.value) end) v(value)
+      where ${where}
+    union
+    select p.id, ${PRICE_FACET}, (${PRICE_EDGES_SQL})[width_bucket(p.price_minor, ${PRICE_EDGES_SQL})]::text, p.status = 'active'
+      from products p where ${where}
+    union
+    select p.id, ${CATEGORY_FACET}, up.id::text, p.status = 'active'
+      from products p join product_category_links l on l.product_id = p.id
+      cross join lateral (
+        with recursive up(id, parent_id) as (
+          select c.id, c.parent_id from product_categories c where c.id = l.category_id
+          union all
+          select c.id, c.parent_id from product_categories c join up on c.id = up.parent_id)
+        select id from up) up
+      where ${where}`.execute(db)
+}
+
+/** The facet rows of one product. */
+export const syncFacetsOf = (db: Db, id: number) => syncProductFacets(db, sql`p.id = ${id}`)
+
+/** The facet rows of the products `ids`. */
+export const syncFacetsOfIds = (db: Db, ids: number[]) => syncProductFacets(db, sql`p.id = any(${ids}::bigint[])`)
+
+// --- one product ------------------------------------------------------------
+
+/** One product by id or slug, with its categories, images and variants, in one statement; undefined when absent or not visible. */
+export function findProduct(db: Db, by: { id: number } | { slug: string }, publicOnly: boolean, currency: CurrencySetting) {
+  const match = 'id' in by ? sql`p.id = ${by.id}` : sql`p.slug = ${by.slug}`
+  return sql<ProductDetailRow>`select ${ROW_COLUMNS}, p.description, p.description_html, ${currencyColumn(currency)}, ${imagesOf(sql``)},
+      coalesce((select json_agg(json_build_object('id', c.id, 'slug', c.slug, 'name', c.name) order by c.name, c.id)
+        from product_category_links l join product_categories c on c.id = l.category_id where l.product_id = p.id), '[]'::json) as categories,
+      coalesce((select json_agg(json_build_object('id', v.id, 'sku', v.sku, 'price_minor', v.price_minor, 'stock', v.stock,
+          'option_values', v.option_values) order by v.position, v.id)
+        from product_variants v where v.product_id = p.id), '[]'::json) as variants
+    from products p where ${match} ${publicOnly ? sql`and p.status = 'active'` : sql``}`
+    .execute(db)
+    .then((r) => r.rows[0])
+}
+
+/** A product's status, locked for the write (undefined: no such product). */
+export const lockProduct = (db: Db, id: number) =>
+  sql<{
+    id: number
+    status: ProductStatus
+    slug: string
+    description: string
+    description_html: string
+  }>`select id, status, slug, description, description_html
+    from products where id = ${id} for update`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+// --- writes -----------------------------------------------------------------
+
+/** The product columns a create or update writes. */
+export type ProductFields = {
+  sku: string
+  name: string
+  slug: string
+  description: string
+  description_html: string
+  search_text: string
+  status: ProductStatus
+  price_minor: number
+  compare_at_price_minor: number | null
+  stock: number | null
+  attributes: Attributes
+  options: ProductOption[]
+}
+
+export const insertProduct = (db: Db, p: ProductFields) =>
+  sql<{ id: number }>`insert into products (sku, name, slug, description, description_html, search_text, status, price_minor,
+      compare_at_price_minor, stock, attributes, options)
+    values (${p.sku}, ${p.name}, ${p.slug}, ${p.description}, ${p.description_html}, ${p.search_text}, ${p.status}, ${p.price_minor},
+      ${p.compare_at_price_minor}, ${p.stock}, ${JSON.stringify(p.attributes)}::text::jsonb, ${JSON.stringify(p.options)}::text::jsonb)
+    returning id`
+    .execute(db)
+    .then((r) => (r.rows[0] as { id: number }).id)
+
+/** Writes the fields given (the rest stay); `updated_at` moves. */
+export function updateProduct(db: Db, id: number, p: Partial<ProductFields>) {
+  const sets: RawBuilder<unknown>[] = [sql`updated_at = now()`]
+  for (const [column, value] of Object.entries(p)) {
+    if (value === undefined) continue
+    const json = column === 'attributes' || column === 'options'
+    sets.push(json ? sql`${sql.ref(column)} = ${JSON.stringify(value)}::text::jsonb` : sql`${sql.ref(column)} = ${value}`)
+  }
+  return sql`update products set ${sql.join(sets, sql`, `)} where id = ${id}`.execute(db)
+}
+
+export const deleteProductRow = (db: Db, id: number) =>
+  sql<{ id: number; status: ProductStatus }>`delete from products where id = ${id} returning id, status`.execute(db).then((r) => r.rows[0])
+
+export async function replaceCategoryLinks(db: Db, productId: number, categoryIds: number[]) {
+  await sql`delete from product_category_links where product_id = ${productId}`.execute(db)
+  if (categoryIds.length > 0)
+    await sql`insert into product_category_links (product_id, category_id) select ${productId}, unnest(${categoryIds}::bigint[])`.execute(
+      db,
+    )
+}
+
+export async function replaceImages(db: Db, productId: number, images: { media_id: number; alt: string }[]) {
+  await sql`delete from product_images where product_id = ${productId}`.execute(db)
+  if (images.length > 0)
+    await sql`insert into product_images (product_id, position, media_id, alt)
+      select ${productId}, i.ord - 1, i.media_id, i.alt
+      from unnest(${images.map((i) => i.media_id)}::bigint[], ${images.map((i) => i.alt)}::text[]) with ordinality as i(media_id, alt, ord)`.execute(
+      db,
+    )
+}
+
+export async function replaceVariants(
+  db: Db,
+  productId: number,
+  variants: { sku: string; price_minor: number; stock: number | null; option_values: Record<string, string> }[],
+) {
+  await sql`delete from product_variants where product_id = ${productId}`.execute(db)
+  if (variants.length > 0)
+    await sql`insert into product_variants (product_id, sku, price_minor, stock, option_values, position)
+      select ${productId}, v.sku, v.price_minor, v.stock, v.option_values::jsonb, v.ord - 1
+      from unnest(${variants.map((v) => v.sku)}::text[], ${variants.map((v) => v.price_minor)}::bigint[],
+        ${variants.map((v) => v.stock)}::int[], ${variants.map((v) => JSON.stringify(v.option_values))}::text[])
+        with ordinality as v(sku, price_minor, stock, option_values, ord)`.execute(db)
+}
+
+/** SKUs among `skus` that a product or a variant (of another product than `exceptProductId`) already has. */
+export const takenSkus = (db: Db, skus: string[], exceptProductId: number | null) =>
+  sql<{ sku: string }>`select sku from products where sku = any(${skus}::text[]) and id is distinct from ${exceptProductId}
+    union select sku from product_variants where sku = any(${skus}::text[]) and product_id is distinct from ${exceptProductId}`
+    .execute(db)
+    .then((r) => r.rows.map((row) => row.sku))
+
+// --- stock ------------------------------------------------------------------
+
+/**
+ * Adds `delta` to a tracked stock in one conditional statement: the row is
+ * changed only if the result stays within 0…2^31-1, so concurrent decrements
+ * never oversell (each sees the row as the one before it left it). Undefined
+ * when nothing changed; the caller tells why with findStock.
+ */
+export const changeProductStock = (db: Db, id: number, delta: number) =>
+  sql<{ stock: number; before: number }>`update products set stock = stock + ${delta}, updated_at = now()
+    where id = ${id} and stock is not null and stock::bigint + ${delta} between 0 and 2147483647
+    returning stock, stock - ${delta} as before`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+export const changeVariantStock = (db: Db, productId: number, variantId: number, delta: number) =>
+  sql<{ stock: number; before: number }>`update product_variants set stock = stock + ${delta}
+    where id = ${variantId} and product_id = ${productId} and stock is not null and stock::bigint + ${delta} between 0 and 2147483647
+    returning stock, stock - ${delta} as before`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/** Whether a product (or its variant) exists and its stock (null: not tracked). */
+export const findStock = (db: Db, id: number, variantId: number | undefined) =>
+  (variantId === undefined
+    ? sql<{ stock: number | null }>`select stock from products where id = ${id}`
+    : sql<{ stock: number | null }>`select stock from product_variants where id = ${variantId} and product_id = ${id}`
+  )
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/** Ids among `ids` of media items that exist. */
+export const existingMediaIds = (db: Db, ids: number[]) =>
+  sql<{ id: number }>`select id from media where id = any(${ids}::bigint[])`.execute(db).then((r) => r.rows.map((row) => row.id))
+
+// --- categories -------------------------------------------------------------
+
+export type CategoryRow = {
+  id: number
+  parent_id: number | null
+  name: string
+  slug: string
+  description: string
+  position: number
+  created_at: Date
+  updated_at: Date
+}
+const CATEGORY_COLUMNS = sql`id, parent_id, name, slug, description, position, created_at, updated_at`
+
+export const CATEGORY_SORT = { name: 'position', direction: 'asc', key: null } as const satisfies Sort
+
+/** Categories by id (a page; the tree is small and read whole by the facets and pages). */
+export function listCategories(db: Db, page: { after: Cursor | undefined; limit: number; slug?: string }) {
+  const order = keyset(CATEGORY_SORT, { id: sql`id` }, page.after)
+  return sql<CategoryRow & { cursor_key: null }>`select ${CATEGORY_COLUMNS}, ${order.cursorKey} from product_categories
+    where ${order.after} ${page.slug === undefined ? sql`` : sql`and slug = ${page.slug}`} order by ${order.orderBy} limit ${page.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+/** Every category (id, parent, slug, name): the tree for facets and menus. */
+export const listCategoryTree = (db: Db) =>
+  sql<Pick<CategoryRow, 'id' | 'parent_id' | 'slug' | 'name' | 'position'>>`select id, parent_id, slug, name, position
+    from product_categories order by position, name, id`
+    .execute(db)
+    .then((r) => r.rows)
+
+export const findCategory = (db: Db, by: { id: number } | { slug: string }) =>
+  sql<CategoryRow>`select ${CATEGORY_COLUMNS} from product_categories where ${'id' in by ? sql`id = ${by.id}` : sql`slug = ${by.slug}`}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+export const existingCategoryIds = (db: Db, ids: number[]) =>
+  sql<{ id: number }>`select id from product_categories where id = any(${ids}::bigint[])`
+    .execute(db)
+    .then((r) => r.rows.map((row) => row.id))
+
+/** Whether `candidate` is `id` or one of its descendants (a parent there would make a cycle). */
+export const isInSubtree = (db: Db, id: number, candidate: number) =>
+  sql<{ found: boolean }>`with recursive down(id) as (
+      select ${id}::bigint union all select c.id from product_categories c join down on c.parent_id = down.id)
+    select exists (select 1 from down where id = ${candidate}) as found`
+    .execute(db)
+    .then((r) => r.rows[0]?.found === true)
+
+export const insertCategory = (db: Db, c: Pick<CategoryRow, 'name' | 'slug' | 'description' | 'parent_id' | 'position'>) =>
+  sql<CategoryRow>`insert into product_categories (name, slug, description, parent_id, position)
+    values (${c.name}, ${c.slug}, ${c.description}, ${c.parent_id}, ${c.position}) returning ${CATEGORY_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as CategoryRow)
+
+export const updateCategory = (db: Db, id: number, c: Pick<CategoryRow, 'name' | 'slug' | 'description' | 'parent_id' | 'position'>) =>
+  sql<CategoryRow>`update product_categories set name = ${c.name}, slug = ${c.slug}, description = ${c.description},
+      parent_id = ${c.parent_id}, position = ${c.position}, updated_at = now()
+    where id = ${id} returning ${CATEGORY_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+export const lockCategory = (db: Db, id: number) =>
+  sql<CategoryRow>`select ${CATEGORY_COLUMNS} from product_categories where id = ${id} for update`.execute(db).then((r) => r.rows[0])
+
+export const hasChildCategories = (db: Db, id: number) =>
+  sql<{ found: boolean }>`select exists (select 1 from product_categories where parent_id = ${id}) as found`
+    .execute(db)
+    .then((r) => r.rows[0]?.found === true)
+
+/** The products in category `id` or below (their facet rows say so), to rewrite after the category moves or goes. */
+export const productIdsUnder = (db: Db, id: number) =>
+  sql<{ product_id: number }>`select product_id from product_facets where name = ${CATEGORY_FACET} and value = ${String(id)}`
+    .execute(db)
+    .then((r) => r.rows.map((row) => row.product_id))
+
+export const deleteCategoryRow = (db: Db, id: number) =>
+  sql<{ id: number }>`delete from product_categories where id = ${id} returning id`.execute(db).then((r) => r.rows[0])
