@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { privateApiCacheControl } from '#core/http/api-cache-control.ts'
+import { registerApiDocs } from '#core/http/api-docs.ts'
 import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
 import { refuseNulInUrl, registerJsonBodyParser } from '#core/http/json-body.ts'
@@ -129,6 +130,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
       },
     })
     site.get('/api/openapi.json', { schema: { hide: true } }, async () => site.swagger())
+    // GET /api (an index) and the browsable reference at /api/docs (Redoc from node_modules, read once; decision 0018).
+    registerApiDocs(site)
 
     // --- features, in order ------------------------------------------------
     registerAuthHooks(site, deps)
