@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { sql } from '#core/db/database.ts'
+import { buildTestApp, type TestApp } from '../../../test/app.ts'
+import { PRICE_EDGES } from './products.queries.ts'
+import { call, type Headers, makeCategory, makeProduct, signedIn, unique } from './products.testing.ts'
+
+/** A small seeded generator (mulberry32): the same random filter combinations on every run and both databases. */
+function rng(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+type Truth = {
+  id: number
+  status: string
+  price: number
+  stock: number | null
+  attributes: Record<string, string | string[]>
+  categories: Set<number>
+}
+
+/**
+ * Every product of the database, read from the source tables (never from
+ * product_facets, which is what is being checked): its categories with all
+ * their ancestors worked out here in JavaScript.
+ */
+async function readTruth(testApp: TestApp): Promise<{ products: Truth[]; parents: Map<number, number | null> }> {
+  const db = testApp.database.db
+  const cats = (await sql<{ id: number; parent_id: number | null }>`select id, parent_id from product_categories`.execute(db)).rows
+  const parents = new Map(cats.map((c) => [c.id, c.parent_id]))
+  const links = (
+    await sql<{ product_id: number; category_id: number }>`select product_id, category_id from product_category_links`.execute(db)
+  ).rows
+  const rows = (
+    await sql<{ id: number; status: string; price_minor: number; stock: number | null; attributes: Truth['attributes'] }>`
+      select id, status, price_minor, stock, attributes from products`.execute(db)
+  ).rows
+  const categoriesOf = new Map<number, Set<number>>()
+  for (const link of links) {
+    const set = categoriesOf.get(link.product_id) ?? new Set<number>()
+    for (let c: number | null | undefined = link.category_id; c !== null && c !== undefined; c = parents.get(c)) set.add(c)
+    categoriesOf.set(link.product_id, set)
+  }
+  const products = rows.map((r) => ({
+    id: r.id,
+    status: r.status,
+    price: r.price_minor,
+    stock: r.stock,
+    attributes: r.attributes,
+    categories: categoriesOf.get(r.id) ?? new Set<number>(),
+  }))
+  return { products, parents }
+}
+
+type Filter = {
+  category?: { id: number; slug: string }
+  attrs: Map<string, string[]>
+  priceMin?: number
+  priceMax?: number
+  inStock?: boolean
+}
+
+const valuesOf = (p: Truth, name: string) => {
+  const v = p.attributes[name]
+  return v === undefined ? [] : Array.isArray(v) ? v : [v]
+}
+
+/** Whether `p` passes `f`, leaving out the filter of facet `without` (category, price or an attribute name). */
+function passes(p: Truth, f: Filter, publicOnly: boolean, without?: string) {
+  if (publicOnly && p.status !== 'active') return false
+  if (without !== 'category' && f.category && !p.categories.has(f.category.id)) return false
+  if (without !== 'price' && f.priceMin !== undefined && p.price < f.priceMin) return false
+  if (without !== 'price' && f.priceMax !== undefined && p.price > f.priceMax) return false
+  if (f.inStock && !(p.stock === null || p.stock > 0)) return false
+  for (const [name, wanted] of f.attrs) {
+    if (name === without) continue
+    if (!valuesOf(p, name).some((v) => wanted.includes(v))) return false
+  }
+  return true
+}
+
+function queryOf(f: Filter, facets: string[]) {
+  const params = new URLSearchParams()
+  if (f.category) params.set('category', f.category.slug)
+  if (f.priceMin !== undefined) params.set('price_min', String(f.priceMin))
+  if (f.priceMax !== undefined) params.set('price_max', String(f.priceMax))
+  if (f.inStock) params.set('in_stock', 'true')
+  for (const [name, values] of f.attrs) params.set(`attr.${name}`, values.join(','))
+  params.set('facets', facets.join(','))
+  return params
+}
+
+describe('product filters and facets against a brute-force count', () => {
+  test('random filter combinations give the rows and facet counts a brute-force count gives, for anonymous callers and editors', async (t) => {
+    const testApp = await buildTestApp(t)
+    const editor = await signedIn(testApp, 'editor')
+    const random = rng(20261201)
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T
+    // Attribute names of this test only, so that other tests' products never have them.
+    const colour = `colour_${unique()}`
+    const size = `size_${unique()}`
+    const colours = ['red', 'green', 'blue', 'black']
+    const sizes = ['S', 'M', 'L', 'XL']
+    const tops = [await makeCategory(testApp, editor), await makeCategory(testApp, editor)]
+    const subs = [
+      await makeCategory(testApp, editor, { parent_id: tops[0]?.id }),
+      await makeCategory(testApp, editor, { parent_id: tops[0]?.id }),
+      await makeCategory(testApp, editor, { parent_id: tops[1]?.id }),
+    ]
+    const leaf = await makeCategory(testApp, editor, { parent_id: subs[0]?.id })
+    const categories = [...tops, ...subs, leaf]
+    for (let i = 0; i < 60; i++) {
+      const sizeCount = Math.floor(random() * 3)
+      const sizeValues = [...new Set(Array.from({ length: sizeCount }, () => pick(sizes)))]
+      await makeProduct(testApp, editor, {
+        status: random() < 0.75 ? 'active' : pick(['draft', 'archived']),
+        price_minor: Math.floor(random() * 120_000),
+        stock: random() < 0.2 ? null : Math.floor(random() * 4),
+        attributes: {
+          ...(random() < 0.9 ? { [colour]: pick(colours) } : {}),
+          ...(sizeValues.length === 1 ? { [size]: sizeValues[0] } : sizeValues.length > 1 ? { [size]: sizeValues } : {}),
+        },
+        category_ids: random() < 0.85 ? [...new Set([pick(categories).id, ...(random() < 0.3 ? [pick(categories).id] : [])])] : [],
+      })
+    }
+    const { products } = await readTruth(testApp)
+    const viewers: [string, Headers, boolean][] = [
+      ['anonymous', {}, true],
+      ['editor', editor, false],
+    ]
+    for (let round = 0; round < 24; round++) {
+      const f: Filter = { attrs: new Map() }
+      if (random() < 0.6) f.category = pick(categories)
+      if (random() < 0.5) f.attrs.set(colour, [...new Set([pick(colours), ...(random() < 0.4 ? [pick(colours)] : [])])])
+      if (random() < 0.4) f.attrs.set(size, [pick(sizes)])
+      if (random() < 0.4) f.priceMin = Math.floor(random() * 60_000)
+      if (random() < 0.4) f.priceMax = (f.priceMin ?? 0) + Math.floor(random() * 80_000)
+      if (random() < 0.3) f.inStock = true
+      const sort = pick(['price', '-price', 'name', '-created_at'] as const)
+      const [who, headers, publicOnly] = pick(viewers)
+      const label = `round ${round} (${who}, ${sort}): ${queryOf(f, []).toString()}`
+      const expected = products.filter((p) => passes(p, f, publicOnly))
+
+      // Rows: every page, in order, each expected row once.
+      const seen: { id: number; price: { amount_minor: number }; name: string; created_at: string }[] = []
+      let cursor: string | null = null
+      let facets: Record<string, unknown> | undefined
+      do {
+        const params = queryOf(f, ['category', 'price', colour, size])
+        params.set('sort', sort)
+        params.set('limit', '7')
+        if (cursor) params.set('cursor', cursor)
+        const response = await call(testApp, 'GET', `/api/v1/products?${params}`, headers)
+        assert.equal(response.statusCode, 200, `${label}: ${response.body}`)
+        const body = response.json()
+        seen.push(...body.data)
+        facets ??= body.facets
+        cursor = body.next_cursor
+      } while (cursor)
+      assert.deepEqual(
+        seen.map((p) => p.id).sort((a, b) => a - b),
+        expected.map((p) => p.id).sort((a, b) => a - b),
+        label,
+      )
+      for (let i = 1; i < seen.length; i++) {
+        const [a, b] = [seen[i - 1], seen[i]] as [(typeof seen)[0], (typeof seen)[0]]
+        if (sort === 'price')
+          assert.ok(a.price.amount_minor < b.price.amount_minor || (a.price.amount_minor === b.price.amount_minor && a.id < b.id), label)
+        if (sort === '-price')
+          assert.ok(a.price.amount_minor > b.price.amount_minor || (a.price.amount_minor === b.price.amount_minor && a.id > b.id), label)
+        if (sort === '-created_at') assert.ok(a.created_at >= b.created_at, label)
+      }
+
+      // Facets: each counted over the filtered set without its own filter.
+      const got = facets as {
+        category: { id: number; count: number }[]
+        price: { min_minor: number; count: number }[]
+        attributes: Record<string, { value: string; count: number }[]>
+      }
+      const byCategory = new Map<number, number>()
+      for (const p of products.filter((p) => passes(p, f, publicOnly, 'category')))
+        for (const c of p.categories) byCategory.set(c, (byCategory.get(c) ?? 0) + 1)
+      assert.deepEqual(new Map(got.category.map((c) => [c.id, c.count])), byCategory, `${label}: category facet`)
+      const byBucket = new Map<number, number>(PRICE_EDGES.map((edge) => [edge, 0]))
+      for (const p of products.filter((p) => passes(p, f, publicOnly, 'price'))) {
+        const edge = [...PRICE_EDGES].reverse().find((e) => e <= p.price) as number
+        byBucket.set(edge, (byBucket.get(edge) ?? 0) + 1)
+      }
+      assert.deepEqual(new Map(got.price.map((b) => [b.min_minor, b.count])), byBucket, `${label}: price facet`)
+      for (const name of [colour, size]) {
+        const byValue = new Map<string, number>()
+        for (const p of products.filter((p) => passes(p, f, publicOnly, name)))
+          for (const v of valuesOf(p, name)) byValue.set(v, (byValue.get(v) ?? 0) + 1)
+        assert.deepEqual(new Map((got.attributes[name] ?? []).map((v) => [v.value, v.count])), byValue, `${label}: ${name} facet`)
+      }
+    }
+  })
+})
