@@ -19,6 +19,7 @@ import { loggerOptions, RequestLog } from '#core/log/logger.ts'
 import { registerRateLimit } from '#core/security/rate-limit.ts'
 import type { Deps } from './deps.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
+import { formsRoutes } from './features/forms/forms.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
 import { productRoutes } from './features/products/products.routes.ts'
 import { searchRoutes } from './features/search/search.routes.ts'
@@ -144,8 +145,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     productRoutes(site, deps)
     searchRoutes(site, deps)
     mediaRoutes(site, deps)
+    const theme = loadTheme(config.themeDir)
+    await formsRoutes(site, { ...deps, theme })
     // The public site last: its `/:slug` pages take what no other route matched.
-    const publicSite = siteRoutes(site, { ...deps, theme: loadTheme(config.themeDir) })
+    const publicSite = siteRoutes(site, { ...deps, theme })
     registerNotFoundHandler(site, publicSite.notFound)
 
     options.extend?.(site)

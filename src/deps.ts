@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { type ChangeFeed, createChangeFeed } from '#core/changes/changes.ts'
 import { type Clock, systemClock } from '#core/clock.ts'
 import type { Config } from '#core/config.ts'
@@ -21,6 +22,8 @@ export type Deps = {
   db: Db
   clock: Clock
   store: MediaStore
+  /** Files that must never be public (form submissions' uploads): `DATA_DIR/private`, served only through authorised routes (issue 12, item 4). */
+  privateStore: MediaStore
   /**
    * The change feed's listeners (decision 0011). Writes record their changes
    * with `recordChanges(trx, …)` in their own transaction; this object is for
@@ -35,13 +38,18 @@ export type Deps = {
   secrets: SecretBox
 }
 
-export function createDeps(config: Config, database: Database, overrides: Partial<Pick<Deps, 'clock' | 'store' | 'secrets'>> = {}): Deps {
+export function createDeps(
+  config: Config,
+  database: Database,
+  overrides: Partial<Pick<Deps, 'clock' | 'store' | 'privateStore' | 'secrets'>> = {},
+): Deps {
   return Object.freeze({
     config,
     database,
     db: database.db,
     clock: overrides.clock ?? systemClock,
     store: overrides.store ?? localMediaStore(config.dataDir),
+    privateStore: overrides.privateStore ?? localMediaStore(path.join(config.dataDir, 'private')),
     changes: createChangeFeed(database),
     mail: createMailTemplates(),
     paths: createReservedPaths(),

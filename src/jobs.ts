@@ -2,6 +2,7 @@ import type { JobHandlers } from '#core/jobs/queue.ts'
 import { defaultMailFrom, mailJobHandlers } from '#core/mail/mailer.ts'
 import type { Deps } from './deps.ts'
 import { contentJobHandlers } from './features/content/content.jobs.ts'
+import { formsJobHandlers } from './features/forms/forms.jobs.ts'
 import { mediaJobHandlers } from './features/media/media.jobs.ts'
 
 /**
@@ -15,5 +16,6 @@ export function jobHandlers(deps: Deps): JobHandlers {
     ...mailJobHandlers({ db, templates: deps.mail, smtpUrl: config.smtpUrl, from: defaultMailFrom(config.publicUrl) }),
     ...contentJobHandlers(deps),
     ...mediaJobHandlers(deps),
+    ...formsJobHandlers(deps),
   }
 }

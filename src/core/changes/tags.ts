@@ -9,16 +9,17 @@
  * - `tag:<id>`, `category:<id>`: one term (its name and slug wherever shown, its archive).
  * - `user:<id>`: one account (an author's name on a card or a post).
  * - `media:<id>`: one media item (a cover: its file, alt text, variants).
+ * - `form:<id>`: one form (its definition and page; a stored submission records it too).
  * - `product:<id>`, `product-category:<id>`: one product (its page, its card), one product category (issue 11).
  * - `list:<name>`: which items a list holds and in what order (home, /blog,
  *   archives, feed, sitemap, search; the menus for `list:pages`).
  * - `site`: the site's own settings (title, description, language).
  */
 
-export const LIST_NAMES = ['posts', 'pages', 'tags', 'categories', 'media', 'users', 'products', 'product-categories'] as const
+export const LIST_NAMES = ['posts', 'pages', 'tags', 'categories', 'media', 'users', 'products', 'product-categories', 'forms'] as const
 export type ListName = (typeof LIST_NAMES)[number]
 
-const RECORD_KINDS = ['post', 'page', 'tag', 'category', 'user', 'media', 'product', 'product-category'] as const
+const RECORD_KINDS = ['post', 'page', 'tag', 'category', 'user', 'media', 'product', 'product-category', 'form'] as const
 export type RecordKind = (typeof RECORD_KINDS)[number]
 
 export type ChangeTag = `${RecordKind}:${number}` | `list:${ListName}` | 'site'
@@ -39,6 +40,7 @@ export const tags = {
   category: record('category'),
   user: record('user'),
   media: record('media'),
+  form: record('form'),
   product: record('product'),
   productCategory: record('product-category'),
   list: (name: ListName): `list:${ListName}` => `list:${name}`,

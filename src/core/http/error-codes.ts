@@ -34,9 +34,14 @@ export const ERROR_CODES = {
   not_found: { status: 404, meaning: 'Nothing is at this URL, or the resource does not exist (or is not visible to you).' },
   not_acceptable: { status: 406, meaning: 'The request cannot be answered in an acceptable form.' },
   conflict: { status: 409, meaning: 'The change conflicts with existing data; `errors[]` names the field when known.' },
+  form_closed: { status: 410, meaning: 'The form is closed and takes no more submissions.' },
   body_too_large: { status: 413, meaning: 'The body is larger than the limit.' },
   uri_too_long: { status: 414, meaning: 'A path parameter is longer than the limit.' },
   unsupported_media_type: { status: 415, meaning: 'The Content-Type (or charset, or file type) is not accepted here.' },
+  submission_invalid: {
+    status: 422,
+    meaning: 'Some fields of a form submission are invalid; `errors[]` names each field and what is wrong.',
+  },
   too_many_requests: { status: 429, meaning: 'Rate limited; retry after the `Retry-After` seconds.' },
   client_error: { status: 400, meaning: 'Any other client error (a status without a more specific code).' },
   // server side

@@ -113,11 +113,18 @@ export function createMailTemplates(): MailTemplates {
 }
 
 /** What a caller queues: the template's data is typed by the template. */
-export type MailMessage<S extends TSchema = TSchema> = { to: string; subject: string; data: Static<S> }
+export type MailMessage<S extends TSchema = TSchema> = {
+  to: string
+  subject: string
+  data: Static<S>
+  /** Where replies go (a form's notification replies to the visitor); one address, checked like `to`. */
+  replyTo?: string
+}
 
 const MailPayload = Type.Object({
   to: Type.String({ format: 'email', maxLength: 254 }),
   subject: Type.String({ minLength: 1, maxLength: 250, pattern: '^[^\\r\\n]*$' }),
+  reply_to: Type.Optional(Type.String({ format: 'email', maxLength: 254, pattern: '^[^\\r\\n,;<>"]*$' })),
   template: Type.String({ maxLength: 100 }),
   data: Type.Unknown(),
 })
@@ -130,7 +137,13 @@ const MailPayload = Type.Object({
  * job to send it. Returns the job id.
  */
 export function queueMail<S extends TSchema>(db: Db, template: MailTemplate<S>, message: MailMessage<S>): Promise<number> {
-  const payload = { to: message.to, subject: message.subject, template: template.name, data: message.data }
+  const payload = {
+    to: message.to,
+    subject: message.subject,
+    template: template.name,
+    data: message.data,
+    ...(message.replyTo !== undefined ? { reply_to: message.replyTo } : {}),
+  }
   checkMail(payload, template, (problem) => new TypeError(`queueMail: ${problem}`))
   return enqueueJob(db, { name: MAIL_SEND_JOB, payload })
 }
@@ -145,7 +158,12 @@ function renderMail(message: unknown, templates: MailTemplates) {
   const template = Value.Check(MailPayload, message) ? templates.find(message.template) : undefined
   if (!template) throw fail(Value.Check(MailPayload, message) ? `unknown mail template "${message.template}"` : invalidMessage(message))
   checkMail(message, template, fail)
-  return { template, message, mail: { to: message.to, subject: message.subject, ...template.render(message.data) } }
+  return {
+    template,
+    message,
+    mail: { to: message.to, subject: message.subject, ...template.render(message.data) },
+    replyTo: message.reply_to,
+  }
 }
 
 const invalidMessage = (message: unknown) => `invalid message: ${firstError(MailPayload, message)}`
@@ -200,7 +218,7 @@ export function mailJobHandlers(options: MailOptions): JobHandlers {
 
   return {
     [MAIL_SEND_JOB]: async (payload, ctx) => {
-      const { template, message, mail } = renderMail(payload, templates)
+      const { template, message, mail, replyTo } = renderMail(payload, templates)
       const record = (status: 'sent' | 'kept' | 'failed', error: string | null = null) =>
         saveOutboxMessage(db, { jobId: ctx.id, ...mail, status, error })
       if (!smtpUrl) {
@@ -209,7 +227,14 @@ export function mailJobHandlers(options: MailOptions): JobHandlers {
         return
       }
       try {
-        await (await smtp()).sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html })
+        await (await smtp()).sendMail({
+          from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          ...(replyTo ? { replyTo } : {}),
+        })
       } catch (error) {
         await record('failed', error instanceof Error ? error.message : String(error))
         throw error

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../config.ts'
@@ -21,6 +21,12 @@ export type SecretBox = {
   open(stored: string): string
   /** Whether a stored value should be sealed again: stored in clear, or under another key than the current one. */
   needsResealing(stored: string): boolean
+  /**
+   * A 32-byte key for one purpose (`forms.render-token`), derived from the current key
+   * with HKDF-SHA256: a MAC key that is not the sealing key itself, and a different
+   * one per purpose (decision 0021). It changes when SECRET_KEY does.
+   */
+  deriveKey(purpose: string): Buffer
 }
 
 export class SecretKeyError extends Error {
@@ -88,6 +94,9 @@ export function createSecretBox(current: Buffer, previous?: Buffer): SecretBox {
     },
     needsResealing(stored: string) {
       return !stored.startsWith(`${PREFIX}:${keyId}:`)
+    },
+    deriveKey(purpose: string) {
+      return Buffer.from(hkdfSync('sha256', current, Buffer.alloc(0), `plinth:${purpose}`, SECRET_KEY_BYTES))
     },
   })
 }

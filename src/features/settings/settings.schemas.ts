@@ -34,6 +34,9 @@ const SETTING_FIELDS = {
   }),
   signup_enabled: Type.Boolean({ description: 'Whether visitors may create accounts (off on a new site)' }),
   require_email_verification: Type.Boolean({ description: 'Whether an account must verify its address before it can log in' }),
+  anonymise_ip: Type.Boolean({
+    description: 'Whether form submissions keep only a shortened IP address (IPv4 /24, IPv6 /48) instead of the whole one',
+  }),
   cors_origins: Type.Array(
     Type.String({ pattern: ORIGIN_PATTERN, maxLength: 255, description: 'An origin: scheme://host[:port], no path' }),
     {

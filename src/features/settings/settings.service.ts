@@ -16,6 +16,7 @@ const SETTINGS: { [K in keyof SiteSettings]: { key: string; fallback: SiteSettin
   currency: { key: 'site_currency', fallback: 'EUR' },
   signup_enabled: { key: 'signup_enabled', fallback: false },
   require_email_verification: { key: 'require_email_verification', fallback: false },
+  anonymise_ip: { key: 'anonymise_ip', fallback: false },
   cors_origins: { key: 'cors_origins', fallback: [] },
 }
 const FIELDS = Object.keys(SETTINGS) as (keyof SiteSettings)[]
@@ -52,6 +53,12 @@ export async function getSiteInfo(db: Db): Promise<SiteInfo> {
  */
 export async function isSignupEnabled(db: Db): Promise<boolean> {
   const [row] = await listSettings(db, [SETTINGS.signup_enabled.key])
+  return row?.value === true
+}
+
+/** Whether form submissions keep a shortened IP address (setting `anonymise_ip`, off unless set to true; issue 12, item 4). */
+export async function isIpAnonymised(db: Db): Promise<boolean> {
+  const [row] = await listSettings(db, [SETTINGS.anonymise_ip.key])
   return row?.value === true
 }
 

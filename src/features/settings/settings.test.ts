@@ -36,6 +36,7 @@ const DEFAULT_SETTINGS = {
   currency: 'EUR',
   signup_enabled: false,
   require_email_verification: false,
+  anonymise_ip: false,
   cors_origins: [],
 }
 

@@ -344,6 +344,20 @@ const EXEMPT: Record<string, string> = {
   'POST /api/v1/auth/totp/enable': 'second factor: shown on no public page',
   'POST /api/v1/auth/totp/disable': 'second factor: shown on no public page',
   'job mail.send': 'sends a queued mail; writes only mail_outbox',
+  // Forms (issue 12): no cached public page shows a form's definition or submissions. The form page itself is
+  // never cached (each visitor gets their own render token); the thank-you page carries form:<id>, which each
+  // definition write records (forms.test.ts checks the changes). The admin's :id and the public :slug share a
+  // path segment, which Fastify's route tree prints as :id|:slug.
+  'POST /api/v1/forms': 'a new form: its page is new and uncached',
+  'PATCH /api/v1/forms/:id|:slug': 'records form:<id>; the form page is uncached, the thank-you page tagged form:<id>',
+  'DELETE /api/v1/forms/:id|:slug': 'records form:<id>; the form page is uncached, the thank-you page tagged form:<id>',
+  'POST /api/v1/forms/:id|:slug/tokens': 'issues a render token; writes nothing',
+  'POST /api/v1/forms/:id|:slug/submissions': 'stores a submission: shown on no public page',
+  'POST /forms/:slug': 'stores a submission: shown on no public page',
+  'PATCH /api/v1/forms/:id|:slug/submissions': 'submission status: shown on no public page',
+  'PATCH /api/v1/forms/:id|:slug/submissions/:submissionId': 'submission status: shown on no public page',
+  'DELETE /api/v1/forms/:id|:slug/submissions/:submissionId': 'deletes a submission: shown on no public page',
+  'job forms.delete_expired_submissions': 'retention: deletes submissions, shown on no public page',
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])

@@ -1,0 +1,224 @@
+import { type Db, sql } from '#core/db/database.ts'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
+import type { FormField, SubmissionStatus } from './forms.schemas.ts'
+
+export type FormRow = {
+  id: number
+  slug: string
+  name: string
+  version: number
+  fields: FormField[]
+  success_message: string
+  redirect_path: string | null
+  notify_emails: string[]
+  status: 'open' | 'closed'
+  retention_days: number | null
+  created_at: Date
+  updated_at: Date
+}
+
+/** The columns a definition write sets (and a version keeps). */
+export type FormDefinition = Omit<FormRow, 'id' | 'version' | 'created_at' | 'updated_at'>
+
+const FORM_COLUMNS = sql`id, slug, name, version, fields, success_message, redirect_path, notify_emails, status, retention_days,
+  created_at, updated_at`
+// jsonb goes as text and is cast on the server: postgres.js would JSON-encode a jsonb-typed parameter a second time.
+const json = (value: unknown) => sql`${JSON.stringify(value)}::text::jsonb`
+
+export const insertForm = (db: Db, form: FormDefinition, now: Date) =>
+  sql<FormRow>`insert into forms (slug, name, fields, success_message, redirect_path, notify_emails, status, retention_days, created_at, updated_at)
+    values (${form.slug}, ${form.name}, ${json(form.fields)}, ${form.success_message}, ${form.redirect_path}, ${json(form.notify_emails)},
+            ${form.status}, ${form.retention_days}, ${now}, ${now})
+    returning ${FORM_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as FormRow)
+
+/** Writes a new definition and counts up its version (the caller holds the row: findFormForUpdate). */
+export const updateFormDefinition = (db: Db, id: number, form: FormDefinition, now: Date) =>
+  sql<FormRow>`update forms set slug = ${form.slug}, name = ${form.name}, fields = ${json(form.fields)},
+      success_message = ${form.success_message}, redirect_path = ${form.redirect_path}, notify_emails = ${json(form.notify_emails)},
+      status = ${form.status}, retention_days = ${form.retention_days}, version = version + 1, updated_at = ${now}
+    where id = ${id} returning ${FORM_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as FormRow)
+
+export const insertFormVersion = (db: Db, form: FormRow) =>
+  sql`insert into form_versions (form_id, version, definition, created_at)
+    values (${form.id}, ${form.version}, ${json({
+      slug: form.slug,
+      name: form.name,
+      fields: form.fields,
+      success_message: form.success_message,
+      redirect_path: form.redirect_path,
+      notify_emails: form.notify_emails,
+      status: form.status,
+      retention_days: form.retention_days,
+    })}, ${form.updated_at})`.execute(db)
+
+export const findForm = (db: Db, id: number) =>
+  sql<FormRow>`select ${FORM_COLUMNS} from forms where id = ${id}`.execute(db).then((r) => r.rows[0])
+export const findFormForUpdate = (db: Db, id: number) =>
+  sql<FormRow>`select ${FORM_COLUMNS} from forms where id = ${id} for update`.execute(db).then((r) => r.rows[0])
+export const findFormBySlug = (db: Db, slug: string) =>
+  sql<FormRow>`select ${FORM_COLUMNS} from forms where slug = ${slug}`.execute(db).then((r) => r.rows[0])
+export const deleteFormRow = (db: Db, id: number) =>
+  sql<{ id: number }>`delete from forms where id = ${id} returning id`.execute(db).then((r) => r.rows[0])
+
+export const FORM_SORT: Sort = { name: 'forms', direction: 'desc', key: null }
+export const listFormRows = (db: Db, options: { limit: number; after: Cursor | undefined }) => {
+  const page = keyset(FORM_SORT, { id: sql`id` }, options.after)
+  return sql<FormRow & { cursor_key: null }>`select ${FORM_COLUMNS}, ${page.cursorKey} from forms where ${page.after}
+    order by ${page.orderBy} limit ${options.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+// --- submissions -----------------------------------------------------------
+
+export type SubmissionRow = {
+  id: number
+  form_id: number
+  form_version: number
+  data: Record<string, unknown>
+  status: SubmissionStatus
+  spam_reason: string | null
+  ip: string | null
+  user_agent: string | null
+  created_at: Date
+  updated_at: Date
+}
+const SUBMISSION_COLUMNS = sql`id, form_id, form_version, data, status, spam_reason, ip, user_agent, created_at, updated_at`
+
+export type NewSubmission = Omit<SubmissionRow, 'id' | 'updated_at'> & { search_text: string }
+
+export const insertSubmission = (db: Db, s: NewSubmission) =>
+  sql<SubmissionRow>`insert into form_submissions (form_id, form_version, data, status, spam_reason, ip, user_agent, search_text, created_at, updated_at)
+    values (${s.form_id}, ${s.form_version}, ${json(s.data)}, ${s.status}, ${s.spam_reason}, ${s.ip}, ${s.user_agent}, ${s.search_text},
+            ${s.created_at}, ${s.created_at})
+    returning ${SUBMISSION_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as SubmissionRow)
+
+export type FileRow = {
+  id: number
+  submission_id: number
+  field: string
+  original_name: string
+  sha256: string
+  extension: string
+  mime_type: string
+  size_bytes: number
+}
+const FILE_COLUMNS = sql`id, submission_id, field, original_name, sha256, extension, mime_type, size_bytes::int as size_bytes`
+
+export const insertSubmissionFile = (db: Db, file: Omit<FileRow, 'id'>) =>
+  sql<FileRow>`insert into form_submission_files (submission_id, field, original_name, sha256, extension, mime_type, size_bytes)
+    values (${file.submission_id}, ${file.field}, ${file.original_name}, ${file.sha256}, ${file.extension}, ${file.mime_type}, ${file.size_bytes})
+    returning ${FILE_COLUMNS}`
+    .execute(db)
+    .then((r) => r.rows[0] as FileRow)
+
+export const listFilesOf = (db: Db, submissionIds: readonly number[]) =>
+  sql<FileRow>`select ${FILE_COLUMNS} from form_submission_files where submission_id = any(${submissionIds}) order by id`
+    .execute(db)
+    .then((r) => r.rows)
+
+/** A file of a submission of form `formId` (the owner chain is in the statement). */
+export const findSubmissionFile = (db: Db, formId: number, submissionId: number, fileId: number) =>
+  sql<FileRow>`select f.id, f.submission_id, f.field, f.original_name, f.sha256, f.extension, f.mime_type, f.size_bytes::int as size_bytes
+    from form_submission_files f join form_submissions s on s.id = f.submission_id
+    where f.id = ${fileId} and f.submission_id = ${submissionId} and s.form_id = ${formId}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/** The files of every submission of a form (a form's deletion removes their bytes after). */
+export const listFilesOfForm = (db: Db, formId: number) =>
+  sql<{ sha256: string; extension: string }>`select distinct f.sha256, f.extension
+    from form_submission_files f join form_submissions s on s.id = f.submission_id where s.form_id = ${formId}`
+    .execute(db)
+    .then((r) => r.rows)
+
+/** Whether any submission still keeps the file with these bytes (files are content-addressed and may be shared). */
+export const isFileKept = (db: Db, sha256: string) =>
+  sql<{ kept: boolean }>`select exists (select 1 from form_submission_files where sha256 = ${sha256}) as kept`
+    .execute(db)
+    .then((r) => r.rows[0]?.kept === true)
+
+/** Marks a render token used; false when it already was (a replay). */
+export const useRenderToken = (db: Db, nonce: string, expiresAt: Date) =>
+  sql`insert into form_token_uses (nonce, expires_at) values (${nonce}, ${expiresAt}) on conflict (nonce) do nothing`
+    .execute(db)
+    .then((r) => Number(r.numAffectedRows ?? 0n) === 1)
+
+export const SUBMISSION_SORT: Sort = { name: 'submissions', direction: 'desc', key: 'timestamptz' }
+
+export type SubmissionFilter = { limit: number; after: Cursor | undefined; status: SubmissionStatus | undefined; q: string | undefined }
+
+export const listSubmissionRows = (db: Db, formId: number, f: SubmissionFilter) => {
+  const page = keyset(SUBMISSION_SORT, { key: sql`created_at`, id: sql`id` }, f.after)
+  return sql<SubmissionRow & { cursor_key: string }>`select ${SUBMISSION_COLUMNS}, ${page.cursorKey} from form_submissions
+    where form_id = ${formId} and (${f.status ?? null}::text is null or status = ${f.status ?? null})
+      and (${f.q ?? null}::text is null or search @@ websearch_to_tsquery('simple', ${f.q ?? null}))
+      and ${page.after}
+    order by ${page.orderBy} limit ${f.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+export const findSubmission = (db: Db, formId: number, id: number) =>
+  sql<SubmissionRow>`select ${SUBMISSION_COLUMNS} from form_submissions where form_id = ${formId} and id = ${id}`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+export const setSubmissionStatus = (db: Db, formId: number, ids: readonly number[], status: SubmissionStatus, now: Date) =>
+  sql<{ id: number }>`update form_submissions set status = ${status}, updated_at = ${now}
+    where form_id = ${formId} and id = any(${ids}) returning id`
+    .execute(db)
+    .then((r) => r.rows.map((row) => Number(row.id)))
+
+/** Deletes submissions of a form; returns the files they had (to remove their bytes once no row keeps them). */
+export const deleteSubmissionRows = (db: Db, formId: number, ids: readonly number[]) =>
+  sql<{ sha256: string; extension: string }>`with gone as (
+      delete from form_submissions where form_id = ${formId} and id = any(${ids}) returning id)
+    select f.sha256, f.extension from form_submission_files f where f.submission_id in (select id from gone)`
+    .execute(db)
+    .then((r) => r.rows)
+
+/** The rows of the CSV export, `batch` at a time after `afterId`, oldest first (a keyset by id; no cursor held open). */
+export const readSubmissionBatch = (db: Db, formId: number, afterId: number, batch: number, status: SubmissionStatus | undefined) =>
+  sql<{ id: number; form_version: number; data: Record<string, unknown>; status: string; ip: string | null; created_at: string }>`
+    select id, form_version, data, status, ip,
+           to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at
+      from form_submissions
+     where form_id = ${formId} and id > ${afterId} and (${status ?? null}::text is null or status = ${status ?? null})
+     order by id limit ${batch}`
+    .execute(db)
+    .then((r) => r.rows)
+
+/**
+ * Deletes up to `batch` submissions older than their form's retention at `now`;
+ * returns the files they had. The job calls it until it deletes nothing.
+ */
+export const deleteExpiredSubmissions = (db: Db, now: Date, batch: number) =>
+  sql<{ sha256: string; extension: string; submissions: number }>`with gone as (
+      delete from form_submissions where id in (
+        select s.id from form_submissions s join forms f on f.id = s.form_id
+         where f.retention_days is not null and s.created_at < ${now}::timestamptz - make_interval(days => f.retention_days)
+         limit ${batch})
+      returning id),
+    files as (select f.sha256, f.extension from form_submission_files f where f.submission_id in (select id from gone))
+    select sha256, extension, (select count(*)::int from gone) as submissions from files
+    union all select null, null, (select count(*)::int from gone) where not exists (select 1 from files)`
+    .execute(db)
+    .then((r) => r.rows)
+
+export const deleteUsedTokensBefore = (db: Db, now: Date) =>
+  sql`delete from form_token_uses where expires_at < ${now}`.execute(db).then((r) => Number(r.numAffectedRows ?? 0n))
+
+/** Whether a job of this name waits or runs (the retention job keeps one of itself in the queue). */
+export const hasPendingJob = (db: Db, name: string) =>
+  sql<{
+    pending: boolean
+  }>`select exists (select 1 from jobs where name = ${name} and status in ('queued', 'running', 'failed')) as pending`
+    .execute(db)
+    .then((r) => r.rows[0]?.pending === true)

@@ -1,0 +1,374 @@
+import { createHash } from 'node:crypto'
+import { isIPv4, isIPv6 } from 'node:net'
+import { Type } from 'typebox'
+import { Value } from 'typebox/value'
+import { recordChanges, tags } from '#core/changes/changes.ts'
+import type { Db } from '#core/db/database.ts'
+import { conflictOnUnique, type FieldError, HttpError, invalid, notFound, tooManyRequests } from '#core/http/errors.ts'
+import type { Cursor } from '#core/http/pagination.ts'
+import { queueMail } from '#core/mail/mailer.ts'
+import { type LimitRule, takeLimit } from '#core/security/limiter.ts'
+import type { Deps } from '../../deps.ts'
+import type { MediaStore } from '../media/media.store.ts'
+import { isIpAnonymised } from '../settings/settings.service.ts'
+import { checkDefinition, type RawValue, validateValues } from './forms.fields.ts'
+import { scheduleRetention } from './forms.jobs.ts'
+import { subjectFor, submissionMail } from './forms.mail.ts'
+import {
+  deleteFormRow,
+  deleteSubmissionRows,
+  type FileRow,
+  type FormDefinition,
+  type FormRow,
+  findForm,
+  findFormBySlug,
+  findFormForUpdate,
+  findSubmission,
+  findSubmissionFile,
+  insertForm,
+  insertFormVersion,
+  insertSubmission,
+  insertSubmissionFile,
+  isFileKept,
+  listFilesOf,
+  listFilesOfForm,
+  listFormRows,
+  listSubmissionRows,
+  type SubmissionFilter,
+  type SubmissionRow,
+  setSubmissionStatus,
+  updateFormDefinition,
+  useRenderToken,
+} from './forms.queries.ts'
+import type { CreateFormBody, FormField, SubmissionStatus, UpdateFormBody } from './forms.schemas.ts'
+import type { RenderTokens, SpamReason } from './forms.spam.ts'
+
+// --- definitions (issue 12, item 1) ------------------------------------------
+
+function checkedDefinition(form: FormDefinition): FormDefinition {
+  const errors = checkDefinition(form.fields)
+  if (errors.length > 0) throw invalid(errors, 'The form definition has problems.')
+  // Each field as sent, without properties left undefined (what is stored is what is shown).
+  return { ...form, fields: form.fields.map((field) => JSON.parse(JSON.stringify(field)) as FormField) }
+}
+
+const slugTaken = (work: () => Promise<FormRow>) => conflictOnUnique('slug', 'Another form has this slug.', work)
+
+/** Creates a form (version 1) and keeps its first version. */
+export async function createForm(db: Db, body: CreateFormBody, now: Date): Promise<FormRow> {
+  const definition = checkedDefinition({
+    name: body.name,
+    slug: body.slug,
+    fields: body.fields,
+    success_message: body.success_message ?? '',
+    redirect_path: body.redirect_path ?? null,
+    notify_emails: body.notify_emails ?? [],
+    status: body.status ?? 'open',
+    retention_days: body.retention_days ?? null,
+  })
+  return db.transaction().execute(async (trx) => {
+    const form = await slugTaken(() => insertForm(trx, definition, now))
+    await insertFormVersion(trx, form)
+    await scheduleRetention(trx, now)
+    await recordChanges(trx, [tags.form(form.id), tags.list('forms')])
+    return form
+  })
+}
+
+/** Changes a form: the whole new definition becomes the next version (submissions keep the version they were made against). */
+export async function updateForm(db: Db, id: number, patch: UpdateFormBody, now: Date): Promise<FormRow> {
+  return db.transaction().execute(async (trx) => {
+    const before = await findFormForUpdate(trx, id)
+    if (!before) throw notFound('form', id)
+    const definition = checkedDefinition({
+      name: patch.name ?? before.name,
+      slug: patch.slug ?? before.slug,
+      fields: patch.fields ?? before.fields,
+      success_message: patch.success_message ?? before.success_message,
+      redirect_path: patch.redirect_path !== undefined ? patch.redirect_path : before.redirect_path,
+      notify_emails: patch.notify_emails ?? before.notify_emails,
+      status: patch.status ?? before.status,
+      retention_days: patch.retention_days !== undefined ? patch.retention_days : before.retention_days,
+    })
+    const form = await slugTaken(() => updateFormDefinition(trx, id, definition, now))
+    await insertFormVersion(trx, form)
+    await scheduleRetention(trx, now)
+    await recordChanges(trx, [tags.form(form.id), tags.list('forms')])
+    return form
+  })
+}
+
+/** Deletes a form with its versions and submissions, then the files no submission keeps any more. */
+export async function deleteForm(db: Db, store: MediaStore, id: number): Promise<void> {
+  const files = await db.transaction().execute(async (trx) => {
+    const form = await findFormForUpdate(trx, id)
+    if (!form) throw notFound('form', id)
+    const files = await listFilesOfForm(trx, id)
+    await deleteFormRow(trx, id)
+    await recordChanges(trx, [tags.form(id), tags.list('forms')])
+    return files
+  })
+  await removeUnkeptFiles(db, store, files)
+}
+
+export async function getForm(db: Db, id: number): Promise<FormRow> {
+  const form = await findForm(db, id)
+  if (!form) throw notFound('form', id)
+  return form
+}
+
+export const listForms = (db: Db, options: { limit: number; after: Cursor | undefined }) => listFormRows(db, options)
+
+/** A form for the public: 404 when there is none, 410 `form_closed` when it takes no more submissions. */
+export async function getOpenForm(db: Db, slug: string): Promise<FormRow> {
+  const form = await findFormBySlug(db, slug)
+  if (!form) throw notFound('form', slug)
+  if (form.status === 'closed') throw new HttpError(410, 'form_closed', 'This form is closed and takes no more submissions.')
+  return form
+}
+
+// --- submissions (issue 12, items 2-5) ---------------------------------------
+
+/** Per address and form, and per form from everyone: a flood answers 429 before any work (issue 12, item 3). */
+export const SUBMISSION_LIMITS = {
+  perAddress: { limit: 10, windowMs: 10 * 60 * 1000, lockMs: 10 * 60 * 1000 },
+  perForm: { limit: 600, windowMs: 60 * 60 * 1000, lockMs: 5 * 60 * 1000 },
+} as const satisfies Record<string, LimitRule>
+
+export type UploadedFile = { field: string; bytes: Buffer; filename: string }
+
+export type SubmissionInput = {
+  values: Record<string, RawValue>
+  files: UploadedFile[]
+  token: unknown
+  honeypot: unknown
+  ip: string
+  userAgent: string | undefined
+}
+
+export type SubmissionOutcome = { submission: SubmissionRow; spam: SpamReason | null }
+
+/** What submitting needs: the database, the clock, the private file store, the token signer and the site's URL. */
+export type SubmitDeps = Pick<Deps, 'db' | 'clock'> & { privateStore: MediaStore; tokens: RenderTokens; publicUrl: string }
+
+/** A 422 naming each bad field (the form page shows them beside the fields). */
+const submissionInvalid = (errors: FieldError[]) =>
+  new HttpError(422, 'submission_invalid', 'Some fields need attention.', { fields: errors })
+
+const loadFileType = async () => (await import('file-type')).fileTypeFromBuffer
+
+/**
+ * Takes a visitor's submission of `form` (the one place a submission is
+ * stored): rate limits (429), the spam traps, validation against the form's
+ * own definition (422 naming each bad field; unknown fields dropped), file
+ * types from the bytes, then one transaction that marks the render token used,
+ * stores the submission with its files, queues the notification mails (not
+ * for spam) and records the change `form:<id>` last. A later `form.submitted`
+ * webhook event joins this transaction (issue 12, item 6).
+ *
+ * Spam (the honeypot filled, a token missing, forged, too fast, too old or
+ * replayed) is stored with status `spam` and its reason, without mail; the
+ * caller answers it exactly as an accepted submission.
+ */
+export async function submitForm(deps: SubmitDeps, form: FormRow, input: SubmissionInput): Promise<SubmissionOutcome> {
+  const { db } = deps
+  const now = deps.clock()
+  for (const [key, rule] of [
+    [`form-address:${form.id}:${input.ip}`, SUBMISSION_LIMITS.perAddress],
+    [`form:${form.id}`, SUBMISSION_LIMITS.perForm],
+  ] as const) {
+    if (!(await takeLimit(db, { key, ...rule }, now))) throw tooManyRequests(rule.lockMs / 1000)
+  }
+
+  const honeypotFilled =
+    typeof input.honeypot === 'string' ? input.honeypot !== '' : input.honeypot !== undefined && input.honeypot !== null
+  const token = deps.tokens.check(input.token, form.id, now)
+  let spam: SpamReason | null = honeypotFilled ? 'honeypot' : 'spam' in token ? token.spam : null
+
+  const present = new Set(input.files.map((file) => file.field))
+  const { values, errors } = validateValues(form.fields, input.values, present)
+  const files = await checkFiles(form.fields, input.files, errors)
+  // A bot's submission is stored as spam whatever it holds (its valid values only); a person gets the errors.
+  if (errors.length > 0 && spam === null) throw submissionInvalid(errors)
+
+  for (const file of files) await deps.privateStore.put({ sha256: file.sha256, extension: file.extension }, file.bytes)
+  const ip = (await isIpAnonymised(db)) ? anonymiseIp(input.ip) : input.ip
+
+  const submission = await db.transaction().execute(async (trx) => {
+    if (spam === null && !('spam' in token) && !(await useRenderToken(trx, token.nonce, token.expiresAt))) spam = 'replayed'
+    const row = await insertSubmission(trx, {
+      form_id: form.id,
+      form_version: form.version,
+      data: { ...values, ...Object.fromEntries(files.map((file) => [file.field, file.original_name])) },
+      status: spam === null ? 'new' : 'spam',
+      spam_reason: spam,
+      ip,
+      user_agent: input.userAgent?.slice(0, 500) ?? null,
+      search_text: searchTextOf(values),
+      created_at: now,
+    })
+    for (const file of files) {
+      const { bytes: _bytes, ...stored } = file
+      await insertSubmissionFile(trx, { ...stored, submission_id: row.id })
+    }
+    if (spam === null) await queueNotifications(trx, deps.publicUrl, form, row, values)
+    await recordChanges(trx, [tags.form(form.id)])
+    return row
+  })
+  return { submission, spam }
+}
+
+type CheckedFile = Omit<FileRow, 'id' | 'submission_id'> & { bytes: Buffer }
+
+/** Each uploaded file of a file field (others are dropped): its size and its type, read from the bytes, against the field. */
+async function checkFiles(fields: readonly FormField[], uploads: readonly UploadedFile[], errors: FieldError[]): Promise<CheckedFile[]> {
+  const checked: CheckedFile[] = []
+  const fileTypeFromBuffer = uploads.length > 0 ? await loadFileType() : undefined
+  for (const upload of uploads) {
+    const field = fields.find((candidate) => candidate.name === upload.field && candidate.type === 'file')
+    if (!field || !fileTypeFromBuffer) continue
+    if (checked.some((file) => file.field === field.name)) {
+      errors.push({ field: field.name, in: 'body', message: 'takes one file' })
+      continue
+    }
+    const maxBytes = field.max_bytes ?? 5 * 1024 * 1024
+    if (upload.bytes.length > maxBytes) {
+      errors.push({ field: field.name, in: 'body', message: `is larger than ${Math.floor(maxBytes / 1024)} KiB` })
+      continue
+    }
+    // The type comes from the bytes, never from the name or the Content-Type the browser sent.
+    const detected = await fileTypeFromBuffer(upload.bytes)
+    const accept: readonly string[] = field.accept ?? []
+    if (!detected || !accept.includes(detected.mime)) {
+      errors.push({ field: field.name, in: 'body', message: `is not an accepted type (${accept.join(', ')})` })
+      continue
+    }
+    checked.push({
+      field: field.name,
+      original_name: upload.filename,
+      sha256: createHash('sha256').update(upload.bytes).digest('hex'),
+      extension: detected.ext,
+      mime_type: detected.mime,
+      size_bytes: upload.bytes.length,
+      bytes: upload.bytes,
+    })
+  }
+  return checked
+}
+
+const EmailAddress = Type.String({ format: 'email', maxLength: 254 })
+
+/** One mail per address in `notify_emails`, replying to the visitor's address when the form asks for one. */
+async function queueNotifications(trx: Db, publicUrl: string, form: FormRow, row: SubmissionRow, values: Record<string, unknown>) {
+  if (form.notify_emails.length === 0) return
+  const emailField = form.fields.find((field) => field.type === 'email' && typeof values[field.name] === 'string')
+  const visitor = emailField ? (values[emailField.name] as string) : undefined
+  const replyTo = visitor !== undefined && Value.Check(EmailAddress, visitor) ? visitor : undefined
+  const lines = form.fields
+    .filter((field) => values[field.name] !== undefined)
+    .map((field) => ({ label: field.label, value: displayValue(values[field.name]).slice(0, 20_000) }))
+  for (const to of form.notify_emails) {
+    await queueMail(trx, submissionMail, {
+      to,
+      subject: subjectFor(form.name),
+      ...(replyTo ? { replyTo } : {}),
+      data: { form_name: form.name, values: lines, url: `${publicUrl}/api/v1/forms/${form.id}/submissions/${row.id}` },
+    })
+  }
+}
+
+export const displayValue = (value: unknown): string =>
+  Array.isArray(value)
+    ? value.join('; ')
+    : typeof value === 'boolean'
+      ? value
+        ? 'yes'
+        : 'no'
+      : value === undefined || value === null
+        ? ''
+        : String(value)
+
+const searchTextOf = (values: Record<string, unknown>) =>
+  Object.values(values)
+    .filter((value) => typeof value === 'string' || Array.isArray(value))
+    .map(displayValue)
+    .join(' ')
+    .slice(0, 100_000)
+
+/** IPv4 to its /24, IPv6 to its /48 (the setting `anonymise_ip`). */
+export function anonymiseIp(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1]
+  const v4 = mapped ?? ip
+  if (isIPv4(v4)) return `${v4.split('.').slice(0, 3).join('.')}.0`
+  if (!isIPv6(ip)) return ''
+  const [head = '', tail = ''] = ip.split('::')
+  const headGroups = head === '' ? [] : head.split(':')
+  const tailGroups = tail === '' ? [] : tail.split(':')
+  const groups = ip.includes('::')
+    ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
+    : headGroups
+  return `${groups.slice(0, 3).join(':')}::`
+}
+
+// --- the admin's side (issue 12, item 4) --------------------------------------
+
+export type SubmissionWithFiles = { row: SubmissionRow; files: FileRow[] }
+
+export async function listSubmissions(db: Db, formId: number, filter: SubmissionFilter) {
+  await getForm(db, formId)
+  const rows = await listSubmissionRows(db, formId, filter)
+  const files =
+    rows.length > 0
+      ? await listFilesOf(
+          db,
+          rows.slice(0, filter.limit).map((row) => Number(row.id)),
+        )
+      : []
+  return rows.map((row) => ({ ...row, files: files.filter((file) => Number(file.submission_id) === Number(row.id)) }))
+}
+
+export async function getSubmission(db: Db, formId: number, id: number): Promise<SubmissionWithFiles> {
+  const row = await findSubmission(db, formId, id)
+  if (!row) throw notFound('submission', id)
+  return { row, files: await listFilesOf(db, [id]) }
+}
+
+/** Sets the status of submissions of one form; 404 when any of them is not the form's (nothing changed then). */
+export async function changeSubmissionStatus(db: Db, formId: number, ids: readonly number[], status: SubmissionStatus, now: Date) {
+  await db.transaction().execute(async (trx) => {
+    const changed = await setSubmissionStatus(trx, formId, ids, status, now)
+    const missing = ids.find((id) => !changed.includes(id))
+    if (missing !== undefined) throw notFound('submission', missing)
+    await recordChanges(trx, [tags.form(formId)])
+  })
+}
+
+export async function deleteSubmission(db: Db, store: MediaStore, formId: number, id: number) {
+  const files = await db.transaction().execute(async (trx) => {
+    const files = await findSubmission(trx, formId, id).then(async (row) => {
+      if (!row) throw notFound('submission', id)
+      return deleteSubmissionRows(trx, formId, [id])
+    })
+    await recordChanges(trx, [tags.form(formId)])
+    return files
+  })
+  await removeUnkeptFiles(db, store, files)
+}
+
+/** A submission's file for an editor: its row and a stream of its bytes from the private store. */
+export async function openSubmissionFile(db: Db, store: MediaStore, formId: number, submissionId: number, fileId: number) {
+  const file = await findSubmissionFile(db, formId, submissionId, fileId)
+  const opened = file ? await store.open({ sha256: file.sha256, extension: file.extension }) : undefined
+  if (!file || !opened) throw notFound('file', fileId)
+  return { file, ...opened }
+}
+
+/** Removes the bytes of files that no submission keeps any more (content-addressed: two submissions may share a file). */
+export async function removeUnkeptFiles(db: Db, store: MediaStore, files: readonly { sha256: string | null; extension: string | null }[]) {
+  const seen = new Set<string>()
+  for (const { sha256, extension } of files) {
+    if (sha256 === null || extension === null || seen.has(sha256)) continue
+    seen.add(sha256)
+    if (!(await isFileKept(db, sha256))) await store.remove({ sha256, extension })
+  }
+}
