@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { privateApiCacheControl } from '#core/http/api-cache-control.ts'
 import { registerApiDocs } from '#core/http/api-docs.ts'
+import { registerCors } from '#core/http/cors.ts'
 import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
 import { refuseNulInUrl, registerJsonBodyParser } from '#core/http/json-body.ts'
@@ -24,6 +25,7 @@ import { mediaRoutes } from './features/media/media.routes.ts'
 import { productRoutes } from './features/products/products.routes.ts'
 import { searchRoutes } from './features/search/search.routes.ts'
 import { settingsRoutes } from './features/settings/settings.routes.ts'
+import { getCorsOrigins } from './features/settings/settings.service.ts'
 import { siteRoutes } from './features/site/site.routes.ts'
 import { loadTheme } from './features/site/theme.ts'
 import { setupPage } from './features/users/admin/setup.page.ts'
@@ -102,6 +104,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     })
     site.addHook('onResponse', metrics.observeRequest)
     await site.register(helmet, securityHeaders(config))
+    // CORS on /api/ (CORS_ORIGINS + the cors_origins setting; decision 0016): before the rate limit and the auth hook.
+    const allowedOrigins = await registerCors(site, { config, changes: deps.changes, storedOrigins: () => getCorsOrigins(deps.db) })
     // The per-client limit on /api/ (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_S; decision 0015).
     await registerRateLimit(site, deps)
     // Signed-in callers' API answers are theirs alone: private, no-store (issue 9, item 8).
@@ -135,7 +139,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     registerApiDocs(site)
 
     // --- features, in order ------------------------------------------------
-    registerAuthHooks(site, deps)
+    registerAuthHooks(site, { ...deps, allowedOrigins })
     registerUsersMail(deps.mail)
     settingsRoutes(site, deps)
     authRoutes(site, deps)

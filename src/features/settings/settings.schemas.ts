@@ -43,7 +43,7 @@ const SETTING_FIELDS = {
       maxItems: 50,
       uniqueItems: true,
       description:
-        'Origins allowed to call the API from a browser. Stored only for now: CORS itself is not applied yet (a later item of issue 10).',
+        'Origins allowed to call the API from a browser page with credentials (cookies, Authorization), besides those in the CORS_ORIGINS environment variable; a change applies on every instance within moments, without a restart.',
       examples: [['https://app.example.org']],
     },
   ),

@@ -62,6 +62,12 @@ export async function isIpAnonymised(db: Db): Promise<boolean> {
   return row?.value === true
 }
 
+/** The origins admins allowed to call the API from a browser (setting `cors_origins`; core/http/cors.ts adds CORS_ORIGINS). */
+export async function getCorsOrigins(db: Db): Promise<string[]> {
+  const [row] = await listSettings(db, [SETTINGS.cors_origins.key])
+  return Array.isArray(row?.value) ? row.value.filter((origin): origin is string => typeof origin === 'string') : []
+}
+
 /** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
 export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
   const [row] = await listSettings(db, [SETTINGS.require_email_verification.key])

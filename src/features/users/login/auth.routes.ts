@@ -36,7 +36,15 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
   const setSessionCookie = (reply: FastifyReply, value: string, expires: Date) =>
     reply.header(
       'set-cookie',
-      stringifySetCookie({ name: SESSION_COOKIE, value, httpOnly: true, sameSite: 'lax', secure, path: '/', expires }),
+      stringifySetCookie({
+        name: SESSION_COOKIE,
+        value,
+        httpOnly: true,
+        sameSite: deps.config.sessionCookieSameSite,
+        secure,
+        path: '/',
+        expires,
+      }),
     )
 
   app.post(
