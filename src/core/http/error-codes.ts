@@ -22,7 +22,10 @@ export const ERROR_CODES = {
   // 403: known, but not allowed
   csrf_token_missing: { status: 403, meaning: 'A cookie-authenticated write without the X-CSRF-Token header.' },
   csrf_token_invalid: { status: 403, meaning: 'The X-CSRF-Token header is not this session’s token.' },
-  origin_not_allowed: { status: 403, meaning: 'A write (or sign-in) from another origin.' },
+  origin_not_allowed: {
+    status: 403,
+    meaning: 'A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins).',
+  },
   session_required: { status: 403, meaning: 'The route needs a browser session, not an API token.' },
   role_required: { status: 403, meaning: 'Your role is too low for this route.' },
   scope_required: { status: 403, meaning: 'The API token lacks the scope this route needs (read, write, admin).' },
