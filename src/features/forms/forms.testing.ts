@@ -17,11 +17,12 @@ export type FormsTestApp = TestApp & { clock: TestClock; dataDir: string; editor
 /** An app with a test clock and its own DATA_DIR (submission files go under it), and a signed-in editor's headers. */
 export async function buildFormsApp(
   t: Pick<TestContext, 'after'>,
-  options: { env?: Record<string, string>; role?: Role; privateDatabase?: boolean } = {},
+  options: { env?: Record<string, string>; role?: Role; privateDatabase?: boolean; start?: Date } = {},
 ): Promise<FormsTestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-forms-'))
   t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }))
-  const clock = testClock('2026-03-14T10:00:00Z')
+  // A fixed day by default; tests that run queued jobs start at the real time (a job's run_at is the database's now()).
+  const clock = testClock(options.start ?? '2026-03-14T10:00:00Z')
   const testApp = await buildTestApp(t, { clock, env: { DATA_DIR: dataDir, ...options.env }, privateDatabase: options.privateDatabase })
   const user = await createUser(testApp.database.db, { role: options.role ?? 'editor' })
   const session = await logIn(testApp.app, user.email)
