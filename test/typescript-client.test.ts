@@ -150,6 +150,43 @@ describe('the typed client against a real server', () => {
     }
   })
 
+  test('the README’s example (list, show by slug and by id, search) runs as written, anonymously', async () => {
+    const { user, client: session } = await signedIn('editor')
+    const api = await tokenClient(session)
+    const word = uniqueWord()
+    const { data: draft } = await api.POST('/api/v1/posts', { body: { title: `Readme ${word}`, body: `Some **${word}** text.` } })
+    assert.ok(draft)
+    assert.equal((await api.POST('/api/v1/posts/{id}/publish', { params: { path: { id: draft.id } } })).response.status, 200)
+
+    // README.md, "For front-end developers": the same calls, with the values kept instead of shown.
+    const plinth = createPlinthClient({ baseUrl: origin, credentials: 'omit' })
+    const { data: page, error } = await plinth.GET('/api/v1/posts', { params: { query: { limit: 10, sort: 'newest' } } })
+    if (error) throw new Error(`${error.code}: ${error.detail}`)
+    const listed = page.data.find((post) => post.id === draft.id)
+    assert.ok(listed, 'the newest posts include it')
+    assert.deepEqual(
+      [listed.title, listed.url, listed.author.name, listed.cover?.srcset],
+      [`Readme ${word}`, `/blog/${draft.slug}`, user.name, undefined],
+    )
+
+    const { data: bySlug } = await plinth.GET('/api/v1/posts', { params: { query: { slug: draft.slug } } })
+    const post = bySlug?.data[0]
+    assert.equal(post?.title, `Readme ${word}`)
+    assert.equal(post?.body_html, `<p>Some <strong>${word}</strong> text.</p>\n`)
+
+    const { data: one, error: missing } = await plinth.GET('/api/v1/posts/{id}', { params: { path: { id: draft.id } } })
+    assert.equal(missing, undefined)
+    assert.equal(one?.title, `Readme ${word}`)
+    const { error: notThere } = await plinth.GET('/api/v1/posts/{id}', { params: { path: { id: 2_000_000_000 } } })
+    assert.equal(notThere?.code, 'not_found')
+
+    const { data: hits } = await plinth.GET('/api/v1/search', { params: { query: { q: word.slice(0, -2) } } })
+    assert.deepEqual(
+      (hits?.data ?? []).map((hit) => [hit.title, hit.path]),
+      [[`Readme ${word}`, `/blog/${draft.slug}`]],
+    )
+  })
+
   test('a session (cookie + CSRF token) writes through the client; the same write without the token is refused', async () => {
     const { user, client, browser } = await signedIn('author')
     const created = await client.POST('/api/v1/posts', { body: { title: 'Written with a session' } })
