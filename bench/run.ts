@@ -31,7 +31,7 @@ import { createDatabase, serverVersion } from './postgres.ts'
 import { canPin, killAll, rssBytes } from './proc.ts'
 import { check, indent, ms, printFigure } from './report.ts'
 import { scenarios } from './scenarios.ts'
-import { type App, newestPostSlug, seedDemo, startApp, stopApp } from './startup.ts'
+import { type App, newestPost, seedDemo, startApp, stopApp } from './startup.ts'
 
 // Cleanup runs last-in first-out, on success, on error and on Ctrl-C.
 async function cleanUp() {
@@ -152,7 +152,7 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
         `\n  ${'scenario'.padEnd(NAME_WIDTH)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'CPU/request'.padStart(14)}`,
       )
     }
-    const post = seeded?.ok ? await newestPostSlug(app) : undefined
+    const post = seeded?.ok ? await newestPost(app) : undefined
     const rows = []
     for (const [index, scenario] of selected) {
       const id = `${kind}-${index}`
@@ -160,7 +160,8 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
         rows.push(skip(kind, scenario, seeded?.ok ? 'no published post found on the seeded site' : 'the demo site could not be seeded'))
         continue
       }
-      rows.push(await benchScenario(app, { ...scenario, path: scenario.path.replaceAll('{post}', post ?? '') }, id, kind))
+      const path = scenario.path.replaceAll('{post}', post?.slug ?? '').replaceAll('{post_id}', String(post?.id ?? ''))
+      rows.push(await benchScenario(app, { ...scenario, path }, id, kind))
     }
     section.scenarios = rows
     if (!startupOnly && (!only || LOGIN.includes(only))) section.login = await benchLogin(app, kind)

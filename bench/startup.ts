@@ -82,8 +82,8 @@ export async function seedDemo(kind: Kind, env: Record<string, string>) {
 }
 
 /** The slug of the newest published post, as a front end would find it (the API lists newest first). */
-export async function newestPostSlug(app: App): Promise<string | undefined> {
+export async function newestPost(app: App): Promise<{ slug: string; id: number } | undefined> {
   const response = await request(`${app.base}/api/v1/posts?limit=1`)
   if (response.status !== 200) return undefined
-  return (JSON.parse(response.body.toString('utf8')) as { data: { slug: string }[] }).data[0]?.slug
+  return (JSON.parse(response.body.toString('utf8')) as { data: { slug: string; id: number }[] }).data[0]
 }

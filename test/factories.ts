@@ -51,7 +51,7 @@ export async function createPost(
     title: options.title ?? `Post ${randomBytes(3).toString('hex')}`,
     slug: options.slug ?? `post-${randomBytes(5).toString('hex')}`,
     body: options.body ?? 'Hello *world*.',
-    ...(options.tag_ids ? { tag_ids: options.tag_ids } : {}),
+    ...(options.tag_ids ? { tags: options.tag_ids.map((id) => ({ id })) } : {}),
   })
   return options.published ? (await publishContent(db, type, row.id)).row : row
 }

@@ -2,7 +2,7 @@ import type { RawBuilder } from 'kysely'
 import { sql } from '#core/db/database.ts'
 import { invalid } from './errors.ts'
 
-// The query schema of a list (`limit`, `cursor`) is PageQuery, and a page's response schema Page(item), in schemas.ts.
+// The query schema of a list (`limit`, `cursor`) is PageQuery (TotalQuery for `include_total`), and a page's response schema Page(item), in schemas.ts.
 
 /**
  * Keyset pagination for every list (issue 8, decision 0013). A list is ordered
@@ -128,11 +128,16 @@ export function keyset(sort: Sort, columns: { key?: RawBuilder<unknown>; id: Raw
   }
 }
 
-/** Rows fetched with limit + 1 → the page and the cursor of the next one (null on the last page). */
-export function toPage<T extends KeysetRow, O>(rows: T[], limit: number, present: (row: T) => O, sort: Sort) {
+/**
+ * Rows fetched with limit + 1 → the page and the cursor of the next one (null
+ * on the last page), and `total` when the caller counted (`?include_total=true`,
+ * TotalQuery in schemas.ts): the count of the filtered list, whatever the cursor.
+ */
+export function toPage<T extends KeysetRow, O>(rows: T[], limit: number, present: (row: T) => O, sort: Sort, total?: number) {
   const page = rows.slice(0, limit)
   const last = page.at(-1)
-  return { data: page.map(present), next_cursor: rows.length > limit && last ? encodeCursor(sort, last) : null }
+  const next_cursor = rows.length > limit && last ? encodeCursor(sort, last) : null
+  return total === undefined ? { data: page.map(present), next_cursor } : { data: page.map(present), next_cursor, total }
 }
 
 /**

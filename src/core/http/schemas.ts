@@ -52,9 +52,30 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 2048 })),
 }
 
-/** A page of a list: its items and the cursor of the next page (null on the last). */
+/**
+ * `include_total` for a list that can count (spread into its `QueryString`
+ * with PageQuery): `true` adds `total` to the page, a second statement that
+ * runs only when asked (decision 0019). Lists that cannot count leave it out.
+ */
+export const TotalQuery = {
+  include_total: Type.Boolean({
+    default: false,
+    description: 'true: the page carries `total`, the number of items the filters select on all pages (counted on each request)',
+  }),
+}
+
+/**
+ * A page of a list: its items, the cursor of the next page (null on the last)
+ * and, for lists that offer `include_total` (TotalQuery), the count when asked.
+ */
 export const Page = <Item extends TSchema>(item: Item) =>
-  Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+  Type.Object({
+    data: Type.Array(item),
+    next_cursor: Type.Union([Type.String(), Type.Null()]),
+    total: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'with `?include_total=true`: the items the filters select, on all pages' }),
+    ),
+  })
 
 /** One invalid field of a request: its name (dotted path), where it was (body, querystring, params) and what is wrong. */
 export const FieldError = Type.Object({ field: Type.String(), in: Type.String(), message: Type.String() })

@@ -37,15 +37,16 @@ const POST_COLUMNS = sql`id, type, title, slug, body, body_html, excerpt, cover_
  */
 export type Visibility = { seeAll: boolean; viewerId: number | null }
 
+/** On `posts p`. */
 const visible = (v: Visibility) =>
-  v.seeAll ? sql`true` : v.viewerId === null ? sql`status = 'published'` : sql`(status = 'published' or author_id = ${v.viewerId})`
+  v.seeAll ? sql`true` : v.viewerId === null ? sql`p.status = 'published'` : sql`(p.status = 'published' or p.author_id = ${v.viewerId})`
 
 /** Editors and admins edit everything; an author only their own drafts (the owner check is in the statement, STYLE §2). */
 export type EditRight = { editAll: boolean; actorId: number }
 const editable = (r: EditRight) => sql`(${r.editAll} or (author_id = ${r.actorId} and status = 'draft'))`
 
 export const findVisiblePost = (db: Db, type: PostType, id: number, v: Visibility) =>
-  sql<PostRow>`select ${POST_COLUMNS} from posts where type = ${type} and id = ${id} and ${visible(v)}`.execute(db).then((r) => r.rows[0])
+  sql<PostRow>`select ${POST_COLUMNS} from posts p where type = ${type} and id = ${id} and ${visible(v)}`.execute(db).then((r) => r.rows[0])
 
 /**
  * The orders of the posts and pages lists (decision 0013): `newest`/`oldest` by
@@ -86,12 +87,70 @@ export type PostFilter = {
 }
 
 export type TermRef = { id: number; name: string; slug: string }
-/** A row of a list: no bodies (unless looked up by slug), with the post's terms. */
-export type PostListRow = Omit<PostRow, 'body' | 'body_html'> &
-  Partial<Pick<PostRow, 'body' | 'body_html'>> & { tags: TermRef[]; categories: TermRef[]; cursor_key: string }
+export type VariantRef = { format: 'jpg' | 'png' | 'webp' | 'avif'; width: number; sha256: string }
+/** A cover image as a post shows it: the media row's key and size, its alt text and its variants. */
+export type Cover = {
+  id: number
+  sha256: string
+  extension: string
+  width: number | null
+  height: number | null
+  alt: string
+  variants: VariantRef[]
+}
 
-const LIST_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.cover_media_id, p.seo_title, p.seo_description,
-  p.author_id, p.status, p.publish_at, p.published_at, p.created_at, p.updated_at`
+/**
+ * A post or page ready to show (issue 10, item 5): its row with its author's
+ * name, its cover (with the cover's variants) and its terms, all from one
+ * statement. Lists leave out the bodies (except a lookup by slug).
+ */
+export type PostView = Omit<PostRow, 'body' | 'body_html'> &
+  Partial<Pick<PostRow, 'body' | 'body_html'>> & { author_name: string; cover: Cover | null; tags: TermRef[]; categories: TermRef[] }
+/** A row of a list: a PostView and its position (keyset). */
+export type PostListRow = PostView & { cursor_key: string }
+
+const VIEW_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.cover_media_id, p.seo_title, p.seo_description,
+  p.author_id, p.status, p.publish_at, p.published_at, p.created_at, p.updated_at, u.name as author_name`
+/** Posts with their author (every post has one) and their cover, if any: `p`, `u`, `m` for the columns. */
+const VIEW_FROM = sql`posts p join users u on u.id = p.author_id left join media m on m.id = p.cover_media_id`
+
+/**
+ * The cover of post `p` (media `m`, left-joined), with its variants as one
+ * string of "format width sha256" items joined by commas (none of the three
+ * holds a space or a comma; null without variants): text, which PostgreSQL
+ * builds and Node reads far more cheaply than JSON. `coverFrom` reads it back.
+ * The public site's statements (site.queries.ts) use the same columns.
+ */
+export const COVER_COLUMNS = sql`m.id as cover_id, m.sha256 as cover_sha256, m.extension as cover_extension,
+  m.width as cover_width, m.height as cover_height, m.alt as cover_alt,
+  (select string_agg(v.format || ' ' || v.width || ' ' || v.sha256, ',' order by v.format, v.width)
+    from media_variants v where v.media_id = m.id) as cover_variants`
+
+export type CoverColumns = {
+  cover_id: number | null
+  cover_sha256: string
+  cover_extension: string
+  cover_width: number | null
+  cover_height: number | null
+  cover_alt: string
+  cover_variants: string | null
+}
+
+export function coverFrom(row: CoverColumns): Cover | null {
+  if (row.cover_id === null) return null
+  return {
+    id: row.cover_id,
+    sha256: row.cover_sha256,
+    extension: row.cover_extension,
+    width: row.cover_width,
+    height: row.cover_height,
+    alt: row.cover_alt,
+    variants: (row.cover_variants === null ? [] : row.cover_variants.split(',')).map((value) => {
+      const [format, width, sha256] = value.split(' ')
+      return { format: format as VariantRef['format'], width: Number(width), sha256: sha256 as string }
+    }),
+  }
+}
 
 /**
  * The terms of post `p`, ordered by name, as a text array of "id slug name"
@@ -114,25 +173,28 @@ export function parseTerms(values: string[]): TermRef[] {
   })
 }
 
-/** The tags and categories of one post, in one statement (the same text arrays the lists read). */
-export const findPostTerms = (db: Db, id: number) =>
-  sql<{ tags: string[]; categories: string[] }>`select ${termsArray('tags')} as tags, ${termsArray('categories')} as categories
-    from posts p where p.id = ${id}`
-    .execute(db)
-    .then((r) => ({ tags: parseTerms(r.rows[0]?.tags ?? []), categories: parseTerms(r.rows[0]?.categories ?? []) }))
+/** Pages have no terms: their statements leave the subqueries out. */
+const termColumns = (type: PostType) =>
+  type === 'post' ? sql`${termsArray('tags')} as tags, ${termsArray('categories')} as categories` : sql`null as tags, null as categories`
 
-/**
- * One page of a type's posts in one of POST_SORTS (keyset on the sort key and id), with the
- * terms gathered in the same statement: one round trip per list. Only the
- * filters given are in the statement, so each combination is its own prepared
- * statement with a plan of its own. Bodies are left out, except for a lookup
- * by slug (at most one row), which is how a front end fetches the post to show.
- */
-export async function listPosts(db: Db, type: PostType, v: Visibility, f: PostFilter): Promise<PostListRow[]> {
-  const publishedOnly = f.status === 'published' || (!v.seeAll && v.viewerId === null)
-  const order = keyset(POST_SORTS[f.sort], { key: postSortKey(f.sort, publishedOnly), id: sql`p.id` }, f.after)
+type ViewColumns = Omit<PostView, 'cover' | 'tags' | 'categories'> & CoverColumns & { tags: string[] | null; categories: string[] | null }
+
+function viewFrom<Row extends ViewColumns>(row: Row): Omit<Row, keyof CoverColumns | 'tags' | 'categories'> & PostView {
+  const { cover_id, cover_sha256, cover_extension, cover_width, cover_height, cover_alt, cover_variants, tags, categories, ...rest } = row
+  const cover = coverFrom({ cover_id, cover_sha256, cover_extension, cover_width, cover_height, cover_alt, cover_variants })
+  return { ...rest, cover, tags: parseTerms(tags ?? []), categories: parseTerms(categories ?? []) }
+}
+
+/** One post or page that `v` may see, ready to show, with its body: one statement. */
+export const findPostView = (db: Db, type: PostType, id: number, v: Visibility) =>
+  sql<ViewColumns>`select ${VIEW_COLUMNS}, p.body, p.body_html, ${termColumns(type)}, ${COVER_COLUMNS}
+    from ${VIEW_FROM} where p.type = ${type} and p.id = ${id} and ${visible(v)}`
+    .execute(db)
+    .then((r) => (r.rows[0] === undefined ? undefined : viewFrom(r.rows[0])))
+
+/** The conditions of a list's filters, without its cursor: the list and its count share them. */
+function listConditions(type: PostType, v: Visibility, f: PostFilter) {
   const where = [sql`p.type = ${type}`, visible(v)]
-  if (f.after !== undefined) where.push(order.after)
   if (f.status !== undefined) where.push(sql`p.status = ${f.status}`)
   if (f.authorId !== undefined) where.push(sql`p.author_id = ${f.authorId}`)
   if (f.slug !== undefined) where.push(sql`p.slug = ${f.slug}`)
@@ -143,16 +205,39 @@ export async function listPosts(db: Db, type: PostType, v: Visibility, f: PostFi
     where.push(sql`exists (select 1 from post_categories pc join categories c on c.id = pc.category_id
       where pc.post_id = p.id and c.slug = ${f.category})`)
   }
+  return where
+}
+
+/**
+ * One page of a type's posts in one of POST_SORTS (keyset on the sort key and
+ * id), ready to show: author, cover with its variants, and terms gathered in
+ * the same statement, one round trip per list. Only the filters given are in
+ * the statement, so each combination is its own prepared statement with a plan
+ * of its own. Bodies are left out, except for a lookup by slug (at most one
+ * row), which is how a front end fetches the post to show.
+ */
+export async function listPosts(db: Db, type: PostType, v: Visibility, f: PostFilter): Promise<PostListRow[]> {
+  const publishedOnly = f.status === 'published' || (!v.seeAll && v.viewerId === null)
+  const order = keyset(POST_SORTS[f.sort], { key: postSortKey(f.sort, publishedOnly), id: sql`p.id` }, f.after)
+  const where = listConditions(type, v, f)
+  if (f.after !== undefined) where.push(order.after)
   const bodies = f.slug === undefined ? sql`` : sql`p.body, p.body_html,`
   // The limit (1-100, validated by the route) is written into the statement, as
   // the public lists' is (site.queries.ts): a parameter there makes PostgreSQL re-plan.
   if (!Number.isSafeInteger(f.limit) || f.limit < 1 || f.limit > 100) throw new RangeError(`limit out of range: ${f.limit}`)
-  const rows = await sql<PostListRow & { tags: string[]; categories: string[] }>`select ${LIST_COLUMNS}, ${bodies}
-      ${termsArray('tags')} as tags, ${termsArray('categories')} as categories, ${order.cursorKey}
-    from posts p where ${sql.join(where, sql` and `)}
+  const rows = await sql<ViewColumns & { cursor_key: string }>`select ${VIEW_COLUMNS}, ${bodies} ${termColumns(type)},
+      ${COVER_COLUMNS}, ${order.cursorKey}
+    from ${VIEW_FROM} where ${sql.join(where, sql` and `)}
     order by ${order.orderBy} limit ${sql.lit(f.limit + 1)}`.execute(db)
-  return rows.rows.map((row) => ({ ...row, tags: parseTerms(row.tags), categories: parseTerms(row.categories) }))
+  return rows.rows.map(viewFrom)
 }
+
+/** How many posts the list's filters select, whatever the page (`?include_total=true`). */
+export const countPosts = (db: Db, type: PostType, v: Visibility, f: Omit<PostFilter, 'after' | 'limit' | 'sort'>) =>
+  sql<{ total: number }>`select count(*)::int as total from posts p
+    where ${sql.join(listConditions(type, v, { ...f, limit: 1, sort: 'newest' }), sql` and `)}`
+    .execute(db)
+    .then((r) => (r.rows[0] as { total: number }).total)
 
 /**
  * `search_text` is derived from `body_html` wherever a statement writes the body

@@ -6,7 +6,7 @@ import { notFound } from '#core/http/errors.ts'
 import { sendWithEtag } from '#core/http/etag.ts'
 import { decodeCursor, toPage } from '#core/http/pagination.ts'
 import type { ReservedPaths } from '#core/http/reserved-paths.ts'
-import { type AppInstance, IdParams, Page, PageQuery, QueryString } from '#core/http/schemas.ts'
+import { type AppInstance, IdParams, PageQuery, problems, QueryString, TotalQuery } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/login/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
@@ -15,12 +15,14 @@ import { POST_SORTS } from './content.queries.ts'
 import {
   ListQuery,
   Post,
+  PostPage,
   type PostType,
   RedirectQuery,
   Revision,
   RevisionParams,
   ScheduleBody,
   TermBody,
+  TermPage,
   TermSchema,
   writeBodies,
 } from './content.schemas.ts'
@@ -32,9 +34,9 @@ import {
   getContent,
   listContent,
   listContentRevisions,
-  type PostWithTerms,
   publishContent,
   restoreRevision,
+  type SavedPost,
   scheduleContent,
   unpublishContent,
   updateContent,
@@ -44,28 +46,34 @@ import { createTerm, deleteTermById, listTermPage } from './terms.service.ts'
 
 const user = (request: FastifyRequest) => request.actor?.user
 const actorUser = (request: FastifyRequest) => (request.actor as Actor).user
-const present = (post: PostWithTerms) => presentPost(post.row, post.terms)
+const saved = ({ view }: SavedPost) => presentPost(view)
+
+/** "Post" or "Page", for operationIds (listPosts, getPage, …). */
+const capital = (type: PostType) => (type === 'post' ? 'Post' : 'Page')
 
 /** Posts and pages (issue 4, part 2): the same routes under /api/v1/posts and /api/v1/pages. */
 function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Clock, paths: ReservedPaths) {
   const base = `/api/v1/${type}s`
   const tags = [`${type}s`]
   const bodies = writeBodies(type)
+  const One = capital(type)
 
   app.get(
     base,
     {
       schema: {
+        operationId: `list${One}s`,
         tags,
-        summary: `List ${type}s (published only, unless you may see more); filter by status, author, slug${type === 'post' ? ', tag, category' : ''}. Items leave out the body, except with ?slug= (how a front end fetches one ${type} by its URL)`,
+        summary: `List ${type}s`,
+        description: `Published only, unless you may see more; filter by status, author, slug${type === 'post' ? ', tag, category' : ''}. Items are render-ready (url, author, cover${type === 'post' ? ', tags, categories' : ''}) and leave out the body, except with ?slug= (how a front end fetches one ${type} by its URL). \`include_total=true\` adds the count of the filtered list.`,
         querystring: ListQuery(type),
-        response: { 200: Page(Post) },
+        response: { 200: PostPage },
       },
     },
     async (request) => {
       const q = request.query
       const sort = POST_SORTS[q.sort]
-      const rows = await listContent(db, type, user(request), {
+      const { rows, total } = await listContent(db, type, user(request), {
         limit: q.limit,
         sort: q.sort,
         after: decodeCursor(sort, q.cursor),
@@ -74,24 +82,44 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
         slug: q.slug,
         tag: q.tag,
         category: q.category,
+        withTotal: q.include_total,
       })
-      return toPage(rows, q.limit, (row) => presentPost(row, row), sort)
+      return toPage(rows, q.limit, presentPost, sort, total)
     },
   )
 
   app.get(
     `${base}/:id`,
-    { schema: { tags, summary: `One ${type} (ETag; If-None-Match → 304)`, params: IdParams, response: { 200: Post } } },
-    async (request, reply) => sendWithEtag(request, reply, present(await getContent(db, type, user(request), request.params.id))),
+    {
+      schema: {
+        operationId: `get${One}`,
+        tags,
+        summary: `One ${type}, with its body`,
+        description: 'ETag; If-None-Match → 304.',
+        params: IdParams,
+        response: { 200: Post, 304: Type.Null({ description: 'Not modified (If-None-Match matched the ETag)' }), ...problems('not_found') },
+      },
+    },
+    async (request, reply) => sendWithEtag(request, reply, presentPost(await getContent(db, type, user(request), request.params.id))),
   )
 
   app.post(
     base,
     {
       onRequest: requireRole('author'),
-      schema: { tags, summary: `Create a draft ${type} (authors and up)`, body: bodies.create, response: { 201: Post } },
+      schema: {
+        operationId: `create${One}`,
+        tags,
+        summary: `Create a draft ${type}`,
+        description:
+          type === 'post'
+            ? 'Authors and up. Tags and categories by id or by name: editors and admins create unknown names; authors use existing ones.'
+            : 'Authors and up.',
+        body: bodies.create,
+        response: { 201: Post, ...problems('conflict') },
+      },
     },
-    async (request, reply) => reply.code(201).send(present(await createContent(db, type, actorUser(request), request.body, paths))),
+    async (request, reply) => reply.code(201).send(saved(await createContent(db, type, actorUser(request), request.body, paths))),
   )
 
   app.patch(
@@ -99,22 +127,34 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
     {
       onRequest: requireRole('author'),
       schema: {
+        operationId: `update${One}`,
         tags,
-        summary: `Change a ${type}; saves a revision (authors: their own drafts only)`,
+        summary: `Change a ${type}; saves a revision`,
+        description: 'Authors: their own drafts only. Fields left out keep their value; `tags`/`categories` replace the whole list.',
         params: IdParams,
         body: bodies.patch,
-        response: { 200: Post },
+        response: { 200: Post, ...problems('forbidden', 'not_found', 'conflict') },
       },
     },
-    async (request) => present(await updateContent(db, type, actorUser(request), request.params.id, request.body, paths)),
+    async (request) => saved(await updateContent(db, type, actorUser(request), request.params.id, request.body, paths)),
   )
 
   app.delete(
     `${base}/:id`,
-    { onRequest: requireRole('author'), schema: { tags, summary: `Delete a ${type} (authors: their own drafts only)`, params: IdParams } },
+    {
+      onRequest: requireRole('author'),
+      schema: {
+        operationId: `delete${One}`,
+        tags,
+        summary: `Delete a ${type}`,
+        description: 'Authors: their own drafts only.',
+        params: IdParams,
+        response: { 204: Type.Null({ description: `The ${type} is deleted` }), ...problems('forbidden', 'not_found') },
+      },
+    },
     async (request, reply) => {
       await deleteContent(db, type, actorUser(request), request.params.id)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 
@@ -122,18 +162,30 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
     `${base}/:id/publish`,
     {
       onRequest: requireRole('editor'),
-      schema: { tags, summary: `Publish a ${type} now (editors)`, params: IdParams, response: { 200: Post } },
+      schema: {
+        operationId: `publish${One}`,
+        tags,
+        summary: `Publish a ${type} now (editors)`,
+        params: IdParams,
+        response: { 200: Post, ...problems('not_found') },
+      },
     },
-    async (request) => present(await publishContent(db, type, request.params.id)),
+    async (request) => saved(await publishContent(db, type, request.params.id)),
   )
 
   app.post(
     `${base}/:id/unpublish`,
     {
       onRequest: requireRole('editor'),
-      schema: { tags, summary: `Take a ${type} back to draft (editors)`, params: IdParams, response: { 200: Post } },
+      schema: {
+        operationId: `unpublish${One}`,
+        tags,
+        summary: `Take a ${type} back to draft (editors)`,
+        params: IdParams,
+        response: { 200: Post, ...problems('not_found') },
+      },
     },
-    async (request) => present(await unpublishContent(db, type, request.params.id)),
+    async (request) => saved(await unpublishContent(db, type, request.params.id)),
   )
 
   app.post(
@@ -141,13 +193,15 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
     {
       onRequest: requireRole('editor'),
       schema: {
+        operationId: `archive${One}`,
         tags,
-        summary: `Archive a ${type}: off the site, history kept; unpublish makes it a draft again (editors)`,
+        summary: `Archive a ${type} (editors)`,
+        description: 'Off the site, history kept; unpublish makes it a draft again.',
         params: IdParams,
-        response: { 200: Post },
+        response: { 200: Post, ...problems('not_found') },
       },
     },
-    async (request) => present(await archiveContent(db, type, request.params.id)),
+    async (request) => saved(await archiveContent(db, type, request.params.id)),
   )
 
   app.post(
@@ -155,14 +209,15 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
     {
       onRequest: requireRole('editor'),
       schema: {
+        operationId: `schedule${One}`,
         tags,
         summary: `Publish a ${type} at a future time (editors)`,
         params: IdParams,
         body: ScheduleBody,
-        response: { 200: Post },
+        response: { 200: Post, ...problems('not_found', 'conflict') },
       },
     },
-    async (request) => present(await scheduleContent(db, type, request.params.id, new Date(request.body.publish_at), clock())),
+    async (request) => saved(await scheduleContent(db, type, request.params.id, new Date(request.body.publish_at), clock())),
   )
 
   app.get(
@@ -170,10 +225,11 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
     {
       onRequest: requireRole('author'),
       schema: {
+        operationId: `list${One}Revisions`,
         tags,
         summary: `Revisions of a ${type}, newest first`,
         params: IdParams,
-        response: { 200: Type.Object({ data: Type.Array(Revision) }) },
+        response: { 200: Type.Object({ data: Type.Array(Revision) }), ...problems('not_found') },
       },
     },
     async (request) => ({ data: (await listContentRevisions(db, type, actorUser(request), request.params.id)).map(presentRevision) }),
@@ -183,11 +239,17 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
     `${base}/:id/revisions/:rev/restore`,
     {
       onRequest: requireRole('author'),
-      schema: { tags, summary: `Restore a revision of a ${type} as a new revision`, params: RevisionParams, response: { 200: Post } },
+      schema: {
+        operationId: `restore${One}Revision`,
+        tags,
+        summary: `Restore a revision of a ${type} as a new revision`,
+        params: RevisionParams,
+        response: { 200: Post, ...problems('forbidden', 'not_found') },
+      },
     },
     async (request) => {
       const { id, rev } = request.params
-      return present(await restoreRevision(db, type, actorUser(request), id, rev))
+      return saved(await restoreRevision(db, type, actorUser(request), id, rev))
     },
   )
 }
@@ -195,24 +257,33 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
 /** Tags and categories: anyone lists them; editors create and delete them. */
 function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
   const base = `/api/v1/${kind}`
+  const [one, One, Many] = kind === 'tags' ? ['tag', 'Tag', 'Tags'] : ['category', 'Category', 'Categories']
   app.get(
     base,
     {
       schema: {
+        operationId: `list${Many}`,
         tags: [kind],
-        summary: `List ${kind}: by name (default), oldest or newest first`,
+        summary: `List ${kind}`,
+        description: 'By name (default), oldest or newest first. `include_total=true` adds the count.',
         querystring: QueryString({
           ...PageQuery,
+          ...TotalQuery,
           sort: Type.Union([Type.Literal('name'), Type.Literal('oldest'), Type.Literal('newest')], { default: 'name' }),
         }),
-        response: { 200: Page(TermSchema) },
+        response: { 200: TermPage },
       },
     },
     async (request) => {
       const q = request.query
       const sort = TERM_SORTS[q.sort]
-      const rows = await listTermPage(db, kind, { limit: q.limit, sort: q.sort, after: decodeCursor(sort, q.cursor) })
-      return toPage(rows, q.limit, presentTerm, sort)
+      const { rows, total } = await listTermPage(db, kind, {
+        limit: q.limit,
+        sort: q.sort,
+        after: decodeCursor(sort, q.cursor),
+        withTotal: q.include_total,
+      })
+      return toPage(rows, q.limit, presentTerm, sort, total)
     },
   )
   app.post(
@@ -220,10 +291,11 @@ function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
     {
       onRequest: requireRole('editor'),
       schema: {
+        operationId: `create${One}`,
         tags: [kind],
-        summary: `Create a ${kind === 'tags' ? 'tag' : 'category'} (editors)`,
+        summary: `Create a ${one} (editors)`,
         body: TermBody,
-        response: { 201: TermSchema },
+        response: { 201: TermSchema, ...problems('conflict') },
       },
     },
     async (request, reply) => reply.code(201).send(presentTerm(await createTerm(db, kind, request.body))),
@@ -232,11 +304,17 @@ function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
     `${base}/:id`,
     {
       onRequest: requireRole('editor'),
-      schema: { tags: [kind], summary: `Delete a ${kind === 'tags' ? 'tag' : 'category'} (editors)`, params: IdParams },
+      schema: {
+        operationId: `delete${One}`,
+        tags: [kind],
+        summary: `Delete a ${one} (editors)`,
+        params: IdParams,
+        response: { 204: Type.Null({ description: `The ${one} is deleted` }), ...problems('not_found') },
+      },
     },
     async (request, reply) => {
       await deleteTermById(db, kind, request.params.id)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 }
@@ -252,10 +330,15 @@ export function contentRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock' 
     '/api/v1/redirects',
     {
       schema: {
+        operationId: 'getRedirect',
         tags: ['redirects'],
-        summary: 'Where an old public path moved to (301), after a slug change of published content',
+        summary: 'Where an old public path moved to',
+        description: 'A 301 left behind by a slug change of published content.',
         querystring: RedirectQuery,
-        response: { 200: Type.Object({ from: Type.String(), to: Type.String(), status: Type.Literal(301) }) },
+        response: {
+          200: Type.Object({ from: Type.String(), to: Type.String(), status: Type.Literal(301) }),
+          ...problems('not_found'),
+        },
       },
     },
     async (request) => {

@@ -1,5 +1,5 @@
-import { type Static, type TObject, Type } from 'typebox'
-import { Id, PageQuery, QueryString } from '#core/http/schemas.ts'
+import { type Static, type TObject, type TSchema, Type } from 'typebox'
+import { Id, Page, PageQuery, QueryString, TotalQuery } from '#core/http/schemas.ts'
 
 const Slug = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })
 /** Posts and pages share one table and one set of routes (decision 0008). Defined here only. */
@@ -14,7 +14,22 @@ export const PostStatus = Type.Union([
 ])
 export type PostStatus = Static<typeof PostStatus>
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
-const Term = Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String() })
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+/** A tag or category as a post carries it. */
+const TermRef = Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() })
+const TermName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
+/** A tag or category as a write names it: by id, or by name (decision 0019). */
+const TermInput = Type.Object(
+  { id: Type.Optional(Id), name: Type.Optional(TermName) },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description:
+      'One of: `{"id": 3}`, an existing term; `{"name": "Databases"}`, the term of that name (or whose slug the name gives), ' +
+      'created when there is none if you are an editor or admin (authors: a 400 naming the field).',
+  },
+)
 
 export const RevisionParams = Type.Object({ id: Id, rev: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
 
@@ -23,13 +38,17 @@ const optionalFields = {
   slug: Type.Optional(Slug(200)),
   body: Type.Optional(Type.String({ maxLength: 200_000 })),
   excerpt: Type.Optional(Type.String({ maxLength: 1000 })),
-  cover_media_id: Type.Optional(Type.Union([Id, Type.Null()])),
+  cover: Type.Optional(
+    Type.Union([Type.Object({ id: Id }, { additionalProperties: false }), Type.Null()], {
+      description: 'the cover image by media id (`{"id": 12}`: your upload, or any for editors); null removes it',
+    }),
+  ),
   seo_title: Type.Optional(Type.String({ maxLength: 200 })),
   seo_description: Type.Optional(Type.String({ maxLength: 500 })),
 }
 const termFields = {
-  tag_ids: Type.Optional(Type.Array(Id, { maxItems: 50, uniqueItems: true })),
-  category_ids: Type.Optional(Type.Array(Id, { maxItems: 20, uniqueItems: true })),
+  tags: Type.Optional(Type.Array(TermInput, { maxItems: 50, description: 'replaces the post’s tags' })),
+  categories: Type.Optional(Type.Array(TermInput, { maxItems: 20, description: 'replaces the post’s categories' })),
 }
 
 /** Create and PATCH bodies; pages have no tags or categories, so sending them is a 400. */
@@ -41,43 +60,70 @@ export function writeBodies(type: PostType) {
   }
 }
 
-export const Post = Type.Object({
-  id: Type.Integer(),
-  type: PostType,
-  title: Type.String(),
-  slug: Type.String(),
-  body: Type.Optional(Type.String()),
-  body_html: Type.Optional(Type.String({ description: 'the sanitised rendering of body, stored at save time' })),
-  excerpt: Type.String(),
-  cover_media_id: Type.Union([Type.Integer(), Type.Null()]),
-  seo_title: Type.String(),
-  seo_description: Type.String(),
-  author_id: Type.Integer(),
-  status: PostStatus,
-  publish_at: Time,
-  published_at: Time,
-  created_at: Type.String({ format: 'date-time' }),
-  updated_at: Type.String({ format: 'date-time' }),
-  tags: Type.Optional(Type.Array(Term)),
-  categories: Type.Optional(Type.Array(Term)),
-})
+/** A cover image, ready for an `<img>` or a `<picture>` (URLs site-relative, like every media URL). */
+const Cover = Type.Object(
+  {
+    id: Type.Integer({ description: 'the media item (send `{"id": …}` as `cover` to keep or set it)' }),
+    url: Type.String({ description: 'the original file, immutable' }),
+    alt: Type.String(),
+    width: Nullable(Type.Integer()),
+    height: Nullable(Type.Integer()),
+    srcset: Type.Array(Type.Object({ type: Type.String(), srcset: Type.String() }), {
+      description: 'one `<source>` per format (AVIF, WebP, then the original’s), `url width` pairs; empty until the variants are made',
+    }),
+  },
+  { $id: 'Cover' },
+)
 
-export const Revision = Type.Object({
-  number: Type.Integer(),
-  title: Type.String(),
-  slug: Type.String(),
-  body: Type.String(),
-  body_html: Type.String(),
-  excerpt: Type.String(),
-  seo_title: Type.String(),
-  seo_description: Type.String(),
-  cover_media_id: Type.Union([Type.Integer(), Type.Null()]),
-  created_by: Type.Union([Type.Integer(), Type.Null()]),
-  created_at: Type.String({ format: 'date-time' }),
-})
+/** A post or page as every read and write answers it: render-ready (issue 10, item 5; decision 0019). */
+export const Post = Type.Object(
+  {
+    id: Type.Integer(),
+    type: PostType,
+    title: Type.String(),
+    slug: Type.String(),
+    url: Nullable(
+      Type.String({ description: 'the site-relative path the public site shows it at (/blog/{slug}, /{slug}); null unless published' }),
+    ),
+    body: Type.Optional(Type.String()),
+    body_html: Type.Optional(Type.String({ description: 'the sanitised rendering of body, stored at save time' })),
+    excerpt: Type.String(),
+    seo_title: Type.String(),
+    seo_description: Type.String(),
+    author: Type.Object({ id: Type.Integer(), name: Type.String({ description: 'the display name' }) }),
+    cover: Nullable(Cover),
+    status: PostStatus,
+    publish_at: Time,
+    published_at: Time,
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    tags: Type.Optional(Type.Array(TermRef, { description: 'posts only, by name' })),
+    categories: Type.Optional(Type.Array(TermRef, { description: 'posts only, by name' })),
+  },
+  { $id: 'Post' },
+)
+export const PostPage = Page(Post)
+
+export const Revision = Type.Object(
+  {
+    number: Type.Integer(),
+    title: Type.String(),
+    slug: Type.String(),
+    body: Type.String(),
+    body_html: Type.String(),
+    excerpt: Type.String(),
+    seo_title: Type.String(),
+    seo_description: Type.String(),
+    cover_media_id: Type.Union([Type.Integer(), Type.Null()]),
+    created_by: Type.Union([Type.Integer(), Type.Null()]),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Revision' },
+)
 
 const listFilters = {
   ...PageQuery,
+  ...TotalQuery,
   status: Type.Optional(PostStatus),
   author: Type.Optional(Id),
   slug: Type.Optional(Slug(200)),
@@ -99,9 +145,10 @@ export const ListQuery = (type: PostType): typeof PostListQuery =>
 
 export const ScheduleBody = Type.Object({ publish_at: Type.String({ format: 'date-time' }) }, { additionalProperties: false })
 
-export const TermSchema = Type.Object({ id: Type.Integer(), name: Type.String(), slug: Type.String(), created_at: Type.String() })
-export const TermBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), slug: Type.Optional(Slug(100)) },
-  { additionalProperties: false },
+export const TermSchema = Type.Object(
+  { id: Type.Integer(), slug: Type.String(), name: Type.String(), created_at: Type.String({ format: 'date-time' }) },
+  { $id: 'Term' },
 )
+export const TermPage = Page(TermSchema)
+export const TermBody = Type.Object({ name: TermName, slug: Type.Optional(Slug(100)) }, { additionalProperties: false })
 export const RedirectQuery = QueryString({ path: Type.String({ minLength: 1, maxLength: 300, pattern: '^/' }) })

@@ -6,12 +6,12 @@ import { enqueueJob } from '#core/jobs/queue.ts'
 import { mayUseMedia } from '../media/media.service.ts'
 import type { SessionUser } from '../users/login/sessions.ts'
 import { hasRole } from '../users/roles.ts'
-import type { PostTerms } from './content.present.ts'
 import {
+  countPosts,
   deleteEditablePost,
   type EditRight,
   findEditablePostForUpdate,
-  findPostTerms,
+  findPostView,
   findRedirect,
   findRevision,
   findVisiblePost,
@@ -22,6 +22,7 @@ import {
   type PostContent,
   type PostFilter,
   type PostRow,
+  type PostView,
   publishDuePost,
   saveRedirect,
   setPostArchived,
@@ -33,7 +34,8 @@ import {
 } from './content.queries.ts'
 import type { PostType } from './content.schemas.ts'
 import { renderMarkdown, slugOrRandom } from './markdown.ts'
-import { existingTermIds, setPostTerms, type TermKind } from './terms.queries.ts'
+import { setPostTerms } from './terms.queries.ts'
+import { applyTermPlan, planTerms, type TermInput, termTags } from './terms.service.ts'
 
 export const PUBLISH_SCHEDULED_JOB = 'content.publish_scheduled'
 
@@ -42,11 +44,13 @@ export type ContentInput = {
   slug?: string
   body?: string
   excerpt?: string
-  cover_media_id?: number | null
+  /** The cover image, by media id; null removes it. */
+  cover?: { id: number } | null
   seo_title?: string
   seo_description?: string
-  tag_ids?: number[]
-  category_ids?: number[]
+  /** The post's tags and categories, replacing the ones it had: each by id or by name (resolveTerms). */
+  tags?: TermInput[]
+  categories?: TermInput[]
 }
 
 type User = Pick<SessionUser, 'id' | 'role'>
@@ -58,16 +62,20 @@ export const visibilityFor = (user: User | undefined): Visibility => ({
 })
 const editRightFor = (user: User): EditRight => ({ editAll: hasRole(user.role, 'editor'), actorId: user.id })
 
-/** The public URL path of a post or page; a slug change of published content redirects from the old one. */
-export const publicPath = (type: PostType, slug: string) => (type === 'post' ? `/blog/${slug}` : `/${slug}`)
+import { publicPath } from './content.present.ts'
 
-export type PostWithTerms = { row: PostRow; terms: PostTerms | undefined }
+export { publicPath }
 
-/** A post with its tags and categories (pages have none). */
-const withTerms = async (db: Db, row: PostRow): Promise<PostWithTerms> => ({
-  row,
-  terms: row.type === 'post' ? await findPostTerms(db, row.id) : undefined,
-})
+/** What a write answers: the row it wrote and the post as reads show it (read in the write's transaction). */
+export type SavedPost = { row: PostRow; view: PostView }
+
+const ALL: Visibility = { seeAll: true, viewerId: null }
+
+async function saved(db: Db, row: PostRow): Promise<SavedPost> {
+  const view = await findPostView(db, row.type, row.id, ALL)
+  if (!view) throw new Error(`${row.type} ${row.id} vanished inside its own transaction`)
+  return { row, view }
+}
 
 /**
  * What a write to a post or page changed (decision 0011): the item itself, and
@@ -80,14 +88,21 @@ function changedTags(before: Pick<PostRow, 'status'> | undefined, after: Pick<Po
   return listed ? [tags.content(after.type, after.id), tags.listOf(after.type)] : [tags.content(after.type, after.id)]
 }
 
-export const listContent = (db: Db, type: PostType, user: User | undefined, filter: PostFilter) =>
-  listPosts(db, type, visibilityFor(user), filter)
+/**
+ * A page of the list, and with `withTotal` the count of everything its filters
+ * select (ignoring the cursor), by a second statement sent at the same time.
+ */
+export async function listContent(db: Db, type: PostType, user: User | undefined, filter: PostFilter & { withTotal?: boolean }) {
+  const v = visibilityFor(user)
+  const [rows, total] = await Promise.all([listPosts(db, type, v, filter), filter.withTotal ? countPosts(db, type, v, filter) : undefined])
+  return { rows, total }
+}
 
 /** Throws 404 for content that does not exist or that the caller may not see. */
-export async function getContent(db: Db, type: PostType, user: User | undefined, id: number): Promise<PostWithTerms> {
-  const row = await findVisiblePost(db, type, id, visibilityFor(user))
-  if (!row) throw notFound(type, id)
-  return withTerms(db, row)
+export async function getContent(db: Db, type: PostType, user: User | undefined, id: number): Promise<PostView> {
+  const view = await findPostView(db, type, id, visibilityFor(user))
+  if (!view) throw notFound(type, id)
+  return view
 }
 
 /**
@@ -99,16 +114,40 @@ export async function getContent(db: Db, type: PostType, user: User | undefined,
 const mayUseCover = async (db: Db, user: User, id: number, current: number | null | undefined) =>
   id === current || (await mayUseMedia(db, user, id))
 
-async function checkCover(db: Db, user: User, id: number | null | undefined, current?: number | null) {
-  if (id === undefined || id === null || (await mayUseCover(db, user, id, current))) return
-  throw invalid([{ field: 'cover_media_id', in: 'body', message: `is not an item of your media library: ${id}` }])
+async function checkCover(db: Db, user: User, cover: { id: number } | null | undefined, current?: number | null) {
+  if (cover === undefined || cover === null || (await mayUseCover(db, user, cover.id, current))) return
+  throw invalid([{ field: 'cover.id', in: 'body', message: `is not an item of your media library: ${cover.id}` }])
 }
 
-async function checkTerms(db: Db, kind: TermKind, field: string, ids: number[] | undefined) {
-  if (!ids || ids.length === 0) return
-  const found = new Set(await existingTermIds(db, kind, ids))
-  const missing = ids.filter((id) => !found.has(id))
-  if (missing.length > 0) throw invalid([{ field, in: 'body', message: `has unknown ids: ${missing.join(', ')}` }])
+type ResolvedTerms = { tags?: number[]; categories?: number[]; changes: ChangeTag[] }
+
+/**
+ * The terms a write names, as ids (resolveTerms: unknown names created for
+ * editors and admins, a 400 for authors), with the change tags of the terms it
+ * created. Called before anything of the post is written.
+ */
+async function resolvePostTerms(db: Db, user: User, input: ContentInput): Promise<ResolvedTerms> {
+  const mayCreate = hasRole(user.role, 'editor')
+  // One statement at a time: they share the transaction's connection.
+  const tagPlan = input.tags && (await planTerms(db, 'tags', 'tags', input.tags, mayCreate))
+  const categoryPlan = input.categories && (await planTerms(db, 'categories', 'categories', input.categories, mayCreate))
+  const errors = [...(tagPlan?.errors ?? []), ...(categoryPlan?.errors ?? [])]
+  if (errors.length > 0) throw invalid(errors)
+  const tagsOf = tagPlan && (await applyTermPlan(db, tagPlan))
+  const categoriesOf = categoryPlan && (await applyTermPlan(db, categoryPlan))
+  return {
+    tags: tagsOf?.ids,
+    categories: categoriesOf?.ids,
+    changes: [
+      ...(tagsOf?.created ?? []).flatMap((id) => termTags('tags', id)),
+      ...(categoriesOf?.created ?? []).flatMap((id) => termTags('categories', id)),
+    ],
+  }
+}
+
+async function setTerms(db: Db, postId: number, terms: ResolvedTerms) {
+  if (terms.tags) await setPostTerms(db, 'tags', postId, terms.tags)
+  if (terms.categories) await setPostTerms(db, 'categories', postId, terms.categories)
 }
 
 function contentFrom(input: ContentInput, base: PostContent | undefined): PostContent {
@@ -123,7 +162,7 @@ function contentFrom(input: ContentInput, base: PostContent | undefined): PostCo
     // Rendered once, here, at save time; reads send the stored HTML.
     body_html: base && input.body === undefined ? base.body_html : renderMarkdown(body),
     excerpt: input.excerpt ?? base?.excerpt ?? '',
-    cover_media_id: input.cover_media_id !== undefined ? input.cover_media_id : (base?.cover_media_id ?? null),
+    cover_media_id: input.cover !== undefined ? (input.cover?.id ?? null) : (base?.cover_media_id ?? null),
     seo_title: input.seo_title ?? base?.seo_title ?? '',
     seo_description: input.seo_description ?? base?.seo_description ?? '',
   }
@@ -145,20 +184,18 @@ function checkPageSlug(reserved: ReservedPaths | undefined, type: PostType, slug
  * kept with it. `reserved`: the app's own paths, which a page's slug may not take
  * (the API passes them; the demo seed and tests, which choose their slugs, may not).
  */
-export function createContent(db: Db, type: PostType, user: User, input: ContentInput, reserved?: ReservedPaths): Promise<PostWithTerms> {
+export function createContent(db: Db, type: PostType, user: User, input: ContentInput, reserved?: ReservedPaths): Promise<SavedPost> {
   const content = contentFrom(input, undefined)
   checkPageSlug(reserved, type, content.slug)
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
-      await checkCover(trx, user, input.cover_media_id)
-      await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
-      await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
+      await checkCover(trx, user, input.cover)
+      const terms = await resolvePostTerms(trx, user, input)
       const row = await insertPost(trx, type, user.id, content)
-      if (input.tag_ids) await setPostTerms(trx, 'tags', row.id, input.tag_ids)
-      if (input.category_ids) await setPostTerms(trx, 'categories', row.id, input.category_ids)
+      await setTerms(trx, row.id, terms)
       await insertRevision(trx, row.id, user.id, content)
-      const created = await withTerms(trx, row)
-      await recordChanges(trx, changedTags(row, row))
+      const created = await saved(trx, row)
+      await recordChanges(trx, [...changedTags(row, row), ...terms.changes])
       return created
     }),
   )
@@ -189,20 +226,18 @@ export function updateContent(
   id: number,
   input: ContentInput,
   reserved?: ReservedPaths,
-): Promise<PostWithTerms> {
+): Promise<SavedPost> {
   return conflictOnUnique('slug', 'Another one already has this slug.', () =>
     db.transaction().execute(async (trx) => {
       const before = await lockEditable(trx, type, user, id)
-      await checkCover(trx, user, input.cover_media_id, before.cover_media_id)
-      await checkTerms(trx, 'tags', 'tag_ids', input.tag_ids)
-      await checkTerms(trx, 'categories', 'category_ids', input.category_ids)
+      await checkCover(trx, user, input.cover, before.cover_media_id)
       const content = contentFrom(input, before)
       checkPageSlug(reserved, type, content.slug, before.slug)
+      const terms = await resolvePostTerms(trx, user, input)
       const row = await saveContent(trx, before, user, content)
-      if (input.tag_ids) await setPostTerms(trx, 'tags', row.id, input.tag_ids)
-      if (input.category_ids) await setPostTerms(trx, 'categories', row.id, input.category_ids)
-      const updated = await withTerms(trx, row)
-      await recordChanges(trx, changedTags(before, row))
+      await setTerms(trx, row.id, terms)
+      const updated = await saved(trx, row)
+      await recordChanges(trx, [...changedTags(before, row), ...terms.changes])
       return updated
     }),
   )
@@ -231,11 +266,11 @@ function changeStatus(
   type: PostType,
   id: number,
   setStatus: (db: Db, type: PostType, id: number) => Promise<PostRow | undefined>,
-): Promise<PostWithTerms> {
+): Promise<SavedPost> {
   return db.transaction().execute(async (trx) => {
     const row = await setStatus(trx, type, id)
     if (!row) throw notFound(type, id)
-    const changed = await withTerms(trx, row)
+    const changed = await saved(trx, row)
     await recordChanges(trx, changedTags(undefined, row))
     return changed
   })
@@ -246,7 +281,7 @@ function changeStatus(
  * the job that publishes it then, in the same transaction. A job left from an
  * earlier schedule finds the post not yet due and does nothing (publishDuePost).
  */
-export function scheduleContent(db: Db, type: PostType, id: number, publishAt: Date, now: Date): Promise<PostWithTerms> {
+export function scheduleContent(db: Db, type: PostType, id: number, publishAt: Date, now: Date): Promise<SavedPost> {
   if (publishAt.getTime() <= now.getTime()) throw invalid([{ field: 'publish_at', in: 'body', message: 'must be in the future' }])
   return db.transaction().execute(async (trx) => {
     const row = await setPostScheduled(trx, type, id, publishAt)
@@ -257,7 +292,7 @@ export function scheduleContent(db: Db, type: PostType, id: number, publishAt: D
       throw notFound(type, id)
     }
     await enqueueJob(trx, { name: PUBLISH_SCHEDULED_JOB, payload: { post_id: row.id }, runAt: publishAt })
-    const scheduled = await withTerms(trx, row)
+    const scheduled = await saved(trx, row)
     // Only drafts and scheduled items get here: nothing public changes, the item does.
     await recordChanges(trx, changedTags(row, row))
     return scheduled
@@ -273,8 +308,8 @@ export const publishScheduledContent = (db: Db, postId: number, now: Date) =>
   })
 
 export async function listContentRevisions(db: Db, type: PostType, user: User, id: number) {
-  const post = await getContent(db, type, user, id)
-  if (!hasRole(user.role, 'editor') && post.row.author_id !== user.id) throw notFound(type, id)
+  const post = await findVisiblePost(db, type, id, visibilityFor(user))
+  if (!post || (!hasRole(user.role, 'editor') && post.author_id !== user.id)) throw notFound(type, id)
   return listRevisions(db, id)
 }
 
@@ -283,7 +318,7 @@ export async function listContentRevisions(db: Db, type: PostType, user: User, i
  * revision (history is never rewritten). The slug stays as it is: the URL is
  * not part of what a writer restores, and changing it would move a published page.
  */
-export function restoreRevision(db: Db, type: PostType, user: User, id: number, number: number): Promise<PostWithTerms> {
+export function restoreRevision(db: Db, type: PostType, user: User, id: number, number: number): Promise<SavedPost> {
   return db.transaction().execute(async (trx) => {
     const before = await lockEditable(trx, type, user, id)
     const revision = await findRevision(trx, id, number)
@@ -295,7 +330,7 @@ export function restoreRevision(db: Db, type: PostType, user: User, id: number, 
         ? revision.cover_media_id
         : null
     const row = await saveContent(trx, before, user, { ...revision, slug: before.slug, cover_media_id: cover })
-    const restored = await withTerms(trx, row)
+    const restored = await saved(trx, row)
     await recordChanges(trx, changedTags(before, row))
     return restored
   })

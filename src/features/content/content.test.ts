@@ -29,7 +29,7 @@ describe('content: posts and pages', () => {
     const post = created.json()
     assert.equal(post.slug, 'hello-world')
     assert.equal(post.status, 'draft')
-    assert.equal(post.author_id, author.user.id)
+    assert.deepEqual(post.author, { id: author.user.id, name: author.user.name })
     assert.deepEqual(post.tags, [])
     assert.match(post.body_html, /<h1 id="title"/)
     assert.match(post.body_html, /<table>/)
@@ -234,24 +234,24 @@ describe('content: lists, lookup by slug and covers', () => {
     assert.equal((await call(testApp, 'GET', '/api/v1/posts?slug=Not%20A%20Slug')).statusCode, 400)
   })
 
-  test('cover_media_id must name a media item: 400 otherwise, and nothing is written', async (t) => {
+  test('cover must name a media item: 400 otherwise, and nothing is written', async (t) => {
     const testApp = await buildTestApp(t)
     const author = await signedIn(testApp, 'author')
     const title = `Covered ${Date.now()}`
-    const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover_media_id: 987654321 })
+    const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover: { id: 987654321 } })
     assert.equal(created.statusCode, 400, created.body)
     assert.deepEqual(
       created.json().errors.map((e: { field: string }) => e.field),
-      ['cover_media_id'],
+      ['cover.id'],
     )
     const rows = await sql<{ n: number }>`select count(*)::int as n from posts where title = ${title}`.execute(testApp.database.db)
     assert.equal(rows.rows[0]?.n, 0)
 
     const post = await createPost(testApp.database.db, author.user)
-    const patched = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, { cover_media_id: 987654321 })
+    const patched = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, { cover: { id: 987654321 } })
     assert.equal(patched.statusCode, 400, patched.body)
     const after = await call(testApp, 'GET', `/api/v1/posts/${post.id}`, author.headers)
-    assert.equal(after.json().cover_media_id, null)
+    assert.equal(after.json().cover, null)
     assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}/revisions`, author.headers)).json().data.length, 1)
   })
 
@@ -262,15 +262,15 @@ describe('content: lists, lookup by slug and covers', () => {
     const media = await sql<{ id: number }>`insert into media (owner_id, sha256, extension, mime_type, size_bytes, width, height)
       values (${author.user.id}, ${'a'.repeat(64)}, 'png', 'image/png', 10, 1, 1) returning id`.execute(db)
     const mediaId = (media.rows[0] as { id: number }).id
-    const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'With cover', cover_media_id: mediaId })
+    const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'With cover', cover: { id: mediaId } })
     assert.equal(created.statusCode, 201, created.body)
     const post = created.json()
     await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, { title: 'Second revision' })
     await sql`delete from media where id = ${mediaId}`.execute(db)
-    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}`, author.headers)).json().cover_media_id, null)
+    assert.equal((await call(testApp, 'GET', `/api/v1/posts/${post.id}`, author.headers)).json().cover, null)
     const restored = await call(testApp, 'POST', `/api/v1/posts/${post.id}/revisions/1/restore`, author.headers)
     assert.equal(restored.statusCode, 200, restored.body)
     assert.equal(restored.json().title, 'With cover')
-    assert.equal(restored.json().cover_media_id, null)
+    assert.equal(restored.json().cover, null)
   })
 })

@@ -39,7 +39,7 @@ const refusal = (body: string, id: number) => {
 const revisionsOf = async (testApp: TestApp, id: number, headers: Headers) =>
   (await call(testApp, 'GET', `/api/v1/posts/${id}/revisions`, headers)).json().data.length as number
 
-describe('cover_media_id ownership', () => {
+describe('cover ownership', () => {
   test("an author cannot use another author's image as a cover: the same 400 as an id that does not exist, nothing written", async (t) => {
     const testApp = await buildTestApp(t)
     const db = testApp.database.db
@@ -49,13 +49,13 @@ describe('cover_media_id ownership', () => {
     const missing = theirs + 1_000_000
 
     const title = `Cover of another ${randomBytes(4).toString('hex')}`
-    const notYours = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover_media_id: theirs })
-    const unknown = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover_media_id: missing })
+    const notYours = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover: { id: theirs } })
+    const unknown = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title, cover: { id: missing } })
     assert.equal(notYours.statusCode, 400, notYours.body)
     assert.deepEqual(refusal(notYours.body, theirs), refusal(unknown.body, missing))
     assert.deepEqual(
       notYours.json().errors.map((e: { field: string }) => e.field),
-      ['cover_media_id'],
+      ['cover.id'],
     )
     const rows = await sql<{ n: number }>`select count(*)::int as n from posts where title = ${title}`.execute(db)
     assert.equal(rows.rows[0]?.n, 0)
@@ -63,17 +63,17 @@ describe('cover_media_id ownership', () => {
     const created = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'Mine' })
     const post = created.json()
     const patchTheirs = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, {
-      cover_media_id: theirs,
+      cover: { id: theirs },
       title: 'Changed',
     })
     const patchMissing = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, {
-      cover_media_id: missing,
+      cover: { id: missing },
       title: 'Changed',
     })
     assert.equal(patchTheirs.statusCode, 400, patchTheirs.body)
     assert.deepEqual(refusal(patchTheirs.body, theirs), refusal(patchMissing.body, missing))
     const after = (await call(testApp, 'GET', `/api/v1/posts/${post.id}`, author.headers)).json()
-    assert.equal(after.cover_media_id, null)
+    assert.equal(after.cover, null)
     assert.equal(after.title, 'Mine')
     assert.equal(await revisionsOf(testApp, post.id, author.headers), 1)
   })
@@ -83,15 +83,15 @@ describe('cover_media_id ownership', () => {
     const db = testApp.database.db
     const author = await signedIn(testApp, 'author')
     const mine = await mediaOf(db, author.user.id)
-    const own = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'Own cover', cover_media_id: mine })
+    const own = await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'Own cover', cover: { id: mine } })
     assert.equal(own.statusCode, 201, own.body)
-    assert.equal(own.json().cover_media_id, mine)
+    assert.equal(own.json().cover?.id, mine)
 
     for (const role of ['editor', 'admin'] as const) {
       const writer = await signedIn(testApp, role)
-      const created = await call(testApp, 'POST', '/api/v1/posts', writer.headers, { title: `${role} cover`, cover_media_id: mine })
+      const created = await call(testApp, 'POST', '/api/v1/posts', writer.headers, { title: `${role} cover`, cover: { id: mine } })
       assert.equal(created.statusCode, 201, `${role}: ${created.body}`)
-      const patched = await call(testApp, 'PATCH', `/api/v1/posts/${own.json().id}`, writer.headers, { cover_media_id: mine })
+      const patched = await call(testApp, 'PATCH', `/api/v1/posts/${own.json().id}`, writer.headers, { cover: { id: mine } })
       assert.equal(patched.statusCode, 200, `${role}: ${patched.body}`)
     }
   })
@@ -103,18 +103,18 @@ describe('cover_media_id ownership', () => {
     const editor = await signedIn(testApp, 'editor')
     const editorsImage = await mediaOf(db, editor.user.id)
     const post = (await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'Draft' })).json()
-    const chosen = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, editor.headers, { cover_media_id: editorsImage })
+    const chosen = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, editor.headers, { cover: { id: editorsImage } })
     assert.equal(chosen.statusCode, 200, chosen.body)
 
     const retitled = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, { title: 'Retitled' })
     assert.equal(retitled.statusCode, 200, retitled.body)
-    assert.equal(retitled.json().cover_media_id, editorsImage)
+    assert.equal(retitled.json().cover?.id, editorsImage)
     const resent = await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, author.headers, {
       title: 'Again',
-      cover_media_id: editorsImage,
+      cover: { id: editorsImage },
     })
     assert.equal(resent.statusCode, 200, resent.body)
-    assert.equal(resent.json().cover_media_id, editorsImage)
+    assert.equal(resent.json().cover?.id, editorsImage)
   })
 
   test('restoring a revision whose cover the writer may no longer use restores it without the cover; an editor gets it back', async (t) => {
@@ -126,22 +126,22 @@ describe('cover_media_id ownership', () => {
     const post = (await call(testApp, 'POST', '/api/v1/posts', author.headers, { title: 'First' })).json()
     // Revision 2: the editor's image; revision 3: no cover.
     assert.equal(
-      (await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, editor.headers, { title: 'Second', cover_media_id: editorsImage }))
+      (await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, editor.headers, { title: 'Second', cover: { id: editorsImage } }))
         .statusCode,
       200,
     )
     assert.equal(
-      (await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, editor.headers, { title: 'Third', cover_media_id: null })).statusCode,
+      (await call(testApp, 'PATCH', `/api/v1/posts/${post.id}`, editor.headers, { title: 'Third', cover: null })).statusCode,
       200,
     )
 
     const byAuthor = await call(testApp, 'POST', `/api/v1/posts/${post.id}/revisions/2/restore`, author.headers)
     assert.equal(byAuthor.statusCode, 200, byAuthor.body)
     assert.equal(byAuthor.json().title, 'Second')
-    assert.equal(byAuthor.json().cover_media_id, null)
+    assert.equal(byAuthor.json().cover, null)
 
     const byEditor = await call(testApp, 'POST', `/api/v1/posts/${post.id}/revisions/2/restore`, editor.headers)
     assert.equal(byEditor.statusCode, 200, byEditor.body)
-    assert.equal(byEditor.json().cover_media_id, editorsImage)
+    assert.equal(byEditor.json().cover?.id, editorsImage)
   })
 })

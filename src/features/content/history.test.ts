@@ -139,7 +139,7 @@ describe('content: revisions, redirects, tags and categories', () => {
       method: 'POST',
       url: '/api/v1/posts',
       headers: author.headers,
-      payload: { title: 'Tagged', tag_ids: [tag.json().id], category_ids: [category.json().id] },
+      payload: { title: 'Tagged', tags: [{ id: tag.json().id }], categories: [{ id: category.json().id }] },
     })
     assert.equal(tagged.statusCode, 201, tagged.body)
     assert.deepEqual(tagged.json().tags, [{ id: tag.json().id, name: `Node JS ${suffix}`, slug: `node-js-${suffix}` }])
@@ -157,7 +157,7 @@ describe('content: revisions, redirects, tags and categories', () => {
       method: 'PATCH',
       url: `/api/v1/posts/${tagged.json().id}`,
       headers: author.headers,
-      payload: { tag_ids: [] },
+      payload: { tags: [] },
     })
     assert.deepEqual(untag.json().tags, [])
     assert.equal(

@@ -53,3 +53,29 @@ export async function setPostTerms(db: Db, kind: TermKind, postId: number, ids: 
     await sql`insert into ${t.join} (post_id, ${t.key}) select ${postId}, unnest(${ids}::bigint[])`.execute(db)
   }
 }
+
+/** How many terms there are (`?include_total=true`). */
+export const countTerms = (db: Db, kind: TermKind) =>
+  sql<{ total: number }>`select count(*)::int as total from ${TABLES[kind].terms}`
+    .execute(db)
+    .then((r) => (r.rows[0] as { total: number }).total)
+
+export type TermMatch = { id: number; name: string; slug: string }
+
+/** The terms named one of `names` or slugged one of `slugs` (tags_name_idx and the slug key), oldest first. */
+export const findTermsByNameOrSlug = (db: Db, kind: TermKind, names: string[], slugs: string[]) =>
+  sql<TermMatch>`select id, name, slug from ${TABLES[kind].terms} where name = any(${names}::text[]) or slug = any(${slugs}::text[])
+    order by id`
+    .execute(db)
+    .then((r) => r.rows)
+
+/**
+ * Inserts the terms whose slug is free; a slug taken meanwhile (another writer
+ * created the same term) is left alone, without an error: the caller reads it.
+ */
+export const insertTermsIfMissing = (db: Db, kind: TermKind, terms: { name: string; slug: string }[]) =>
+  sql<TermMatch>`insert into ${TABLES[kind].terms} (name, slug)
+    select * from unnest(${terms.map((t) => t.name)}::text[], ${terms.map((t) => t.slug)}::text[])
+    on conflict (slug) do nothing returning id, name, slug`
+    .execute(db)
+    .then((r) => r.rows)

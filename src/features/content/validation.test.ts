@@ -29,14 +29,28 @@ const badBodies: [string, Record<string, unknown>, string][] = [
   ['a long excerpt', { title: 'x', excerpt: 'x'.repeat(1001) }, 'excerpt'],
   ['a long seo_title', { title: 'x', seo_title: 'x'.repeat(201) }, 'seo_title'],
   ['a long seo_description', { title: 'x', seo_description: 'x'.repeat(501) }, 'seo_description'],
-  ['a cover_media_id of 0', { title: 'x', cover_media_id: 0 }, 'cover_media_id'],
-  ['a string cover_media_id', { title: 'x', cover_media_id: '1' }, 'cover_media_id'],
-  ['tag_ids that are not a list', { title: 'x', tag_ids: 1 }, 'tag_ids'],
-  ['repeated tag_ids', { title: 'x', tag_ids: [1, 1] }, 'tag_ids'],
-  ['an unknown tag id', { title: 'x', tag_ids: [Number.MAX_SAFE_INTEGER] }, 'tag_ids'],
-  ['an unknown category id', { title: 'x', category_ids: [Number.MAX_SAFE_INTEGER] }, 'category_ids'],
+  ['a cover id of 0', { title: 'x', cover: { id: 0 } }, 'cover.id'],
+  ['a string cover id', { title: 'x', cover: { id: '1' } }, 'cover.id'],
+  ['a cover given as a bare number', { title: 'x', cover: 12 }, 'cover'],
+  ['a cover with other fields', { title: 'x', cover: { id: 1, url: '/media/x.png' } }, 'cover.url'],
+  ['the old cover_media_id', { title: 'x', cover_media_id: 1 }, 'cover_media_id'],
+  ['tags that are not a list', { title: 'x', tags: 1 }, 'tags'],
+  ['a tag given as a bare id', { title: 'x', tags: [1] }, 'tags.0'],
+  ['a tag given as a bare name', { title: 'x', tags: ['News'] }, 'tags.0'],
+  ['a tag with both id and name', { title: 'x', tags: [{ id: 1, name: 'News' }] }, 'tags.0'],
+  ['an empty tag', { title: 'x', tags: [{}] }, 'tags.0'],
+  ['a tag by slug', { title: 'x', tags: [{ slug: 'news' }] }, 'tags.0.slug'],
+  ['a blank tag name', { title: 'x', tags: [{ name: '   ' }] }, 'tags.0.name'],
+  ['a long tag name', { title: 'x', tags: [{ name: 'x'.repeat(101) }] }, 'tags.0.name'],
+  ['a tag id of 0', { title: 'x', tags: [{ id: 0 }] }, 'tags.0.id'],
+  ['51 tags', { title: 'x', tags: Array.from({ length: 51 }, (_, i) => ({ name: `t${i}` })) }, 'tags'],
+  ['an unknown tag id', { title: 'x', tags: [{ name: 'Fine' }, { id: Number.MAX_SAFE_INTEGER }] }, 'tags.1.id'],
+  ['an unknown category id', { title: 'x', categories: [{ id: Number.MAX_SAFE_INTEGER }] }, 'categories.0.id'],
+  ['the old tag_ids', { title: 'x', tag_ids: [] }, 'tag_ids'],
   ['a status (set only by publishing)', { title: 'x', status: 'published' }, 'status'],
   ['an author_id', { title: 'x', author_id: 1 }, 'author_id'],
+  ['an author', { title: 'x', author: { id: 1 } }, 'author'],
+  ['a url', { title: 'x', url: '/blog/x' }, 'url'],
 ]
 
 describe('content: bad input', () => {
@@ -59,7 +73,7 @@ describe('content: bad input', () => {
     const { editor, headers } = await editorSession(testApp)
     const post = await createPost(testApp.database.db, editor, { title: 'Kept' })
     for (const [payload, field] of [
-      [{ title: 'New', tag_ids: [Number.MAX_SAFE_INTEGER] }, 'tag_ids'],
+      [{ title: 'New', tags: [{ name: 'Would be created' }, { id: Number.MAX_SAFE_INTEGER }] }, 'tags.1.id'],
       [{ title: 'New', slug: 'Bad Slug' }, 'slug'],
       [{}, 'body'],
     ] as const) {
@@ -79,9 +93,9 @@ describe('content: bad input', () => {
   test('pages take no tags or categories', async (t) => {
     const testApp = await buildTestApp(t)
     const { headers } = await editorSession(testApp)
-    const response = await testApp.app.inject({ method: 'POST', url: '/api/v1/pages', headers, payload: { title: 'x', tag_ids: [] } })
+    const response = await testApp.app.inject({ method: 'POST', url: '/api/v1/pages', headers, payload: { title: 'x', tags: [] } })
     assert.equal(response.statusCode, 400)
-    assert.equal(response.json().errors[0].field, 'tag_ids')
+    assert.equal(response.json().errors[0].field, 'tags')
   })
 
   test('a taken slug is a 409 naming slug, on create and on rename', async (t) => {

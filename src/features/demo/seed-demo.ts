@@ -169,9 +169,9 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
       body,
       excerpt: post.dek,
       seo_description: post.dek,
-      cover_media_id: cover.id,
-      tag_ids: post.tags.map((key) => tagIds.get(key) as number),
-      category_ids: [categoryIds.get(post.category) as number],
+      cover: { id: cover.id },
+      tags: post.tags.map((key) => ({ id: tagIds.get(key) as number })),
+      categories: [{ id: categoryIds.get(post.category) as number }],
     })
     return { id: row.id, slug }
   }
@@ -250,10 +250,11 @@ async function ensureAuthors(db: Db): Promise<Map<AuthorKey, Author>> {
 async function ensureTerms<K extends string>(db: Db, kind: TermKind, terms: readonly { key: K; name: string }[]) {
   const existing = new Map<string, number>()
   for (let afterId: number | undefined; ; ) {
-    const page = await listTermPage(db, kind, {
+    const { rows: page } = await listTermPage(db, kind, {
       limit: 100,
       sort: 'oldest',
       after: afterId === undefined ? undefined : { key: null, id: afterId },
+      withTotal: false,
     })
     for (const term of page.slice(0, 100)) existing.set(term.slug, term.id)
     if (page.length <= 100) break

@@ -1,5 +1,7 @@
+import type { MediaVariantRow } from './media.queries.ts'
 import type { MediaWithVariants } from './media.service.ts'
 import { mediaUrl, srcsetOf } from './media.service.ts'
+import type { MediaKey } from './media.store.ts'
 
 /** The one place a media row becomes API output (STYLE §8). URLs are site-relative and immutable. */
 export const presentMedia = (media: MediaWithVariants) => ({
@@ -24,4 +26,23 @@ export const presentMedia = (media: MediaWithVariants) => ({
   srcset: srcsetOf(media.variants),
   created_at: media.created_at.toISOString(),
   updated_at: media.updated_at.toISOString(),
+})
+
+/** A media item as the image of something else (a post's cover): what a front end needs to show it, nothing about its upload. */
+export type CoverMedia = MediaKey & {
+  id: number
+  width: number | null
+  height: number | null
+  alt: string
+  variants: Pick<MediaVariantRow, 'format' | 'width' | 'sha256'>[]
+}
+
+/** A cover as posts carry it (decision 0019): the original's URL and size, its alt text, and the `<picture>` sources of its variants. */
+export const presentCover = (cover: CoverMedia) => ({
+  id: cover.id,
+  url: mediaUrl(cover),
+  alt: cover.alt,
+  width: cover.width,
+  height: cover.height,
+  srcset: srcsetOf(cover.variants),
 })

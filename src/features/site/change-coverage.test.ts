@@ -105,7 +105,7 @@ const content = (type: 'post' | 'page'): Write[] => {
       covers: `PATCH ${base}/:id`,
       does: 'takes the cover off a published one',
       changesPages: type === 'post',
-      run: (w) => send(w, 'PATCH', `${base}/${item(w).id}`, { cover_media_id: null }),
+      run: (w) => send(w, 'PATCH', `${base}/${item(w).id}`, { cover: null }),
     },
     ...(type === 'post'
       ? [
@@ -113,7 +113,7 @@ const content = (type: 'post' | 'page'): Write[] => {
             covers: `PATCH ${base}/:id`,
             does: 'takes the tags and categories off a published one',
             changesPages: true,
-            run: (w: World) => send(w, 'PATCH', `${base}/${w.post.id}`, { tag_ids: [], category_ids: [] }),
+            run: (w: World) => send(w, 'PATCH', `${base}/${w.post.id}`, { tags: [], categories: [] }),
           },
         ]
       : []),
@@ -456,8 +456,8 @@ async function makeWorld({ testApp, clock }: { testApp: TestApp; clock: TestCloc
     await updateContent(db, type, editor, row.id, {
       title: `${title} (edited)`,
       body: `Edited words about ${w}.`,
-      cover_media_id: cover.id,
-      ...(type === 'post' ? { tag_ids: [tag.id], category_ids: [category.id] } : {}),
+      cover: { id: cover.id },
+      ...(type === 'post' ? { tags: [{ id: tag.id }], categories: [{ id: category.id }] } : {}),
     })
     return (await publishContent(db, type, row.id)).row
   }

@@ -1,5 +1,13 @@
 import { type Db, sql } from '#core/db/database.ts'
-import { parseTerms, type TermRef, termsArray } from '../content/content.queries.ts'
+import {
+  COVER_COLUMNS,
+  type Cover,
+  type CoverColumns,
+  coverFrom,
+  parseTerms,
+  type TermRef,
+  termsArray,
+} from '../content/content.queries.ts'
 import type { PostType } from '../content/content.schemas.ts'
 import { SITE_INFO_KEYS } from '../settings/settings.service.ts'
 
@@ -15,16 +23,7 @@ import { SITE_INFO_KEYS } from '../settings/settings.service.ts'
  */
 
 export type SiteJson = { settings: Record<string, unknown>; pages: { title: string; slug: string }[] }
-export type VariantRef = { format: 'jpg' | 'png' | 'webp' | 'avif'; width: number; sha256: string }
-export type Cover = {
-  id: number
-  sha256: string
-  extension: string
-  width: number | null
-  height: number | null
-  alt: string
-  variants: VariantRef[]
-}
+export type { Cover }
 /** A post as a list shows it. */
 export type Card = {
   id: number
@@ -59,43 +58,14 @@ const siteOf = async (db: Db, rows: { site_json: string }[]): Promise<SiteJson> 
   rows[0] ? (JSON.parse(rows[0].site_json) as SiteJson) : findSite(db)
 
 const CARD_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.published_at, p.author_id, u.name as author,
-  ${termsArray('tags')} as tags,
-  m.id as cover_id, m.sha256 as cover_sha256, m.extension as cover_extension, m.width as cover_width, m.height as cover_height,
-  m.alt as cover_alt, (select string_agg(v.format || ' ' || v.width || ' ' || v.sha256, ',' order by v.format, v.width)
-    from media_variants v where v.media_id = m.id) as cover_variants`
+  ${termsArray('tags')} as tags, ${COVER_COLUMNS}`
 const CARD_FROM = sql`posts p join users u on u.id = p.author_id left join media m on m.id = p.cover_media_id`
 
-type CardRow = Omit<Card, 'tags' | 'cover'> & {
-  tags: string[]
-  cover_id: number | null
-  cover_sha256: string
-  cover_extension: string
-  cover_width: number | null
-  cover_height: number | null
-  cover_alt: string
-  /** "format width sha256" pairs joined by commas (none of the three can hold a space or a comma); null without variants */
-  cover_variants: string | null
-}
+type CardRow = Omit<Card, 'tags' | 'cover'> & CoverColumns & { tags: string[] }
 
 function cardFrom(row: CardRow): Card {
   const { id, type, title, slug, excerpt, published_at, author_id, author, tags } = row
-  const { cover_id, cover_sha256, cover_extension, cover_width, cover_height, cover_alt, cover_variants } = row
-  const cover =
-    cover_id === null
-      ? null
-      : {
-          id: cover_id,
-          sha256: cover_sha256,
-          extension: cover_extension,
-          width: cover_width,
-          height: cover_height,
-          alt: cover_alt,
-          variants: (cover_variants === null ? [] : cover_variants.split(',')).map((value) => {
-            const [format, width, sha256] = value.split(' ')
-            return { format: format as VariantRef['format'], width: Number(width), sha256: sha256 as string }
-          }),
-        }
-  return { id, type, title, slug, excerpt, published_at, author_id, author, tags: parseTerms(tags), cover }
+  return { id, type, title, slug, excerpt, published_at, author_id, author, tags: parseTerms(tags), cover: coverFrom(row) }
 }
 
 export type ListFilter = { tag?: string; category?: string }

@@ -51,8 +51,8 @@ describe('post pages', () => {
       excerpt: 'The excerpt',
       seo_title: 'SEO title',
       seo_description: 'A description for search engines',
-      tag_ids: [tag.id],
-      category_ids: [category.id],
+      tags: [{ id: tag.id }],
+      categories: [{ id: category.id }],
     })
     await publishContent(db, 'post', row.id)
 
@@ -147,7 +147,7 @@ describe('post pages', () => {
       alt: 'A "view"',
     })
     await generateMediaVariants(db, store, media.id)
-    const { row } = await createContent(db, 'post', writer, { title: 'With a cover', slug: `cover-${word()}`, cover_media_id: media.id })
+    const { row } = await createContent(db, 'post', writer, { title: 'With a cover', slug: `cover-${word()}`, cover: { id: media.id } })
     await publishContent(db, 'post', row.id)
     const original = `/media/${media.sha256}.jpg`
 
@@ -223,9 +223,9 @@ describe('lists', () => {
     const { db } = testApp.database
     const writer = await author(testApp)
     const category = await createTerm(db, 'categories', { name: `News ${word()}` })
-    const shown = await createContent(db, 'post', writer, { title: `Shown ${word()}`, category_ids: [category.id] })
+    const shown = await createContent(db, 'post', writer, { title: `Shown ${word()}`, categories: [{ id: category.id }] })
     await publishContent(db, 'post', shown.row.id)
-    const hidden = await createContent(db, 'post', writer, { title: `Hidden ${word()}`, category_ids: [category.id] })
+    const hidden = await createContent(db, 'post', writer, { title: `Hidden ${word()}`, categories: [{ id: category.id }] })
     const html = (await get(testApp, `/category/${category.slug}`)).body
     assert.match(html, new RegExp(`<h1>${category.name}</h1>`))
     assert.ok(html.includes(shown.row.title))
@@ -298,7 +298,7 @@ describe('caching headers', () => {
       filename: 'c.png',
       alt: 'A cover',
     })
-    await updateContent(db, 'post', writer, post.id, { category_ids: [category.id], cover_media_id: upload.id })
+    await updateContent(db, 'post', writer, post.id, { categories: [{ id: category.id }], cover: { id: upload.id } })
     const keys = async (url: string) =>
       String((await get(testApp, url)).headers['surrogate-key'])
         .split(' ')
