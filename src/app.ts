@@ -1,9 +1,8 @@
 import { constants as zlib } from 'node:zlib'
 import compress from '@fastify/compress'
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
-import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { privateApiCacheControl } from '#core/http/api-cache-control.ts'
 import { registerApiDocs } from '#core/http/api-docs.ts'
 import { registerCors } from '#core/http/cors.ts'
@@ -11,8 +10,8 @@ import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } fro
 import { registerHealth } from '#core/http/health.ts'
 import { refuseNulInUrl, registerJsonBodyParser } from '#core/http/json-body.ts'
 import { createMetrics } from '#core/http/metrics.ts'
+import { registerOpenApi } from '#core/http/openapi.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
-import { documentProblems } from '#core/http/schemas.ts'
 import { securityHeadersFor } from '#core/http/security-headers.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
@@ -32,6 +31,7 @@ import { setupPage } from './features/users/admin/setup.page.ts'
 import { usersRoutes } from './features/users/admin/users.routes.ts'
 import { registerAuthHooks } from './features/users/login/auth.hooks.ts'
 import { authRoutes } from './features/users/login/auth.routes.ts'
+import { SESSION_COOKIE } from './features/users/login/sessions.ts'
 import { registerUsersMail } from './features/users/recovery/users.mail.ts'
 
 export type AppDeps = Deps & { lifecycle: Lifecycle }
@@ -57,6 +57,8 @@ export type BuildOptions = {
   serverFactory?: FastifyServerOptions['serverFactory']
   /** Adds routes to the site scope after the features: for tests and test fixtures only. */
   extend?: (site: FastifyInstance) => void
+  /** An onResponse hook on every route of the site scope, added before any other: tests record the statuses they see (test/app.ts). */
+  observeResponse?: (request: FastifyRequest, reply: FastifyReply) => void
 }
 
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
@@ -97,6 +99,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
   deps.paths.reserve('core', ['healthz', 'readyz', 'metrics', 'api'])
 
   await app.register(async (site) => {
+    const observe = options.observeResponse
+    if (observe) site.addHook('onResponse', async (request, reply) => observe(request, reply))
     site.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id)
       if (lifecycle.state === 'starting') done(serviceUnavailable('Plinth is starting; try again in a moment.', 2))
@@ -122,19 +126,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
       // every page through a stream, which cost more CPU than the compression itself.
       syncThreshold: 128 * 1024,
     })
-    await site.register(swagger, {
-      transform: documentProblems,
-      openapi: {
-        openapi: '3.1.0',
-        info: {
-          title: 'Plinth API',
-          version: '1',
-          description: 'The JSON API of a Plinth site. Errors are application/problem+json (RFC 9457).',
-        },
-        servers: [{ url: config.publicUrl }],
-      },
-    })
-    site.get('/api/openapi.json', { schema: { hide: true } }, async () => site.swagger())
+    // The API's document (/api/openapi.json, built once when ready; decision 0017): before the features, to see their routes.
+    await registerOpenApi(site, { publicUrl: config.publicUrl, sessionCookie: SESSION_COOKIE, tags: API_TAGS })
     // GET /api (an index) and the browsable reference at /api/docs (Redoc from node_modules, read once; decision 0018).
     registerApiDocs(site)
 
@@ -160,6 +153,22 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
 
   return app
 }
+
+/** The document's tags (one per resource), in the order a reader meets them; a feature adds its own here. */
+const API_TAGS = [
+  { name: 'auth', description: 'Sign-up, sign-in and out, your own account, the CSRF token, two-factor sign-in, password reset.' },
+  { name: 'tokens', description: 'Personal API tokens (Bearer), scoped read, write or admin; managed from a browser session.' },
+  { name: 'users', description: 'Accounts and roles (admins), and the public author profiles.' },
+  { name: 'audit', description: 'The audit log of security-relevant events (admins).' },
+  { name: 'site', description: 'The public site information and the site settings (admins).' },
+  { name: 'posts', description: 'Blog posts: drafts, scheduling, publishing, revisions.' },
+  { name: 'pages', description: 'Standalone pages (about, contact…): the same workflow as posts.' },
+  { name: 'tags', description: 'Post tags.' },
+  { name: 'categories', description: 'Post categories.' },
+  { name: 'redirects', description: 'Redirects left by changed slugs.' },
+  { name: 'search', description: 'Full-text search of published posts and pages.' },
+  { name: 'media', description: 'Uploaded images and files, their variants and metadata.' },
+]
 
 /** Helmet's options: CSP, HSTS behind TLS, Referrer-Policy, frame-ancestors (BRIEF: security headers on by default). */
 function securityHeaders(config: AppDeps['config']): FastifyHelmetOptions {

@@ -9,6 +9,7 @@ import { loggerOptions } from '../src/core/log/logger.ts'
 import { createDeps, type Deps } from '../src/deps.ts'
 import type { MediaStore } from '../src/features/media/media.store.ts'
 import { createTestDatabase, sharedTestDatabase } from './db.ts'
+import { createStatusObserver } from './status-coverage.ts'
 
 /** The SECRET_KEY of test apps (a test may give its own in `env`). */
 export const TEST_SECRET_KEY = '7e57'.repeat(16)
@@ -62,8 +63,30 @@ export async function buildTestApp(
     },
   })
   const deps = createDeps(config, database, { clock: options.clock, store: options.store })
-  const app = await buildApp({ ...deps, lifecycle }, { logger: loggerOptions(config, stream), extend: options.routes })
-  t.after(() => app.close())
+  // Status coverage (test/status-coverage.ts): an answer with a status the OpenAPI document does not declare fails the test.
+  const statuses = createStatusObserver()
+  const routes = options.routes
+  const app = await buildApp(
+    { ...deps, lifecycle },
+    {
+      logger: loggerOptions(config, stream),
+      observeResponse: statuses.observe,
+      extend: routes
+        ? (site) => {
+            site.addHook('onRoute', (route) => {
+              for (const method of [route.method].flat()) statuses.fixtureRoutes.add(`${method} ${route.url}`)
+            })
+            routes(site)
+          }
+        : undefined,
+    },
+  )
+  t.after(async () => {
+    await app.close()
+    const undocumented = statuses.finish()
+    if (undocumented.length > 0)
+      throw new Error(`Undocumented statuses (add them to the route's response schema):\n${undocumented.join('\n')}`)
+  })
   return {
     app,
     database,

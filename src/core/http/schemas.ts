@@ -1,12 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifySchema,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import { type Static, type TObject, type TProperties, type TSchema, Type } from 'typebox'
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts'
 
@@ -24,6 +17,32 @@ export type AppInstance = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >
+
+const SCHEMA_NAME = Symbol.for('plinth.schema.name')
+
+/**
+ * Names a reusable schema for the OpenAPI document (decision 0017): wherever it
+ * appears in a response or a body, the document lists it once under
+ * `components.schemas[name]` and refers to it. PascalCase, unique across the app
+ * (two different schemas under one name fail the build). The name is a symbol on
+ * the schema object, invisible to validation and serialisation — unlike `$id`,
+ * which fast-json-stringify refuses when one schema holds the same `$id` twice
+ * (`tags` and `categories` both of one Term schema). A copy (`{ ...Post }`) is unnamed.
+ */
+export function named<Schema extends TSchema>(name: string, schema: Schema): Schema {
+  Object.defineProperty(schema, SCHEMA_NAME, { value: name, enumerable: false })
+  return schema
+}
+
+/** The name given with `named` (or an `$id`), if any. */
+export function schemaName(schema: unknown): string | undefined {
+  if (typeof schema !== 'object' || schema === null) return undefined
+  const name = (schema as { [SCHEMA_NAME]?: string })[SCHEMA_NAME] ?? (schema as { $id?: unknown }).$id
+  return typeof name === 'string' && !name.startsWith('#') ? name : undefined
+}
+
+/** The schema of an answer without a body: `response: { 204: NoContent('Signed out') }`, answered with `reply.code(204).send(null)`. */
+export const NoContent = (description: string) => Type.Null({ description })
 
 /** A row id: a positive integer that JavaScript holds exactly. */
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
@@ -67,30 +86,37 @@ export const TotalQuery = {
 /**
  * A page of a list: its items, the cursor of the next page (null on the last)
  * and, for lists that offer `include_total` (TotalQuery), the count when asked.
+ * A page of a named item (`named('Post', …)`) is named too (`PostPage`).
  */
-export const Page = <Item extends TSchema>(item: Item) =>
-  Type.Object({
+export const Page = <Item extends TSchema>(item: Item) => {
+  const page = Type.Object({
     data: Type.Array(item),
-    next_cursor: Type.Union([Type.String(), Type.Null()]),
+    next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
     total: Type.Optional(
       Type.Integer({ minimum: 0, description: 'with `?include_total=true`: the items the filters select, on all pages' }),
     ),
   })
+  const name = schemaName(item)
+  return name === undefined ? page : named(`${name}Page`, page)
+}
 
 /** One invalid field of a request: its name (dotted path), where it was (body, querystring, params) and what is wrong. */
-export const FieldError = Type.Object({ field: Type.String(), in: Type.String(), message: Type.String() })
+export const FieldError = named('FieldError', Type.Object({ field: Type.String(), in: Type.String(), message: Type.String() }))
 export type FieldError = Static<typeof FieldError>
 
 /** The body of every error answer under /api (application/problem+json, RFC 9457), built by core/http/errors.ts. */
-export const Problem = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  detail: Type.String(),
-  code: Type.String({ description: 'a stable code, such as not_found or validation_failed' }),
-  request_id: Type.String(),
-  errors: Type.Optional(Type.Array(FieldError)),
-})
+export const Problem = named(
+  'Problem',
+  Type.Object({
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'a stable code, such as not_found or validation_failed' }),
+    request_id: Type.String(),
+    errors: Type.Optional(Type.Array(FieldError)),
+  }),
+)
 export type Problem = Static<typeof Problem>
 
 /**
@@ -119,16 +145,4 @@ export function problems(...codes: ErrorCode[]) {
     }
   }
   return responses
-}
-
-/**
- * The @fastify/swagger `transform`: documents the problem+json answers (4XX and
- * 5XX) of every /api route from the one Problem schema. Only the OpenAPI
- * document changes; core/http/errors.ts writes the answers themselves.
- */
-export function documentProblems({ schema, url }: { schema: FastifySchema | undefined; url: string }) {
-  if (schema === undefined || !url.startsWith('/api/')) return { schema: schema ?? {}, url }
-  const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: Problem } } }
-  const response = typeof schema.response === 'object' && schema.response !== null ? schema.response : {}
-  return { schema: { ...schema, response: { ...response, '4XX': problem, '5XX': problem } }, url }
 }

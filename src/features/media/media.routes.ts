@@ -1,8 +1,10 @@
+import type { Readable } from 'node:stream'
 import multipart from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { badRequest, HttpError, invalid, notFound } from '#core/http/errors.ts'
 import { decodeCursor, toPage } from '#core/http/pagination.ts'
-import { type AppInstance, IdParams } from '#core/http/schemas.ts'
+import { type AppInstance, IdParams, NoContent, problems } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/login/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
@@ -37,12 +39,21 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
       {
         onRequest: requireRole('author'),
         schema: {
+          operationId: 'uploadMedia',
           tags: ['media'],
-          summary: 'Upload a file (multipart/form-data: `file`, optional `alt`)',
+          summary: 'Upload a file',
           description:
             'JPEG, PNG, WebP, AVIF, GIF or PDF, recognised from the bytes. Image metadata (EXIF, GPS) is removed; ' +
             'responsive variants are made in the background (`variants_status`).',
           consumes: ['multipart/form-data'],
+          // Read by readUpload, not validated by a body schema: this documents it (core/http/openapi.ts).
+          multipart: Type.Object(
+            {
+              file: Type.String({ format: 'binary', description: `the file, at most ${maxBytes} bytes` }),
+              alt: Type.Optional(Type.String({ maxLength: MAX_ALT_LENGTH, description: 'the alternative text of an image' })),
+            },
+            { additionalProperties: false },
+          ),
           response: { 201: Media },
         },
       },
@@ -58,6 +69,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
     {
       onRequest: requireRole('author'),
       schema: {
+        operationId: 'listMedia',
         tags: ['media'],
         summary: 'Media, newest first (authors see their own)',
         querystring: ListQuery,
@@ -79,7 +91,13 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
     '/api/v1/media/:id',
     {
       onRequest: requireRole('author'),
-      schema: { tags: ['media'], summary: 'One media item', params: IdParams, response: { 200: Media } },
+      schema: {
+        operationId: 'getMedia',
+        tags: ['media'],
+        summary: 'One media item',
+        params: IdParams,
+        response: { 200: Media, ...problems('not_found') },
+      },
     },
     async (request) => presentMedia(await getMedia(db, actor(request), request.params.id)),
   )
@@ -88,7 +106,14 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
     '/api/v1/media/:id',
     {
       onRequest: requireRole('author'),
-      schema: { tags: ['media'], summary: 'Change the alt text', params: IdParams, body: AltBody, response: { 200: Media } },
+      schema: {
+        operationId: 'updateMediaAlt',
+        tags: ['media'],
+        summary: 'Change the alt text',
+        params: IdParams,
+        body: AltBody,
+        response: { 200: Media, ...problems('not_found') },
+      },
     },
     async (request) => presentMedia(await changeMediaAlt(db, actor(request), request.params.id, request.body.alt)),
   )
@@ -97,17 +122,41 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
     '/api/v1/media/:id',
     {
       onRequest: requireRole('author'),
-      schema: { tags: ['media'], summary: 'Delete a media item (its file goes when no other item uses it)', params: IdParams },
+      schema: {
+        operationId: 'deleteMedia',
+        tags: ['media'],
+        summary: 'Delete a media item',
+        description: 'Its file goes when no other item uses it.',
+        params: IdParams,
+        response: { 204: NoContent('The item is deleted'), ...problems('not_found') },
+      },
     },
     async (request, reply) => {
       await deleteMedia(db, store, actor(request), request.params.id)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 
   app.get(
     '/media/:name',
-    { schema: { tags: ['media'], summary: 'A stored file (public)', params: FileParams } },
+    {
+      schema: {
+        operationId: 'getMediaFile',
+        tags: ['media'],
+        summary: 'A stored file (public)',
+        description: 'The bytes, cacheable for a year (the name is the hash of the content); errors are HTML pages.',
+        params: FileParams,
+        security: [{}],
+        response: {
+          200: {
+            description: 'The file',
+            content: { 'application/octet-stream': { schema: Type.Unsafe<Readable>(Type.String({ format: 'binary' })) } },
+          },
+          304: NoContent('Not modified (If-None-Match matched the ETag)'),
+          404: { description: 'No such file (an HTML page)', content: { 'text/html': { schema: Type.String() } } },
+        },
+      },
+    },
     async (request, reply) => {
       const { name } = request.params
       const [sha256, extension] = name.split('.') as [string, MediaExtension]
@@ -116,7 +165,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
       // Front ends on other origins embed these files; helmet's default is same-origin.
       reply.header('cross-origin-resource-policy', 'cross-origin')
       const etag = `"${sha256}"`
-      if (request.headers['if-none-match'] === etag) return reply.code(304).header('etag', etag).send()
+      if (request.headers['if-none-match'] === etag) return reply.code(304).header('etag', etag).send(null)
       const file = await store.open({ sha256, extension })
       if (!file) throw notFound('file', name)
       reply.header('etag', etag).header('content-length', file.size).type(ALLOWED_TYPES[extension])

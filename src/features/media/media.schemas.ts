@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Page, PageQuery, QueryString } from '#core/http/schemas.ts'
+import { named, Page, PageQuery, QueryString } from '#core/http/schemas.ts'
 import { ALLOWED_TYPES } from './media.images.ts'
 import { MEDIA_EXTENSIONS } from './media.queries.ts'
 
@@ -8,35 +8,38 @@ export const MAX_ALT_LENGTH = 1000
 const DateTime = Type.String({ format: 'date-time' })
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const Media = Type.Object(
-  {
-    id: Type.Integer(),
-    url: Type.String({ description: 'public, immutable URL of the file (cacheable for a year)' }),
-    sha256: Type.String(),
-    mime_type: Type.String(),
-    size_bytes: Type.Integer(),
-    width: Nullable(Type.Integer()),
-    height: Nullable(Type.Integer()),
-    original_name: Type.String(),
-    alt: Type.String(),
-    owner_id: Nullable(Type.Integer()),
-    variants_status: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
-    variants: Type.Array(
-      Type.Object({
-        url: Type.String(),
-        format: Type.String(),
-        width: Type.Integer(),
-        height: Type.Integer(),
-        size_bytes: Type.Integer(),
+export const Media = named(
+  'Media',
+  Type.Object(
+    {
+      id: Type.Integer(),
+      url: Type.String({ description: 'public, immutable URL of the file (cacheable for a year)' }),
+      sha256: Type.String(),
+      mime_type: Type.String(),
+      size_bytes: Type.Integer(),
+      width: Nullable(Type.Integer()),
+      height: Nullable(Type.Integer()),
+      original_name: Type.String(),
+      alt: Type.String(),
+      owner_id: Nullable(Type.Integer()),
+      variants_status: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
+      variants: Type.Array(
+        Type.Object({
+          url: Type.String(),
+          format: Type.String(),
+          width: Type.Integer(),
+          height: Type.Integer(),
+          size_bytes: Type.Integer(),
+        }),
+      ),
+      srcset: Type.Array(Type.Object({ type: Type.String(), srcset: Type.String() }), {
+        description: 'one `<source>` per format for a `<picture>`, best compression first',
       }),
-    ),
-    srcset: Type.Array(Type.Object({ type: Type.String(), srcset: Type.String() }), {
-      description: 'one `<source>` per format for a `<picture>`, best compression first',
-    }),
-    created_at: DateTime,
-    updated_at: DateTime,
-  },
-  { additionalProperties: false },
+      created_at: DateTime,
+      updated_at: DateTime,
+    },
+    { additionalProperties: false },
+  ),
 )
 
 export const MediaPage = Page(Media)

@@ -17,6 +17,7 @@ export function searchRoutes(app: AppInstance, deps: { db: Db }) {
     '/api/v1/search',
     {
       schema: {
+        operationId: 'searchContent',
         tags: ['search'],
         summary: 'Search published posts and pages, best match first',
         description:

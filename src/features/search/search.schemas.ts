@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Page, QueryString } from '#core/http/schemas.ts'
+import { named, Page, QueryString } from '#core/http/schemas.ts'
 import { SEARCH_QUERY_MAX_LENGTH } from './search.service.ts'
 
 const SearchKind = Type.Union([Type.Literal('post'), Type.Literal('page')])
@@ -21,16 +21,19 @@ export const SearchQuery = QueryString({
   type: Type.Optional(SearchKind),
 })
 
-export const SearchHit = Type.Object({
-  type: SearchKind,
-  id: Type.Integer(),
-  title: Type.String(),
-  slug: Type.String(),
-  path: Type.String({ description: 'the public URL path: /blog/{slug} for a post, /{slug} for a page' }),
-  excerpt: Type.String(),
-  snippet_html: Type.String({ description: 'a passage of the body, HTML-escaped; its only tags are <mark> around the matches' }),
-  published_at: Type.String({ format: 'date-time' }),
-  rank: Type.Number({ description: 'relevance between 0 and 1; higher is better' }),
-})
+export const SearchHit = named(
+  'SearchHit',
+  Type.Object({
+    type: SearchKind,
+    id: Type.Integer(),
+    title: Type.String(),
+    slug: Type.String(),
+    path: Type.String({ description: 'the public URL path: /blog/{slug} for a post, /{slug} for a page' }),
+    excerpt: Type.String(),
+    snippet_html: Type.String({ description: 'a passage of the body, HTML-escaped; its only tags are <mark> around the matches' }),
+    published_at: Type.String({ format: 'date-time' }),
+    rank: Type.Number({ description: 'relevance between 0 and 1; higher is better' }),
+  }),
+)
 
 export const SearchPage = Page(SearchHit)

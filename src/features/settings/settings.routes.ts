@@ -13,6 +13,7 @@ export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
     '/api/v1/site',
     {
       schema: {
+        operationId: 'getSite',
         summary: 'Public information about the site',
         tags,
         response: { 200: SiteInfo },
@@ -23,7 +24,10 @@ export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
 
   app.get(
     '/api/v1/settings',
-    { onRequest: requireRole('admin'), schema: { summary: 'Every site setting (admins)', tags, response: { 200: SiteSettings } } },
+    {
+      onRequest: requireRole('admin'),
+      schema: { operationId: 'getSettings', summary: 'Every site setting (admins)', tags, response: { 200: SiteSettings } },
+    },
     async () => getSettings(deps.db),
   )
 
@@ -32,7 +36,9 @@ export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
     {
       onRequest: requireRole('admin'),
       schema: {
-        summary: 'Change site settings (admins); only the fields sent change, each change is audited',
+        operationId: 'updateSettings',
+        summary: 'Change site settings (admins)',
+        description: 'Only the fields sent change; each change is audited (settings_changed).',
         tags,
         body: SiteSettingsPatch,
         response: { 200: SiteSettings },

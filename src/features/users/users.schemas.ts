@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { invalid } from '#core/http/errors.ts'
-import { Id, PageQuery, QueryString } from '#core/http/schemas.ts'
+import { Id, named, PageQuery, QueryString } from '#core/http/schemas.ts'
 import { AUDIT_EVENTS } from './audit.ts'
 
 /** A user's role, lowest to highest: member, author, editor, admin (roles.ts ranks them). Defined here only. */
@@ -31,18 +31,21 @@ export function assertDisplayName(name: string) {
   }
 }
 
-export const ApiToken = Type.Object(
-  {
-    id: Type.Integer(),
-    name: Type.String(),
-    prefix: Type.String({ description: 'the first characters, to recognise a token' }),
-    scopes: Type.Array(ApiScope),
-    expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    revoked: Type.Boolean(),
-    created_at: Type.String({ format: 'date-time' }),
-  },
-  { additionalProperties: false },
+export const ApiToken = named(
+  'ApiToken',
+  Type.Object(
+    {
+      id: Type.Integer(),
+      name: Type.String(),
+      prefix: Type.String({ description: 'the first characters, to recognise a token' }),
+      scopes: Type.Array(ApiScope),
+      expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      revoked: Type.Boolean(),
+      created_at: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
 )
 
 export const ApiTokenBody = Type.Object(
@@ -64,16 +67,19 @@ export const UserAccessBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 
-export const AuditEntry = Type.Object({
-  id: Type.Integer(),
-  event: Type.String(),
-  user_id: Type.Union([Type.Integer(), Type.Null()]),
-  actor_id: Type.Union([Type.Integer(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  user_agent: Type.Union([Type.String(), Type.Null()]),
-  details: Type.Record(Type.String(), Type.Unknown()),
-  created_at: Type.String({ format: 'date-time' }),
-})
+export const AuditEntry = named(
+  'AuditEntry',
+  Type.Object({
+    id: Type.Integer(),
+    event: Type.String(),
+    user_id: Type.Union([Type.Integer(), Type.Null()]),
+    actor_id: Type.Union([Type.Integer(), Type.Null()]),
+    ip: Type.Union([Type.String(), Type.Null()]),
+    user_agent: Type.Union([Type.String(), Type.Null()]),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    created_at: Type.String({ format: 'date-time' }),
+  }),
+)
 
 export const AuditQuery = QueryString({
   ...PageQuery,

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { decodeCursor, toPage } from '#core/http/pagination.ts'
-import { type AppInstance, IdParams, Page } from '#core/http/schemas.ts'
+import { type AppInstance, IdParams, NoContent, named, Page, problems } from '#core/http/schemas.ts'
 import type { Deps } from '../../../deps.ts'
 import { AUDIT_SORT, listAudit } from '../audit.queries.ts'
 import { requestMeta } from '../audit.ts'
@@ -25,7 +25,12 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
     '/api/v1/tokens',
     {
       onRequest: requireSession,
-      schema: { tags: ['tokens'], summary: 'Your API tokens', response: { 200: Type.Object({ data: Type.Array(ApiToken) }) } },
+      schema: {
+        operationId: 'listApiTokens',
+        tags: ['tokens'],
+        summary: 'Your API tokens',
+        response: { 200: Type.Object({ data: Type.Array(ApiToken) }) },
+      },
     },
     async (request) => ({ data: (await listUserApiTokens(db, actor(request).user.id)).map(presentApiToken) }),
   )
@@ -35,11 +40,16 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
     {
       onRequest: requireSession,
       schema: {
+        operationId: 'createApiToken',
         tags: ['tokens'],
-        summary:
-          'Create an API token (the token is in this answer only); needs a verified address, and current_password unless you signed in within the last 10 minutes',
+        summary: 'Create an API token',
+        description:
+          'The token is in this answer only. Needs a verified address, and current_password unless you signed in within the last 10 minutes.',
         body: ApiTokenBody,
-        response: { 201: Type.Intersect([ApiToken, Type.Object({ token: Type.String() })]) },
+        response: {
+          201: named('NewApiToken', Type.Intersect([ApiToken, Type.Object({ token: Type.String() })])),
+          ...problems('email_not_verified'),
+        },
       },
     },
     async (request, reply) => {
@@ -50,10 +60,19 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
 
   app.delete(
     '/api/v1/tokens/:id',
-    { onRequest: requireSession, schema: { tags: ['tokens'], summary: 'Revoke one of your API tokens', params: IdParams } },
+    {
+      onRequest: requireSession,
+      schema: {
+        operationId: 'revokeApiToken',
+        tags: ['tokens'],
+        summary: 'Revoke one of your API tokens',
+        params: IdParams,
+        response: { 204: NoContent('The token is revoked'), ...problems('not_found') },
+      },
+    },
     async (request, reply) => {
       await revokeApiToken(db, actor(request).user, request.params.id, requestMeta(request))
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 
@@ -62,6 +81,7 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
     {
       onRequest: requireRole('admin'),
       schema: {
+        operationId: 'listUsers',
         tags: ['users'],
         summary: 'Users, newest first (admin)',
         querystring: UserListQuery,
@@ -80,11 +100,12 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
     {
       onRequest: requireRole('admin'),
       schema: {
+        operationId: 'updateUserAccess',
         tags: ['users'],
         summary: "Change a user's role or disable the account (admin)",
         params: IdParams,
         body: UserAccessBody,
-        response: { 200: User },
+        response: { 200: User, ...problems('not_found', 'conflict') },
       },
     },
     async (request) => {
@@ -99,6 +120,7 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
     {
       onRequest: requireRole('admin'),
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['audit'],
         summary: 'Security events, newest first (admin)',
         querystring: AuditQuery,
