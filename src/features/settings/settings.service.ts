@@ -68,12 +68,6 @@ export async function getCorsOrigins(db: Db): Promise<string[]> {
   return Array.isArray(row?.value) ? row.value.filter((origin): origin is string => typeof origin === 'string') : []
 }
 
-/** Whether form submissions keep a shortened IP address (setting `anonymise_ip`, off unless set to true; issue 12, item 4). */
-export async function isIpAnonymised(db: Db): Promise<boolean> {
-  const [row] = await listSettings(db, [SETTINGS.anonymise_ip.key])
-  return row?.value === true
-}
-
 /** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */
 export async function isEmailVerificationRequired(db: Db): Promise<boolean> {
   const [row] = await listSettings(db, [SETTINGS.require_email_verification.key])
