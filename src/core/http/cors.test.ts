@@ -129,6 +129,11 @@ describe('CORS on answers', () => {
     const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/site', headers: { origin: newOrigin('reader') } })
     assert.equal(response.statusCode, 200)
     assert.equal(response.json().title, 'My Plinth site')
+    for (const url of ['/api', '/api/openapi.json']) {
+      const other = await testApp.app.inject({ method: 'GET', url, headers: { origin: newOrigin('reader') } })
+      assert.equal(other.statusCode, 200, url)
+      assert.equal(other.headers['access-control-allow-origin'], '*', url)
+    }
     assert.equal(response.headers['access-control-allow-origin'], '*')
     assert.equal(response.headers['access-control-allow-credentials'], undefined)
     const exposed = listOf(response.headers['access-control-expose-headers'])

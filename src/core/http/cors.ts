@@ -155,7 +155,7 @@ export async function registerCors(
 
   // Routes outside /api/ take no part (the preflight route `*` itself stays in).
   site.addHook('onRoute', (route) => {
-    if (route.url !== '*' && !route.url.startsWith('/api/')) route.config = { ...route.config, cors: false }
+    if (route.url !== '*' && !isApiPath(route.url)) route.config = { ...route.config, cors: false }
   })
 
   const listedOrUnlisted = (request: FastifyRequest, listed: boolean): FastifyCorsOptions => {
@@ -172,7 +172,7 @@ export async function registerCors(
     hideOptionsRoute: true,
     delegator: (request, callback) => {
       const origin = request.headers.origin
-      if (typeof origin !== 'string' || origin === siteOrigin || !request.url.startsWith('/api/')) return callback(null, OFF)
+      if (typeof origin !== 'string' || origin === siteOrigin || !isApiPath(request.url)) return callback(null, OFF)
       try {
         const listed = origins.allows(origin)
         if (typeof listed === 'boolean') return callback(null, listedOrUnlisted(request, listed))
@@ -194,6 +194,9 @@ export async function registerCors(
   site.addHook('onClose', () => origins.close())
   return origins
 }
+
+/** The API: /api itself (its index), the document, the reference and /api/v1. */
+const isApiPath = (url: string) => url.startsWith('/api/') || url === '/api' || url.startsWith('/api?')
 
 /**
  * A read any page may make: GET or HEAD (or the preflight of one) that carries no
