@@ -97,8 +97,8 @@ const uniqueWord = () =>
     .replace(/\d/g, (digit) => 'abcdefghij'[Number(digit)] as string)}`
 
 describe('the typed client against a real server', () => {
-  test('an editor with a token creates and publishes a post; anyone lists, gets and searches it', async () => {
-    const { user, client: session } = await signedIn('editor')
+  test('an admin signed in with a session makes a token; with it creates and publishes a post; anyone lists, gets and searches it', async () => {
+    const { user, client: session } = await signedIn('admin')
     const api = await tokenClient(session)
     const word = uniqueWord()
 
