@@ -51,6 +51,16 @@ export function staleFiles(files: Record<string, string>, directory = CLIENT_DIR
     .map(([name]) => name)
 }
 
+/** Where a committed file first differs from the generated one, for CI's log. */
+function firstDifference(generated: string, file: string): string {
+  if (!fs.existsSync(file)) return 'missing'
+  const committed = fs.readFileSync(file, 'utf8').split('\n')
+  const lines = generated.split('\n')
+  const index = lines.findIndex((line, i) => line !== committed[i])
+  const at = index === -1 ? lines.length : index
+  return `first difference at line ${at + 1}: generated ${JSON.stringify(lines[at] ?? '(end)')}, committed ${JSON.stringify(committed[at] ?? '(end)')}`
+}
+
 if (import.meta.main) {
   const files = await generateClientFiles()
   if (process.argv.includes('--check')) {
@@ -59,6 +69,7 @@ if (import.meta.main) {
       console.error(
         `clients/typescript is stale: ${stale.join(', ')} differ from what the routes generate. Run \`npm run client\` and commit the result.`,
       )
+      for (const name of stale) console.error(`  ${name}: ${firstDifference(files[name] as string, path.join(CLIENT_DIR, name))}`)
       process.exitCode = 1
     } else {
       console.log('clients/typescript is up to date.')
