@@ -13,8 +13,18 @@ export const PostStatus = Type.Union([
   Type.Literal('archived'),
 ])
 export type PostStatus = Static<typeof PostStatus>
-const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+/**
+ * `schema` or null, for responses, as one JSON Schema type list (`type: [t, 'null']`)
+ * rather than `anyOf`: fast-json-stringify writes a type list after a typeof
+ * check, but picks an `anyOf` branch by running Ajv on the value, for every
+ * field of every item (a list of 20 posts: 0.58 ms to serialise with anyOf,
+ * against 0.07 ms for JSON.stringify; decision 0019).
+ */
+const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
+  Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] })
+/** A union of string values as one `enum` (no anyOf), for responses, for the same reason. */
+const OneOf = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] })
+const Time = Nullable(Type.String({ format: 'date-time' }))
 /** A tag or category as a post carries it. */
 const TermRef = Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() })
 const TermName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
@@ -72,14 +82,14 @@ const Cover = Type.Object(
       description: 'one `<source>` per format (AVIF, WebP, then the original’s), `url width` pairs; empty until the variants are made',
     }),
   },
-  { $id: 'Cover' },
+  { description: 'a cover image, ready for an `<img>` or a `<picture>`' },
 )
 
 /** A post or page as every read and write answers it: render-ready (issue 10, item 5; decision 0019). */
 export const Post = Type.Object(
   {
     id: Type.Integer(),
-    type: PostType,
+    type: OneOf(['post', 'page'] as const),
     title: Type.String(),
     slug: Type.String(),
     url: Nullable(
@@ -92,7 +102,7 @@ export const Post = Type.Object(
     seo_description: Type.String(),
     author: Type.Object({ id: Type.Integer(), name: Type.String({ description: 'the display name' }) }),
     cover: Nullable(Cover),
-    status: PostStatus,
+    status: OneOf(['draft', 'scheduled', 'published', 'archived'] as const),
     publish_at: Time,
     published_at: Time,
     created_at: Type.String({ format: 'date-time' }),
