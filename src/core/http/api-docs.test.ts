@@ -58,6 +58,21 @@ describe('GET /api', () => {
     }
   })
 
+  test('keeps the CORS hook’s Vary: Origin when it adds its own', async (t) => {
+    const { app } = await buildTestApp(t, { env: { CORS_ORIGINS: 'http://localhost:5173' } })
+    const page = await app.inject({ method: 'GET', url: '/api/docs' })
+    for (const url of ['/api', '/api/docs', scriptPathOf(page.body)]) {
+      const response = await app.inject({ method: 'GET', url, headers: { origin: 'http://localhost:5173' } })
+      assert.equal(response.statusCode, 200, url)
+      const fields = String(response.headers.vary)
+        .toLowerCase()
+        .split(',')
+        .map((field) => field.trim())
+      assert.ok(fields.includes('origin'), `${url}: ${response.headers.vary}`)
+      assert.ok(fields.includes(url === '/api' ? 'accept' : 'accept-encoding'), `${url}: ${response.headers.vary}`)
+    }
+  })
+
   test('answers 304 to its own ETag', async (t) => {
     const { app } = await buildTestApp(t)
     const first = await app.inject({ method: 'GET', url: '/api' })

@@ -125,8 +125,15 @@ function encodingFor(request: FastifyRequest): 'br' | 'gzip' | undefined {
   return undefined
 }
 
+/** Adds `field` to Vary, keeping what is there (the CORS hook's Origin). */
+function vary(reply: FastifyReply, field: string) {
+  const prior = reply.getHeader('vary')
+  reply.header('vary', prior === undefined || prior === '' ? field : `${String(prior)}, ${field}`)
+}
+
 async function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, type: string, cacheControl: string) {
-  reply.header('etag', asset.etag).header('cache-control', cacheControl).header('vary', 'accept-encoding').type(type)
+  vary(reply, 'accept-encoding')
+  reply.header('etag', asset.etag).header('cache-control', cacheControl).type(type)
   if (ifNoneMatch(request.headers['if-none-match'], asset.etag)) return reply.code(304).send()
   const encoding = encodingFor(request)
   if (encoding === undefined) return reply.send(asset.body)
@@ -161,7 +168,7 @@ export function registerApiDocs(site: FastifyInstance) {
   const indexEtag = etagOf(index)
 
   site.get('/api', { schema: { hide: true } }, async (request, reply) => {
-    reply.header('vary', 'accept')
+    vary(reply, 'accept')
     if (wantsHtml(request)) return reply.redirect(API_DOCS_PATH, 302)
     reply.header('etag', indexEtag).header('cache-control', 'public, max-age=0, must-revalidate')
     if (ifNoneMatch(request.headers['if-none-match'], indexEtag)) return reply.code(304).send()
