@@ -1354,20 +1354,6 @@ export interface components {
             /** @description with `?include_total=true`: the items the filters select, on all pages */
             total?: number;
         };
-        Cover: {
-            /** @description the media item (send `{"id": …}` as `cover` to keep or set it) */
-            id: number;
-            /** @description the original file, immutable */
-            url: string;
-            alt: string;
-            width: number | null;
-            height: number | null;
-            /** @description one `<source>` per format (AVIF, WebP, then the original’s), `url width` pairs; empty until the variants are made */
-            srcset: {
-                type: string;
-                srcset: string;
-            }[];
-        };
         FieldError: {
             field: string;
             in: string;
@@ -1415,9 +1401,11 @@ export interface components {
         };
         Post: {
             id: number;
+            /** @enum {string} */
             type: "post" | "page";
             title: string;
             slug: string;
+            /** @description the site-relative path the public site shows it at (/blog/{slug}, /{slug}); null unless published */
             url: string | null;
             body?: string;
             /** @description the sanitised rendering of body, stored at save time */
@@ -1430,9 +1418,26 @@ export interface components {
                 /** @description the display name */
                 name: string;
             };
-            cover: components["schemas"]["Cover"] | null;
+            /** @description a cover image, ready for an `<img>` or a `<picture>` */
+            cover: {
+                /** @description the media item (send `{"id": …}` as `cover` to keep or set it) */
+                id: number;
+                /** @description the original file, immutable */
+                url: string;
+                alt: string;
+                width: number | null;
+                height: number | null;
+                /** @description one `<source>` per format (AVIF, WebP, then the original’s), `url width` pairs; empty until the variants are made */
+                srcset: {
+                    type: string;
+                    srcset: string;
+                }[];
+            } | null;
+            /** @enum {string} */
             status: "draft" | "scheduled" | "published" | "archived";
+            /** Format: date-time */
             publish_at: string | null;
+            /** Format: date-time */
             published_at: string | null;
             /** Format: date-time */
             created_at: string;
@@ -1849,7 +1854,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1974,7 +1979,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `signup_disabled`: Sign-up is turned off on this site. `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `signup_disabled`: Sign-up is turned off on this site. `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2099,7 +2104,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `account_disabled`: This account is disabled. `email_not_verified`: Confirm your email address first. `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `account_disabled`: This account is disabled. `email_not_verified`: Confirm your email address first. `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2213,7 +2218,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `session_required`: The route needs a browser session, not an API token. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2431,7 +2436,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `session_required`: The route needs a browser session, not an API token. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2651,7 +2656,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2783,7 +2788,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2904,7 +2909,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3024,7 +3029,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3143,7 +3148,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `session_required`: The route needs a browser session, not an API token. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3279,7 +3284,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `session_required`: The route needs a browser session, not an API token. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3412,7 +3417,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `session_required`: The route needs a browser session, not an API token. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3633,7 +3638,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `email_not_verified`: Confirm your email address first. `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `session_required`: The route needs a browser session, not an API token. */
+            /** @description `email_not_verified`: Confirm your email address first. `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3749,7 +3754,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `session_required`: The route needs a browser session, not an API token. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3994,7 +3999,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4360,7 +4365,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4601,7 +4606,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4768,7 +4773,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4922,7 +4927,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5064,7 +5069,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5206,7 +5211,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5355,7 +5360,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5630,7 +5635,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5875,7 +5880,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6116,7 +6121,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6273,7 +6278,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6427,7 +6432,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6569,7 +6574,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6711,7 +6716,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6860,7 +6865,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7135,7 +7140,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `forbidden`: Not allowed for you (an author changing a post that is not their own draft). `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7368,7 +7373,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7496,7 +7501,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7729,7 +7734,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7857,7 +7862,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8384,7 +8389,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8680,7 +8685,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8928,7 +8933,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9094,7 +9099,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9368,7 +9373,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9613,7 +9618,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9788,7 +9793,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10135,7 +10140,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10369,7 +10374,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10517,7 +10522,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10641,6 +10646,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The name is not a stored file name (an HTML page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
             };
             /** @description No such file (an HTML page) */
             404: {
@@ -10883,7 +10897,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11159,7 +11173,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11358,7 +11372,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11668,7 +11682,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11781,6 +11795,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The CSV, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
             /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
             400: {
                 headers: {
@@ -12063,7 +12086,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12234,7 +12257,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12345,6 +12368,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The file, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": Blob;
+                };
+            };
             /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
             400: {
                 headers: {
@@ -12509,7 +12541,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12665,7 +12697,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write (or sign-in) from another origin. */
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
             403: {
                 headers: {
                     [name: string]: unknown;
