@@ -69,12 +69,9 @@ async function watchedPage(t: test.TestContext): Promise<{ page: Page; problems:
   t.after(() => page.close())
   const problems: string[] = []
   await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP violation: ${text}`))
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      const report = (window as unknown as { reportViolation: (text: string) => void }).reportViolation
-      report(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`)
-    })
-  })
+  // Runs before the page's own scripts, outside its CSP (a DevTools init script).
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (event) =>
+    window.reportViolation(event.violatedDirective + ' blocked ' + (event.blockedURI || 'inline') + ' (' + event.sourceFile + ':' + event.lineNumber + ')'))`)
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`)
   })
@@ -139,8 +136,8 @@ describe(`the API reference in Chromium (${kind})`, () => {
     const results = page.locator('[data-role="search:results"]')
     await results.waitFor({ state: 'visible', timeout: 10_000 })
     await page.waitForFunction(
-      (summary) => document.querySelector('[data-role="search:results"]')?.textContent?.includes(summary),
-      operation.summary,
+      `document.querySelector('[data-role="search:results"]')?.textContent?.includes(${JSON.stringify(operation.summary)})`,
+      undefined,
       { timeout: 10_000 },
     )
     assert.deepEqual(problems, [], 'the browser reported problems')
