@@ -168,6 +168,10 @@ const API_TAGS = [
   { name: 'redirects', description: 'Redirects left by changed slugs.' },
   { name: 'search', description: 'Full-text search of published posts and pages.' },
   { name: 'media', description: 'Uploaded images and files, their variants and metadata.' },
+  { name: 'products', description: 'The product catalog: products with variants, prices, stock and images.' },
+  { name: 'product-categories', description: 'The tree of product categories.' },
+  { name: 'forms', description: 'Forms (editors define them; visitors get a render token and submit).' },
+  { name: 'form-submissions', description: 'What visitors sent through a form: list, search, status, CSV export, files.' },
 ]
 
 /** Helmet's options: CSP, HSTS behind TLS, Referrer-Policy, frame-ancestors (BRIEF: security headers on by default). */

@@ -153,6 +153,7 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
             content: { 'application/octet-stream': { schema: Type.Unsafe<Readable>(Type.String({ format: 'binary' })) } },
           },
           304: NoContent('Not modified (If-None-Match matched the ETag)'),
+          400: { description: 'The name is not a stored file name (an HTML page)', content: { 'text/html': { schema: Type.String() } } },
           404: { description: 'No such file (an HTML page)', content: { 'text/html': { schema: Type.String() } } },
         },
       },
