@@ -4,6 +4,7 @@ import { type Database, openDatabase } from '#core/db/database.ts'
 import { migrateUp, migrationStatus, readMigrationFiles } from '#core/db/migrate.ts'
 import { createDeps, type Deps } from './deps.ts'
 import { DEMO_POSTS_MAX, seedDemo } from './features/demo/seed-demo.ts'
+import { seedProducts } from './features/products/seed-products.ts'
 import { createAdministrator } from './features/users/admin/setup.service.ts'
 import { resealTotpSecrets } from './features/users/two-factor/two-factor.ts'
 
@@ -23,6 +24,9 @@ commands:
                    fill a new site with demo content: authors, tags, ${DEMO_POSTS_MAX}
                    published posts with images (N for fewer), pages, drafts;
                    does nothing on a site that already has it
+  seed products --count N
+                   add N generated products (categories, attributes, variants) to
+                   the catalog, set-based, with progress (the benchmark's 100,000)
   secrets rotate   seal every stored secret (TOTP) with SECRET_KEY: those kept in
                    clear and those sealed with SECRET_KEY_PREVIOUS (the old key)
 `
@@ -68,6 +72,18 @@ const commands: Record<string, Command> = {
         `${s.images} images with ${s.variants} variants (${s.imageSeconds.toFixed(1)} s)`,
     )
     console.log('the demo authors have random passwords; sign in with an administrator (npm run plinth -- admin create --email …)')
+    return 0
+  },
+  'seed products': async (deps, args) => {
+    const { values } = parseArgs({ args, options: { count: { type: 'string' } }, strict: true })
+    const count = Number(values.count)
+    if (values.count === undefined || !Number.isInteger(count) || count < 1 || count > 1_000_000) {
+      process.stderr.write('plinth: seed products needs --count N, a whole number from 1 to 1000000\n')
+      return 2
+    }
+    await migrateUp(deps.db)
+    const result = await seedProducts(deps.db, { count, log: (line) => console.log(line) })
+    console.log(`added ${result.count} products in ${result.categories} categories in ${result.seconds.toFixed(1)} s`)
     return 0
   },
   'secrets rotate': async ({ db, secrets }) => {

@@ -8,6 +8,7 @@ import type { TermKind } from '../content/terms.queries.ts'
 import { createTerm, listTermPage } from '../content/terms.service.ts'
 import { type MediaWithVariants, mediaUrl, type PreparedImage, storePreparedImage } from '../media/media.service.ts'
 import type { MediaStore } from '../media/media.store.ts'
+import { seedDemoProducts } from '../products/seed-products.ts'
 import { listSettings, upsertSetting } from '../settings/settings.queries.ts'
 import { updateSettings } from '../settings/settings.service.ts'
 import { hashPassword } from '../users/login/passwords.ts'
@@ -201,6 +202,9 @@ export async function seedDemo(db: Db, store: MediaStore, options: SeedOptions =
     await publishContent(db, 'page', row.id)
     await backdatePost(db, row.id, new Date(launch.getTime() - DAY_MS), launch)
   }
+
+  // The shop (issue 11): products in a category tree, with attributes and variants, shown with the pictures above.
+  await seedDemoProducts(db, log)
 
   const summary: SeedSummary = {
     authors: authors.size,

@@ -86,6 +86,9 @@ export type ProductFilter = {
 /** Facet names in product_facets that are not attributes (attribute names match ^[a-z]…, these start with @). */
 export const CATEGORY_FACET = '@category'
 export const PRICE_FACET = '@price'
+/** Facet rows that only filter facet counts: '@in_stock' 'true' for products in stock, '@status' the status (editors filter by it). */
+const IN_STOCK_FACET = '@in_stock'
+const STATUS_FACET = '@status'
 
 /**
  * The lower edges of the price facet's buckets, in minor units (the last bucket
@@ -97,11 +100,19 @@ const PRICE_EDGES_SQL = sql.raw(`'{${PRICE_EDGES.join(',')}}'::bigint[]`)
 
 const tsquery = (q: string) => sql`websearch_to_tsquery('english'::regconfig, ${q})`
 
-/** A condition on a product id: it has one of `values` under facet `name` (an index range of product_facets_lookup_idx). */
+/**
+ * A condition on a product id: it has one of `values` under facet `name` (an
+ * index range of product_facets_lookup_idx). Written `(… in (…)) is true` on
+ * purpose: PostgreSQL then keeps it a hashed subplan (built once from the
+ * index, probed per row) instead of pulling it up into a semi-join, so a list
+ * is driven by its sort index and stops at the page's limit. As a semi-join,
+ * two such filters made the planner read all products and sort them
+ * (100-500 ms at 100,000 products; decision 0020).
+ */
 const hasFacet = (id: RawBuilder<unknown>, name: string, values: string[], publicOnly: boolean) =>
   publicOnly
-    ? sql`${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.listed and fx.value = any(${values}::text[]))`
-    : sql`${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.value = any(${values}::text[]))`
+    ? sql`(${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.listed and fx.value = any(${values}::text[]))) is true`
+    : sql`(${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.value = any(${values}::text[]))) is true`
 
 /** The facet filters of `f` (category and attributes), each with the facet it belongs to. */
 function facetConditions(f: ProductFilter, id: RawBuilder<unknown>) {
@@ -146,40 +157,54 @@ const SORT_KEYS: Record<KeysetSortName, RawBuilder<unknown>> = {
   '-created_at': sql`p.created_at`,
 }
 
-/**
- * One page (limit + 1 rows, for toPage) of the products `f` selects, in one
- * statement with each row's first image and the site's currency. Only the
- * filters given are in the statement (each combination its own plan).
- */
-export function listProducts(
-  db: Db,
+/** The statement of listProducts (the plan test EXPLAINs it). */
+export function listProductsStatement(
   f: ProductFilter,
   page: { sort: KeysetSortName; after: Cursor | undefined; limit: number },
   currency: CurrencySetting,
-): Promise<ProductListRow[]> {
+) {
   const order = keyset(PRODUCT_SORTS[page.sort], { key: SORT_KEYS[page.sort], id: sql`p.id` }, page.after)
   const where = [...columnConditions(f), ...facetConditions(f, sql`p.id`).map((c) => c.condition)]
   if (page.after !== undefined) where.push(order.after)
   return sql<ProductListRow>`select ${ROW_COLUMNS}, ${order.cursorKey}, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)}
     from products p where ${and(where)} order by ${order.orderBy} limit ${page.limit + 1}`
-    .execute(db)
-    .then((r) => r.rows)
 }
 
-/** A page of the products `f` selects (f.q required), best match first: ts_rank_cd, then id; `offset` rows skipped. */
-export function listProductsByRelevance(
+/**
+ * One page (limit + 1 rows, for toPage) of the products `f` selects, in one
+ * statement with each row's first image and the site's currency. Only the
+ * filters given are in the statement (each combination its own plan).
+ */
+export const listProducts = (
   db: Db,
+  f: ProductFilter,
+  page: { sort: KeysetSortName; after: Cursor | undefined; limit: number },
+  currency: CurrencySetting,
+): Promise<ProductListRow[]> =>
+  listProductsStatement(f, page, currency)
+    .execute(db)
+    .then((r) => r.rows)
+/** A page of the products `f` selects (f.q required), best match first: ts_rank_cd, then id; `offset` rows skipped. */
+export function listProductsByRelevanceStatement(
   f: ProductFilter & { q: string },
   page: { offset: number; limit: number },
   currency: CurrencySetting,
-): Promise<ProductListRow[]> {
+) {
   const where = [...columnConditions(f), ...facetConditions(f, sql`p.id`).map((c) => c.condition)]
   return sql<ProductListRow>`select ${ROW_COLUMNS}, null as cursor_key, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)}
     from products p where ${and(where)}
     order by ts_rank_cd(p.search_vector, ${tsquery(f.q)}) desc, p.id limit ${page.limit + 1} offset ${page.offset}`
+}
+
+export const listProductsByRelevance = (
+  db: Db,
+  f: ProductFilter & { q: string },
+  page: { offset: number; limit: number },
+  currency: CurrencySetting,
+): Promise<ProductListRow[]> =>
+  listProductsByRelevanceStatement(f, page, currency)
     .execute(db)
     .then((r) => r.rows)
-}
 
 // --- facets -----------------------------------------------------------------
 
@@ -193,19 +218,28 @@ export type FacetCount = { value: string; count: number }
  * (name, listed, value); other filters are semi-joins the planner drives from
  * their own indexes.
  */
-export function countFacet(db: Db, f: ProductFilter, name: string): Promise<FacetCount[]> {
+export const countFacet = (db: Db, f: ProductFilter, name: string): Promise<FacetCount[]> =>
+  countFacetStatement(f, name)
+    .execute(db)
+    .then((r) => r.rows)
+
+/** The statement of countFacet (the plan test EXPLAINs it). */
+export function countFacetStatement(f: ProductFilter, name: string) {
   const others = facetConditions(f, sql`f.product_id`)
     .filter((c) => c.facet !== name)
     .map((c) => c.condition)
-  const columns = columnConditions(f, name === PRICE_FACET)
-  // Visibility of anonymous lists is the facet row's own `listed`; the rest needs the product.
-  const own = f.publicOnly ? columns.filter((_, i) => i > 0) : columns
-  if (own.length > 0) others.push(sql`f.product_id in (select p.id from products p where ${and(own)})`)
+  // Visibility of anonymous lists is the facet row's own `listed`; stock and status are facet rows too
+  // (a filter on them would otherwise read most of products); price and q use products' own indexes.
+  if (f.inStock === true) others.push(hasFacet(sql`f.product_id`, IN_STOCK_FACET, ['true'], f.publicOnly))
+  if (f.inStock === false) others.push(hasFacet(sql`f.product_id`, IN_STOCK_FACET, ['false'], f.publicOnly))
+  if (f.status !== undefined) others.push(hasFacet(sql`f.product_id`, STATUS_FACET, [f.status], f.publicOnly))
+  // One hashed subplan per condition, each from its own index (price: products_price_idx; q: the GIN index).
+  // Together in one subquery, the planner read all of products for "price ≥ x and q".
+  for (const own of columnConditions({ ...f, publicOnly: false, status: undefined, inStock: undefined }, name === PRICE_FACET))
+    others.push(sql`(f.product_id in (select p.id from products p where ${own})) is true`)
   return sql<FacetCount>`select f.value, count(*)::int as count from product_facets f
     where f.name = ${name} ${f.publicOnly ? sql`and f.listed` : sql``} and ${and(others)}
     group by f.value order by count(*) desc, f.value limit 200`
-    .execute(db)
-    .then((r) => r.rows)
 }
 
 /** The ids of the attribute names among `names` that some product has (unknown ones are a 400 for the API). */
@@ -222,8 +256,9 @@ export const knownAttributeNames = (db: Db, names: string[]) =>
  * all their ancestors; `listed` from the status. Set-based, so the seed runs it
  * over thousands of products at once. Run it in the transaction of the write.
  */
-export async function syncProductFacets(db: Db, where: RawBuilder<unknown>) {
-  await sql`delete from product_facets where product_id in (select p.id from products p where ${where})`.execute(db)
+export async function syncProductFacets(db: Db, where: RawBuilder<unknown>, options: { fresh?: boolean } = {}) {
+  // `fresh`: products just inserted have no rows yet (a bulk load skips the delete).
+  if (!options.fresh) await sql`delete from product_facets where product_id in (select p.id from products p where ${where})`.execute(db)
   await sql`insert into product_facets (product_id, name, value, listed)
     select p.id, a.key, v.value, p.status = 'active' from products p
       cross join lateral jsonb_each(p.attributes) a
@@ -233,6 +268,10 @@ export async function syncProductFacets(db: Db, where: RawBuilder<unknown>) {
     union
     select p.id, ${PRICE_FACET}, (${PRICE_EDGES_SQL})[width_bucket(p.price_minor, ${PRICE_EDGES_SQL})]::text, p.status = 'active'
       from products p where ${where}
+    union
+    select p.id, ${IN_STOCK_FACET}, (p.stock is null or p.stock > 0)::text, p.status = 'active' from products p where ${where}
+    union
+    select p.id, ${STATUS_FACET}, p.status, p.status = 'active' from products p where ${where}
     union
     select p.id, ${CATEGORY_FACET}, up.id::text, p.status = 'active'
       from products p join product_category_links l on l.product_id = p.id
@@ -248,13 +287,23 @@ export async function syncProductFacets(db: Db, where: RawBuilder<unknown>) {
 /** The facet rows of one product. */
 export const syncFacetsOf = (db: Db, id: number) => syncProductFacets(db, sql`p.id = ${id}`)
 
+/** The facet rows of the products with ids first…last, just inserted (a bulk load). */
+export const insertFacetsOfRange = (db: Db, first: number, last: number) =>
+  syncProductFacets(db, sql`p.id between ${first} and ${last}`, { fresh: true })
+
 /** The facet rows of the products `ids`. */
 export const syncFacetsOfIds = (db: Db, ids: number[]) => syncProductFacets(db, sql`p.id = any(${ids}::bigint[])`)
 
 // --- one product ------------------------------------------------------------
 
 /** One product by id or slug, with its categories, images and variants, in one statement; undefined when absent or not visible. */
-export function findProduct(db: Db, by: { id: number } | { slug: string }, publicOnly: boolean, currency: CurrencySetting) {
+export const findProduct = (db: Db, by: { id: number } | { slug: string }, publicOnly: boolean, currency: CurrencySetting) =>
+  findProductStatement(by, publicOnly, currency)
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/** The statement of findProduct (the plan test EXPLAINs it). */
+export function findProductStatement(by: { id: number } | { slug: string }, publicOnly: boolean, currency: CurrencySetting) {
   const match = 'id' in by ? sql`p.id = ${by.id}` : sql`p.slug = ${by.slug}`
   return sql<ProductDetailRow>`select ${ROW_COLUMNS}, p.description, p.description_html, ${currencyColumn(currency)}, ${imagesOf(sql``)},
       coalesce((select json_agg(json_build_object('id', c.id, 'slug', c.slug, 'name', c.name) order by c.name, c.id)
@@ -263,8 +312,6 @@ export function findProduct(db: Db, by: { id: number } | { slug: string }, publi
           'option_values', v.option_values) order by v.position, v.id)
         from product_variants v where v.product_id = p.id), '[]'::json) as variants
     from products p where ${match} ${publicOnly ? sql`and p.status = 'active'` : sql``}`
-    .execute(db)
-    .then((r) => r.rows[0])
 }
 
 /** A product's status, locked for the write (undefined: no such product). */

@@ -341,6 +341,8 @@ export function changeStock(db: Db, id: number, delta: number, variantId?: numbe
       throw conflict(delta < 0 ? `Only ${current.stock} in stock.` : 'The stock would exceed its maximum.', 'delta')
     }
     const crossed = (changed.before === 0) !== (changed.stock === 0)
+    // In or out of stock: the product's '@in_stock' facet row follows (lists filter and count by it).
+    if (crossed && variantId === undefined) await syncFacetsOf(trx, id)
     await recordChanges(trx, crossed ? [tags.product(id), tags.list('products')] : [tags.product(id)])
     return { id, variant_id: variantId ?? null, stock: changed.stock }
   })
