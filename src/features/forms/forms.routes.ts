@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
 import { Type } from 'typebox'
@@ -186,8 +187,10 @@ export async function formsRoutes(
           "Cells that a spreadsheet would read as a formula (starting with =, +, -, @, tab or CR) start with a '. `bom=true` adds a UTF-8 byte order mark.",
         params: IdParams,
         querystring: CsvQuery,
-        produces: ['text/csv'],
-        response: problems('not_found'),
+        response: {
+          200: { description: 'The CSV, streamed', content: { 'text/csv': { schema: Type.Unsafe<Readable>(Type.String()) } } },
+          ...problems('not_found'),
+        },
       },
     },
     async (request, reply) => {
@@ -285,8 +288,13 @@ export async function formsRoutes(
         tags: submissionsTag,
         summary: 'Download a file of a submission (editors; files are never public)',
         params: FileDownloadParams,
-        produces: ['application/octet-stream'],
-        response: problems('not_found'),
+        response: {
+          200: {
+            description: 'The file, as an attachment',
+            content: { 'application/octet-stream': { schema: Type.Unsafe<Readable>(Type.String({ format: 'binary' })) } },
+          },
+          ...problems('not_found'),
+        },
       },
     },
     async (request, reply) => {
