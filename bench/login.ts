@@ -2,8 +2,8 @@
  * Logins against the running app, beside the raw argon2id hash rate of the
  * same machine, and how much they slow a cheap request (/healthz).
  */
-import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { firstAdmin } from './admin.ts'
 import { ARGON2_TEXT, type Kind, LOGIN, LOGIN_PEERS, settings, TARGETS } from './context.ts'
 import type { HashRateResult } from './hash-rate.ts'
 import { request } from './http.ts'
@@ -22,22 +22,9 @@ import type { App } from './startup.ts'
  */
 export async function benchLogin(app: App, kind: Kind) {
   const { connections, healthzConnections, leadSeconds } = settings.login
-  const credentials = {
-    email: `bench-${randomBytes(4).toString('hex')}@example.com`,
-    password: `bench ${randomBytes(12).toString('base64url')} lantern over a quiet harbour`,
-  }
   const jsonPost = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  // Sign-up is off on a new site (issue 10): the bench's user is the first administrator,
-  // made through the one-time setup link the server logs when it has none (the demo has none).
-  const setupUrl = app.child
-    .output()
-    .split('\n')
-    .map((line) => /"setupUrl":"([^"]+)"/.exec(line)?.[1])
-    .findLast((url) => url !== undefined)
-  const token = setupUrl ? new URL(setupUrl).searchParams.get('token') : null
-  if (!token) throw new Error('the server logged no setup link (a site without an administrator logs one at start)')
-  const setup = await request(`${app.base}/api/v1/setup`, jsonPost({ ...credentials, token, name: 'Bench Admin' }))
-  if (setup.status !== 201) throw new Error(`setup answered ${setup.status}, expected 201: ${setup.body.toString('utf8').slice(0, 300)}`)
+  // Sign-up is off on a new site (issue 10): the bench's user is the first administrator (admin.ts, shared with the product scenarios).
+  const credentials = await firstAdmin(app)
   const login: Scenario = { name: LOGIN, path: '/api/v1/auth/login', ...jsonPost(credentials) }
   const probe = await request(app.base + login.path, login)
   if (probe.status !== 200) throw new Error(`${LOGIN} answered ${probe.status}, expected 200: ${probe.body.toString('utf8').slice(0, 300)}`)

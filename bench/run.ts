@@ -29,6 +29,7 @@ import { benchLogin } from './login.ts'
 import { benchScenario, skip } from './measure.ts'
 import { createDatabase, serverVersion } from './postgres.ts'
 import { canPin, killAll, rssBytes } from './proc.ts'
+import { PRODUCT_COUNT, productTargets, seedProducts } from './products.ts'
 import { check, indent, ms, printFigure } from './report.ts'
 import { scenarios } from './scenarios.ts'
 import { type App, newestPost, seedDemo, startApp, stopApp } from './startup.ts'
@@ -102,6 +103,8 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
   const wantsSeed = startupOnly || selected.some(([, scenario]) => scenario.seeded)
   const seeded = wantsSeed ? await seedDemo(kind, env) : undefined
   if (seeded) section.seed = seeded
+  const catalog = selected.some(([, scenario]) => scenario.products) ? await seedProducts(kind, env) : undefined
+  if (catalog) section.productSeed = catalog
   const app: App = { ...(await startApp(env)), databaseUrl: databaseEnv.DATABASE_URL }
   try {
     section.healthzEmptyMs = first.healthzMs
@@ -152,7 +155,9 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
         `\n  ${'scenario'.padEnd(NAME_WIDTH)}${'server'.padEnd(8)}${'req/s'.padStart(9)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'CPU/request'.padStart(14)}`,
       )
     }
+    if (catalog?.ok) printFigure(`plinth seed products --count ${PRODUCT_COUNT}`, `${(catalog.ms / 1000).toFixed(1)} s`, catalog.what)
     const post = seeded?.ok ? await newestPost(app) : undefined
+    const products = catalog?.ok ? await productTargets(app) : undefined
     const rows = []
     for (const [index, scenario] of selected) {
       const id = `${kind}-${index}`
@@ -160,8 +165,15 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
         rows.push(skip(kind, scenario, seeded?.ok ? 'no published post found on the seeded site' : 'the demo site could not be seeded'))
         continue
       }
-      const path = scenario.path.replaceAll('{post}', post?.slug ?? '').replaceAll('{post_id}', String(post?.id ?? ''))
-      rows.push(await benchScenario(app, { ...scenario, path }, id, kind))
+      if (scenario.products && products === undefined) {
+        rows.push(skip(kind, scenario, catalog?.ok ? 'no product in stock found in the catalog' : 'the catalog could not be seeded'))
+        continue
+      }
+      // {product_id}, {product_slug}, {cookie}, {csrf}: bench/products.ts.
+      const fill = (text: string) => Object.entries(products ?? {}).reduce((out, [key, value]) => out.replaceAll(`{${key}}`, value), text)
+      const path = fill(scenario.path.replaceAll('{post}', post?.slug ?? '').replaceAll('{post_id}', String(post?.id ?? '')))
+      const headers = scenario.headers && Object.fromEntries(Object.entries(scenario.headers).map(([name, value]) => [name, fill(value)]))
+      rows.push(await benchScenario(app, { ...scenario, path, ...(headers ? { headers } : {}) }, id, kind))
     }
     section.scenarios = rows
     if (!startupOnly && (!only || LOGIN.includes(only))) section.login = await benchLogin(app, kind)

@@ -25,6 +25,12 @@ export type Scenario = {
   seeded?: boolean
   /** A target from the issues, on PostgreSQL: the app's CPU time per request, at most this many ms. */
   maxCpuMsPostgres?: number
+  /**
+   * Runs on a catalog of 100,000 products (bench/products.ts seeds it before the
+   * app's second start); `{product_id}`, `{product_slug}` in `path` and
+   * `{cookie}`, `{csrf}` in `headers` (an administrator's session) are filled in.
+   */
+  products?: boolean
 }
 
 /** What a browser sends for a page: the app compresses, and the baseline serves the same compressed bytes. */
@@ -40,4 +46,22 @@ export const scenarios: Scenario[] = [
   { name: 'GET /api/v1/posts?limit=20', path: '/api/v1/posts?limit=20', seeded: true, maxCpuMsPostgres: 0.5 },
   { name: 'GET /api/v1/posts?slug=:slug', path: '/api/v1/posts?slug={post}', seeded: true, maxCpuMsPostgres: 0.3 },
   { name: 'GET /api/v1/posts/:id', path: '/api/v1/posts/{post_id}', seeded: true, maxCpuMsPostgres: 0.3 },
+  // Issue 11's targets at 100,000 products (PostgreSQL; server CPU per request including the database).
+  {
+    name: 'products: list, two filters, four facets',
+    path: '/api/v1/products?category=seed-2&attr.colour=red&facets=category,price,colour,size',
+    products: true,
+    maxCpuMsPostgres: 10,
+  },
+  { name: 'products: list, one filter', path: '/api/v1/products?category=seed-2-3', products: true, maxCpuMsPostgres: 1 },
+  { name: 'products: product (by slug)', path: '/api/v1/products?slug={product_slug}', products: true, maxCpuMsPostgres: 1 },
+  {
+    name: 'products: stock decrement',
+    path: '/api/v1/products/{product_id}/stock',
+    method: 'POST',
+    body: '{"delta":-1}',
+    headers: { 'content-type': 'application/json', cookie: '{cookie}', 'x-csrf-token': '{csrf}' },
+    products: true,
+    maxCpuMsPostgres: 1,
+  },
 ]
