@@ -1296,7 +1296,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/forms/{slug}/submissions": {
+    "/api/v1/forms/{slug}/submit": {
         parameters: {
             query?: never;
             header?: never;

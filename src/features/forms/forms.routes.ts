@@ -344,7 +344,7 @@ export async function formsRoutes(
     )
 
     scope.post(
-      '/api/v1/forms/:slug/submissions',
+      '/api/v1/forms/:slug/submit',
       {
         bodyLimit: FORM_BODY_LIMIT,
         schema: {

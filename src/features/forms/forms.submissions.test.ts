@@ -16,7 +16,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
 async function submit(testApp: FormsTestApp, slug: string, values: Record<string, unknown>, remoteAddress = '192.0.2.1') {
   const response = await testApp.app.inject({
     method: 'POST',
-    url: `/api/v1/forms/${slug}/submissions`,
+    url: `/api/v1/forms/${slug}/submit`,
     remoteAddress,
     payload: { ...values, _token: await tokenFor(testApp, slug) },
   })
@@ -188,7 +188,7 @@ describe('file fields', () => {
       ])
       const post = await testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submissions`,
+        url: `/api/v1/forms/${form.slug}/submit`,
         headers: { 'content-type': body.contentType },
         payload: body.payload,
       })
@@ -208,7 +208,7 @@ describe('file fields', () => {
     const body = multipart([{ name: 'photo', filename: 'huge.png', contentType: 'image/png', bytes: Buffer.alloc(10 * 1024 * 1024 + 10) }])
     const post = await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submissions`,
+      url: `/api/v1/forms/${form.slug}/submit`,
       headers: { 'content-type': body.contentType },
       payload: body.payload,
     })
@@ -275,7 +275,7 @@ describe('notification mail', () => {
     // Spam: the honeypot filled in.
     await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submissions`,
+      url: `/api/v1/forms/${form.slug}/submit`,
       remoteAddress: '192.0.2.99',
       payload: { ...jsonValues, website_url: 'x', _token: await tokenFor(testApp, form.slug) },
     })
@@ -325,7 +325,7 @@ describe('retention', () => {
       ])
       const post = await testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submissions`,
+        url: `/api/v1/forms/${form.slug}/submit`,
         remoteAddress,
         headers: { 'content-type': body.contentType },
         payload: body.payload,

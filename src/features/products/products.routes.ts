@@ -50,7 +50,7 @@ export function productRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'paths'>
         response: { 200: ProductPage },
       },
     },
-    async (request) => listProductPage(db, user(request), request.query, request.query as Record<string, unknown>),
+    async (request) => listProductPage(db, user(request), request.query),
   )
 
   app.get(

@@ -49,7 +49,7 @@ const RELEVANCE = 'relevance'
 /** At most this many `attr.*` filters in one list request. */
 export const MAX_ATTRIBUTE_FILTERS = 10
 
-/** The list's query as the route's schema typed it (the `attr.*` keys come through `raw`). */
+/** The list's query as the route's schema typed it, with its dynamic `attr.<name>` keys. */
 export type ProductListInput = {
   limit: number
   cursor?: string
@@ -62,14 +62,15 @@ export type ProductListInput = {
   in_stock?: boolean
   q?: string
   facets?: string
+  [attribute: `attr.${string}`]: string[] | undefined
 }
 
 const queryError = (field: string, message: string): FieldError => ({ field, in: 'querystring', message })
 
 /** The `attr.<name>` keys of a query: name → values (comma-separated or repeated; duplicates dropped). */
-function attributeFilters(raw: Record<string, unknown>): Map<string, string[]> {
+function attributeFilters(input: ProductListInput): Map<string, string[]> {
   const out = new Map<string, string[]>()
-  for (const [key, value] of Object.entries(raw)) {
+  for (const [key, value] of Object.entries(input)) {
     if (!key.startsWith('attr.')) continue
     const values = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','))
     out.set(key.slice(5), [...new Set(values)])
@@ -82,9 +83,9 @@ function attributeFilters(raw: Record<string, unknown>): Map<string, string[]> {
  * slug and every attribute name must exist (400 naming the query key
  * otherwise), `relevance` needs `q`, price_min ≤ price_max.
  */
-async function filterFor(db: Db, user: User | undefined, input: ProductListInput, raw: Record<string, unknown>) {
+async function filterFor(db: Db, user: User | undefined, input: ProductListInput) {
   const errors: FieldError[] = []
-  const attributes = attributeFilters(raw)
+  const attributes = attributeFilters(input)
   if (attributes.size > MAX_ATTRIBUTE_FILTERS) errors.push(queryError('attr', `at most ${MAX_ATTRIBUTE_FILTERS} attribute filters`))
   const facets = input.facets === undefined ? [] : [...new Set(input.facets.split(','))]
   const attributeFacets = facets.filter((name) => name !== 'category' && name !== 'price')
@@ -133,11 +134,11 @@ async function countFacets(db: Db, filter: ProductFilter, names: string[]) {
 /**
  * A page of products as the API and the public pages show them (issue 11, item
  * 2), with facet counts when asked: filters, keyset cursors (offset cursors
- * for `relevance`), visibility by role. `raw` is the whole query (for the
- * dynamic `attr.*` keys, already checked by the route's schema).
+ * for `relevance`), visibility by role; the dynamic `attr.*` keys are checked
+ * by the route's schema.
  */
-export async function listProductPage(db: Db, user: User | undefined, input: ProductListInput, raw: Record<string, unknown>) {
-  const { filter, facets } = await filterFor(db, user, input, raw)
+export async function listProductPage(db: Db, user: User | undefined, input: ProductListInput) {
+  const { filter, facets } = await filterFor(db, user, input)
   if (input.slug !== undefined) {
     // How a front end fetches the product behind a URL: the one product, in full (as GET /products/{id}).
     const row = await findProduct(db, { slug: input.slug }, filter.publicOnly, CURRENCY_SETTING)
