@@ -10656,6 +10656,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description An Authorization header with a malformed, unknown or revoked API token (an HTML page) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description No such file (an HTML page) */
             404: {
                 headers: {

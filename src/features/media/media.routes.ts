@@ -154,6 +154,10 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
           },
           304: NoContent('Not modified (If-None-Match matched the ETag)'),
           400: { description: 'The name is not a stored file name (an HTML page)', content: { 'text/html': { schema: Type.String() } } },
+          401: {
+            description: 'An Authorization header with a malformed, unknown or revoked API token (an HTML page)',
+            content: { 'text/html': { schema: Type.String() } },
+          },
           404: { description: 'No such file (an HTML page)', content: { 'text/html': { schema: Type.String() } } },
         },
       },
