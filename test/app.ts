@@ -24,25 +24,25 @@ export type TestApp = {
   logs: () => Record<string, unknown>[]
 }
 
+/** What a test may set of the app it builds. */
+export type TestAppOptions = {
+  env?: Record<string, string>
+  lifecycle?: Lifecycle['state']
+  privateDatabase?: boolean
+  /** The time the app sees (test/clock.ts); the system clock by default. */
+  clock?: Clock
+  /** Where media bytes go; by default a store under the config's DATA_DIR. */
+  store?: MediaStore
+  /** Test-only routes, added to the site scope (with its hooks, headers, compression). */
+  routes?: (site: FastifyInstance) => void
+}
+
 /**
  * An app on the file's copy of the migrated test database (or, with
  * `privateDatabase`, a copy of its own), closed after the test (STYLE §10). Not yet `ready()`: a test may add routes before its first inject.
  * Log lines are captured (not printed) and readable through `logs()`.
  */
-export async function buildTestApp(
-  t: Pick<TestContext, 'after'>,
-  options: {
-    env?: Record<string, string>
-    lifecycle?: Lifecycle['state']
-    privateDatabase?: boolean
-    /** The time the app sees (test/clock.ts); the system clock by default. */
-    clock?: Clock
-    /** Where media bytes go; by default a store under the config's DATA_DIR. */
-    store?: MediaStore
-    /** Test-only routes, added to the site scope (with its hooks, headers, compression). */
-    routes?: (site: FastifyInstance) => void
-  } = {},
-): Promise<TestApp> {
+export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestAppOptions = {}): Promise<TestApp> {
   const { database } = options.privateDatabase ? await createTestDatabase(t) : await sharedTestDatabase()
   const config = parseConfig({
     NODE_ENV: 'test',

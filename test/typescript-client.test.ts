@@ -12,9 +12,9 @@ import { after, before, describe, test } from 'node:test'
 import sharp from 'sharp'
 import { createPlinthClient, formData, type PlinthClient, type Schemas } from '../clients/typescript/index.ts'
 import type { Role } from '../src/features/users/users.schemas.ts'
-import { buildTestApp, type TestApp } from './app.ts'
+import type { TestApp } from './app.ts'
 import { createUser, TEST_PASSWORD } from './factories.ts'
-import { freePort } from './free-port.ts'
+import { listenTestApp } from './listen.ts'
 
 const cleanups: (() => unknown)[] = []
 let testApp: TestApp
@@ -23,20 +23,7 @@ let origin: string
 before(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-client-test-'))
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }))
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    origin = `http://127.0.0.1:${port}`
-    testApp = await buildTestApp(
-      { after: (fn) => void cleanups.push(fn as () => unknown) },
-      { env: { DATA_DIR: dataDir, PUBLIC_URL: origin } },
-    )
-    try {
-      await testApp.app.listen({ host: '127.0.0.1', port })
-      return
-    } catch (error) {
-      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    }
-  }
+  ;({ testApp, origin } = await listenTestApp(cleanups, { env: { DATA_DIR: dataDir } }))
 })
 
 after(async () => {

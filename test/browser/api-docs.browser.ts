@@ -8,50 +8,24 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { buildTestApp, type TestApp } from '../app.ts'
+import type { Browser, Page } from 'playwright-core'
 import { testDatabaseKind } from '../db.ts'
-import { freePort } from '../free-port.ts'
+import { listenTestApp } from '../listen.ts'
+import { launchChromium } from './chromium.ts'
 
 const kind = testDatabaseKind()
-const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots')
 
 const cleanups: (() => unknown)[] = []
-let testApp: TestApp
 let origin: string
 let browser: Browser
 
 before(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-api-docs-browser-'))
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }))
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    origin = `http://127.0.0.1:${port}`
-    testApp = await buildTestApp(
-      { after: (fn) => void cleanups.push(fn as () => unknown) },
-      { env: { DATA_DIR: dataDir, PUBLIC_URL: origin } },
-    )
-    try {
-      await testApp.app.listen({ host: '127.0.0.1', port })
-      break
-    } catch (error) {
-      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    }
-  }
+  ;({ origin } = await listenTestApp(cleanups, { env: { DATA_DIR: dataDir } }))
   fs.mkdirSync(SCREENSHOTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
-  cleanups.push(() => browser.close())
+  browser = await launchChromium(cleanups)
 })
 
 after(async () => {

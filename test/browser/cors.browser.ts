@@ -15,36 +15,18 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { buildTestApp, type TestApp } from '../app.ts'
+import type { Browser, Page } from 'playwright-core'
+import type { TestApp } from '../app.ts'
 import { createUser, logIn, TEST_PASSWORD } from '../factories.ts'
-import { freePort } from '../free-port.ts'
+import { listenTestApp } from '../listen.ts'
+import { launchChromium } from './chromium.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const cleanups: (() => unknown)[] = []
 let testApp: TestApp
 let api: string
 let listedPage: string
 let unlistedPage: string
 let browser: Browser
-
-/** The app on a free port, with PUBLIC_URL http://localhost:<port> and the front end's origin listed. */
-async function startApi(dataDir: string, frontEndOrigin: string): Promise<{ testApp: TestApp; api: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const api = `http://localhost:${port}`
-    const built = await buildTestApp(
-      { after: (fn) => void cleanups.push(fn as () => unknown) },
-      { env: { DATA_DIR: dataDir, PUBLIC_URL: api, CORS_ORIGINS: frontEndOrigin } },
-    )
-    try {
-      await built.app.listen({ host: '127.0.0.1', port })
-      return { testApp: built, api }
-    } catch (error) {
-      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    }
-  }
-}
 
 /** The front end: one small HTML page, nothing else (its script is what page.evaluate runs in it). */
 async function startPageServer(): Promise<number> {
@@ -63,19 +45,9 @@ before(async () => {
   const pagePort = await startPageServer()
   listedPage = `http://localhost:${pagePort}`
   unlistedPage = `http://127.0.0.1:${pagePort}`
-  ;({ testApp, api } = await startApi(dataDir, listedPage))
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
-  cleanups.push(() => browser.close())
+  // The app on a free port, with PUBLIC_URL http://localhost:<port> and the front end's origin listed.
+  ;({ testApp, origin: api } = await listenTestApp(cleanups, { host: 'localhost', env: { DATA_DIR: dataDir, CORS_ORIGINS: listedPage } }))
+  browser = await launchChromium(cleanups)
 })
 
 after(async () => {

@@ -7,13 +7,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { sql } from '../../src/core/db/database.ts'
 import { createForm } from '../../src/features/forms/forms.service.ts'
 import { MIN_FILL_MS } from '../../src/features/forms/forms.spam.ts'
-import { buildTestApp, type TestApp } from '../app.ts'
+import type { TestApp } from '../app.ts'
 import { type TestClock, testClock } from '../clock.ts'
-import { freePort } from '../free-port.ts'
+import { listenTestApp } from '../listen.ts'
+import { launchChromium } from './chromium.ts'
 
 const cleanups: (() => unknown)[] = []
 let testApp: TestApp
@@ -26,15 +27,8 @@ before(async () => {
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }))
   // The app's clock stands still: the test moves it past the minimum fill time, never sleeps.
   clock = testClock(new Date())
-  const port = await freePort()
-  origin = `http://127.0.0.1:${port}`
-  testApp = await buildTestApp(
-    { after: (fn) => void cleanups.push(fn as () => unknown) },
-    { clock, env: { DATA_DIR: dataDir, PUBLIC_URL: origin } },
-  )
-  await testApp.app.listen({ host: '127.0.0.1', port })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium' })
-  cleanups.push(() => browser.close())
+  ;({ testApp, origin } = await listenTestApp(cleanups, { clock, env: { DATA_DIR: dataDir } }))
+  browser = await launchChromium(cleanups)
 })
 
 after(async () => {

@@ -17,19 +17,19 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page, type Response } from 'playwright-core'
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Response } from 'playwright-core'
 import sharp from 'sharp'
 import { createContent, publishContent } from '../../src/features/content/content.service.ts'
 import { createTerm } from '../../src/features/content/terms.service.ts'
 import { generateMediaVariants, uploadMedia } from '../../src/features/media/media.service.ts'
 import { localMediaStore } from '../../src/features/media/media.store.ts'
-import { buildTestApp, type TestApp } from '../app.ts'
+import type { TestApp } from '../app.ts'
 import { testDatabaseKind } from '../db.ts'
 import { createUser } from '../factories.ts'
-import { freePort } from '../free-port.ts'
+import { listenTestApp } from '../listen.ts'
+import { launchChromium } from './chromium.ts'
 
 const kind = testDatabaseKind()
-const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots')
 const SITE_TITLE = 'My Plinth site' // the default site settings
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } }
@@ -43,28 +43,6 @@ let testApp: TestApp
 let origin: string
 let browser: Browser
 let content: Awaited<ReturnType<typeof createSiteContent>>
-
-/**
- * Builds the app with PUBLIC_URL set to the address it will listen on (so
- * canonical links and JSON-LD point at it) and listens there; if another
- * process took the port in between, tries another.
- */
-async function startSite(dataDir: string): Promise<{ testApp: TestApp; origin: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const origin = `http://127.0.0.1:${port}`
-    const built = await buildTestApp(
-      { after: (fn) => void cleanups.push(fn as () => unknown) },
-      { env: { DATA_DIR: dataDir, PUBLIC_URL: origin } },
-    )
-    try {
-      await built.app.listen({ host: '127.0.0.1', port })
-      return { testApp: built, origin }
-    } catch (error) {
-      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    }
-  }
-}
 
 /** A 1200×675 JPEG with shapes and a gradient, so a screenshot shows how a cover is cropped and scaled. */
 const coverImage = () =>
@@ -148,24 +126,11 @@ async function createSiteContent(testApp: TestApp, dataDir: string) {
 before(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-browser-'))
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }))
-  ;({ testApp, origin } = await startSite(dataDir))
+  ;({ testApp, origin } = await listenTestApp(cleanups, { env: { DATA_DIR: dataDir } }))
   content = await createSiteContent(testApp, dataDir)
   fs.mkdirSync(SCREENSHOTS, { recursive: true })
   // A fresh, temporary profile: launch() without a user data directory.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-  cleanups.push(() => browser.close())
+  browser = await launchChromium(cleanups)
 })
 
 after(async () => {
