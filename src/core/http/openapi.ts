@@ -136,7 +136,8 @@ export function openApiOptions(setup: OpenApiSetup): SwaggerOptions {
             type: 'apiKey',
             in: 'cookie',
             name: setup.sessionCookie,
-            description: 'The session cookie set by POST /api/v1/auth/login (HttpOnly, SameSite=Lax).',
+            description:
+              'The session cookie set by POST /api/v1/auth/login (HttpOnly; SameSite=Lax unless SESSION_COOKIE_SAMESITE says otherwise; Secure on an https PUBLIC_URL).',
           },
           csrf: {
             type: 'apiKey',
