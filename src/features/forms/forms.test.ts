@@ -204,6 +204,58 @@ describe('public submission (no JavaScript)', () => {
   })
 })
 
+describe('a signed-in editor on the public form', () => {
+  test('posts it without a CSRF token, as any visitor: the session is not read (303, stored); the API submit too (201)', async (t) => {
+    const testApp = await buildFormsApp(t)
+    const form = await createFormVia(testApp, contactForm())
+    // The editor's browser sends the session cookie with every request, and the form page has no CSRF token.
+    const cookie = { cookie: testApp.editor.cookie as string }
+    const page = await testApp.app.inject({ method: 'GET', url: `/forms/${form.slug}`, headers: cookie })
+    testApp.clock.advance(10_000)
+    const post = await testApp.app.inject({
+      method: 'POST',
+      url: `/forms/${form.slug}`,
+      headers: { ...cookie, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      payload: urlencoded({ ...goodValues, _token: tokenIn(page.body) }),
+    })
+    assert.equal(post.statusCode, 303, post.body)
+    const tokens = await testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${form.slug}/tokens`, headers: cookie })
+    assert.equal(tokens.statusCode, 201, tokens.body)
+    testApp.clock.advance(10_000)
+    const api = await testApp.app.inject({
+      method: 'POST',
+      url: `/api/v1/forms/${form.slug}/submit`,
+      headers: cookie,
+      payload: { ...goodValues, _token: tokens.json().token },
+    })
+    assert.equal(api.statusCode, 201, api.body)
+    assert.deepEqual(
+      (await submissionsOf(testApp.database.db, form.id)).map((row) => row.status),
+      ['new', 'new'],
+    )
+    // Writes that act for the editor still need the token.
+    const patch = await testApp.app.inject({ method: 'PATCH', url: `/api/v1/forms/${form.id}`, headers: cookie, payload: { name: 'X' } })
+    assert.equal(patch.statusCode, 403)
+    assert.equal(patch.json().code, 'csrf_token_missing')
+  })
+
+  test('the API submit from a browser on another origin is still refused (403 origin_not_allowed), cookie or not', async (t) => {
+    const testApp = await buildFormsApp(t)
+    const form = await createFormVia(testApp, contactForm())
+    for (const headers of [{ cookie: testApp.editor.cookie as string }, {}]) {
+      const api = await testApp.app.inject({
+        method: 'POST',
+        url: `/api/v1/forms/${form.slug}/submit`,
+        headers: { ...headers, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        payload: { ...goodValues, _token: 'x' },
+      })
+      assert.equal(api.statusCode, 403)
+      assert.equal(api.json().code, 'origin_not_allowed')
+    }
+    assert.equal((await submissionsOf(testApp.database.db, form.id)).length, 0)
+  })
+})
+
 describe('spam traps', () => {
   const spamCases: [
     string,

@@ -19,6 +19,13 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A cookie-less unsafe route that browsers call (login, sign-up): refuse other origins. */
     checkOrigin?: boolean
+    /**
+     * A public action that never acts for the caller (a visitor's form
+     * submission, decision 0021): the session cookie is not read, so the
+     * request is anonymous and needs no CSRF token; the origin rules of
+     * anonymous writes still apply.
+     */
+    ignoreSession?: boolean
   }
 }
 
@@ -57,7 +64,7 @@ export function registerAuthHooks(
     }
     const header = request.headers.cookie
     const token = header?.includes(SESSION_COOKIE) ? parseCookie(header)[SESSION_COOKIE] : undefined
-    if (token) {
+    if (token && !request.routeOptions.config.ignoreSession) {
       const session = await validateSession(deps.db, token, deps.clock())
       if (session) request.actor = { user: session.user, via: 'session', sessionTokenHash: session.tokenHash, csrfToken: session.csrfToken }
     }
