@@ -12,6 +12,7 @@ import { refuseNulInUrl, registerJsonBodyParser } from '#core/http/json-body.ts'
 import { createMetrics } from '#core/http/metrics.ts'
 import { registerOpenApi } from '#core/http/openapi.ts'
 import { requestIdFrom } from '#core/http/request-id.ts'
+import { registerResponseCache } from '#core/http/response-cache.ts'
 import { securityHeadersFor } from '#core/http/security-headers.ts'
 import { registerValidation } from '#core/http/validation.ts'
 import type { Lifecycle } from '#core/lifecycle.ts'
@@ -133,6 +134,12 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
 
     // --- features, in order ------------------------------------------------
     registerAuthHooks(site, { ...deps, allowedOrigins })
+    // Anonymous GETs of the routes that opt in, from memory until the next change (decision 0024): after the auth hook.
+    registerResponseCache(site, {
+      cache: deps.responseCache,
+      changes: deps.changes,
+      onError: (error) => site.log.warn({ err: error }, 'response cache: change feed not read; nothing kept until it is'),
+    })
     registerUsersMail(deps.mail)
     settingsRoutes(site, deps)
     authRoutes(site, deps)

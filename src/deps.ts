@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '#core/clock.ts'
 import type { Config } from '#core/config.ts'
 import type { Database, Db } from '#core/db/database.ts'
 import { createReservedPaths, type ReservedPaths } from '#core/http/reserved-paths.ts'
+import { createResponseCache, type ResponseCache } from '#core/http/response-cache.ts'
 import { createMailTemplates, type MailTemplates } from '#core/mail/mailer.ts'
 import { type SecretBox, secretBoxFor } from '#core/security/secret-box.ts'
 import { localMediaStore, type MediaStore } from './features/media/media.store.ts'
@@ -36,6 +37,8 @@ export type Deps = {
   paths: ReservedPaths
   /** Seals secrets kept at rest (TOTP secrets) with SECRET_KEY, or the PGlite site's DATA_DIR/secret.key (decision 0007). */
   secrets: SecretBox
+  /** The anonymous API answers kept in memory until the next change (core/http/response-cache.ts); undefined when RESPONSE_CACHE_MB=0. */
+  responseCache: ResponseCache | undefined
 }
 
 export function createDeps(
@@ -54,5 +57,6 @@ export function createDeps(
     mail: createMailTemplates(),
     paths: createReservedPaths(),
     secrets: overrides.secrets ?? secretBoxFor(config),
+    responseCache: createResponseCache(config.responseCacheBytes),
   })
 }

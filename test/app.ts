@@ -51,6 +51,9 @@ export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestA
     SECRET_KEY: TEST_SECRET_KEY,
     // Every test injects from 127.0.0.1: the API rate limit stays on, with a max no file reaches (rate-limit.test.ts sets a small one).
     RATE_LIMIT_MAX: '1000000',
+    // Tests write through factories and read at once: the response cache (which sees another writer's change
+    // when its notification arrives) is off unless a test turns it on (response-cache.test.ts does).
+    RESPONSE_CACHE_MB: '0',
     ...options.env,
   })
   const lifecycle = new Lifecycle()

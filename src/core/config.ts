@@ -48,6 +48,11 @@ export type Config = Readonly<{
   /** the rate limit's window in seconds (RATE_LIMIT_WINDOW_S, default 60) */
   rateLimitWindowS: number
   /**
+   * The memory the anonymous API response cache may hold, in bytes (RESPONSE_CACHE_MB, default 32; 0 turns
+   * it off): core/http/response-cache.ts, decision 0024.
+   */
+  responseCacheBytes: number
+  /**
    * Origins (scheme://host[:port]) whose pages may call the API with credentials
    * (CORS_ORIGINS, comma-separated), besides the site setting `cors_origins`
    * (core/http/cors.ts, decision 0016).
@@ -173,6 +178,11 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     problems.push(`RATE_LIMIT_WINDOW_S must be a whole number of seconds from 1 to 86400 (got "${env.RATE_LIMIT_WINDOW_S}")`)
   }
 
+  const responseCacheMb = parseWholeNumber(read('RESPONSE_CACHE_MB') ?? '32', 0, 4096)
+  if (responseCacheMb === undefined) {
+    problems.push(`RESPONSE_CACHE_MB must be a whole number of megabytes from 0 (off) to 4096 (got "${env.RESPONSE_CACHE_MB}")`)
+  }
+
   const corsOriginsRaw = read('CORS_ORIGINS')
   const corsOrigins = corsOriginsRaw === undefined ? [] : corsOriginsRaw.split(',').map((entry) => entry.trim())
   const badOrigin = corsOrigins.find((entry) => !isOrigin(entry))
@@ -216,6 +226,7 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     trustProxy: trustProxy as Config['trustProxy'],
     rateLimitMax: rateLimitMax as number,
     rateLimitWindowS: rateLimitWindowS as number,
+    responseCacheBytes: (responseCacheMb as number) * 1024 * 1024,
     corsOrigins: Object.freeze([...new Set(corsOrigins)]),
     corsAnonymousReads: corsAnonymousReads === 'true',
     sessionCookieSameSite: sameSite as Config['sessionCookieSameSite'],

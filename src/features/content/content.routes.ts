@@ -61,6 +61,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.get(
     base,
     {
+      config: { responseCache: true },
       schema: {
         operationId: `list${One}s`,
         tags,
@@ -91,6 +92,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
   app.get(
     `${base}/:id`,
     {
+      config: { responseCache: true },
       schema: {
         operationId: `get${One}`,
         tags,
@@ -261,6 +263,7 @@ function termRoutes(app: AppInstance, db: Db, kind: 'tags' | 'categories') {
   app.get(
     base,
     {
+      config: { responseCache: true },
       schema: {
         operationId: `list${Many}`,
         tags: [kind],

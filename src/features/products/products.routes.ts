@@ -37,6 +37,7 @@ export function productRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'paths'>
   app.get(
     '/api/v1/products',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'listProducts',
         tags: products,
@@ -56,6 +57,7 @@ export function productRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'paths'>
   app.get(
     '/api/v1/products/:id',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'getProduct',
         tags: products,
@@ -136,6 +138,7 @@ export function productRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'paths'>
   app.get(
     '/api/v1/product-categories',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'listProductCategories',
         tags: categories,
@@ -154,6 +157,7 @@ export function productRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'paths'>
   app.get(
     '/api/v1/product-categories/:id',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'getProductCategory',
         tags: categories,

@@ -16,6 +16,7 @@ export function searchRoutes(app: AppInstance, deps: { db: Db }) {
   app.get(
     '/api/v1/search',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'searchContent',
         tags: ['search'],

@@ -12,6 +12,7 @@ export function settingsRoutes(app: AppInstance, deps: { db: Db }) {
   app.get(
     '/api/v1/site',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'getSite',
         summary: 'Public information about the site',
