@@ -2,18 +2,20 @@ import type { Db } from '#core/db/database.ts'
 import { enqueueJob, type JobHandlers } from '#core/jobs/queue.ts'
 import type { Deps } from '../../deps.ts'
 import type { MediaStore } from '../media/media.store.ts'
-import { deleteExpiredSubmissions, deleteUsedTokensBefore, hasPendingJob } from './forms.queries.ts'
+import { deleteExpiredSubmissions, deleteStalePendingFiles, deleteUsedTokensBefore, hasPendingJob } from './forms.queries.ts'
 import { removeUnkeptFiles } from './forms.service.ts'
 
 /**
  * Retention (issue 12, item 4): a job that deletes the submissions older than
- * their form's `retention_days`, with their files, and the used render tokens
- * that have expired. It runs hourly: each run queues the next (and a form's
+ * their form's `retention_days`, with their files, the used render tokens
+ * that have expired, and the bytes of uploads whose submission never committed. It runs hourly: each run queues the next (and a form's
  * creation or change queues one when none waits), so one job stays in the queue.
  */
 export const RETENTION_JOB = 'forms.delete_expired_submissions'
 export const RETENTION_INTERVAL_MS = 60 * 60 * 1000
 const BATCH = 500
+/** An upload noted in flight (form_pending_files) for longer than this has lost its submission. */
+export const PENDING_UPLOAD_MAX_AGE_MS = 60 * 60 * 1000
 
 /** Queues the retention job at `runAt` unless one already waits. Pass the caller's transaction. */
 export async function scheduleRetention(db: Db, runAt: Date) {
@@ -31,6 +33,8 @@ export async function deleteExpired(db: Db, store: MediaStore, now: Date): Promi
     if (count < BATCH) break
   }
   await deleteUsedTokensBefore(db, now)
+  // Uploads still in flight an hour on: their submission failed and its clean-up did not run (a crash).
+  await removeUnkeptFiles(db, store, await deleteStalePendingFiles(db, new Date(now.getTime() - PENDING_UPLOAD_MAX_AGE_MS)))
   return deleted
 }
 

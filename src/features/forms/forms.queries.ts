@@ -138,11 +138,33 @@ export const listFilesOfForm = (db: Db, formId: number) =>
     .execute(db)
     .then((r) => r.rows)
 
-/** Whether any submission still keeps the file with these bytes (files are content-addressed and may be shared). */
+/**
+ * Whether any submission still keeps the file with these bytes, or an upload of
+ * them is in flight (files are content-addressed and may be shared).
+ */
 export const isFileKept = (db: Db, sha256: string) =>
-  sql<{ kept: boolean }>`select exists (select 1 from form_submission_files where sha256 = ${sha256}) as kept`
+  sql<{ kept: boolean }>`select exists (select 1 from form_submission_files where sha256 = ${sha256})
+      or exists (select 1 from form_pending_files where sha256 = ${sha256}) as kept`
     .execute(db)
     .then((r) => r.rows[0]?.kept === true)
+
+export type PendingFile = { sha256: string; extension: string }
+
+/** Notes uploads whose bytes are about to be written, before the submission's transaction (migration 0046); returns their ids. */
+export const insertPendingFiles = (db: Db, files: readonly PendingFile[], now: Date) =>
+  sql<{ id: number }>`insert into form_pending_files (sha256, extension, created_at)
+    select sha256, extension, ${now}::timestamptz
+      from unnest(${files.map((file) => file.sha256)}::text[], ${files.map((file) => file.extension)}::text[]) as f (sha256, extension)
+    returning id`
+    .execute(db)
+    .then((r) => r.rows.map((row) => Number(row.id)))
+
+export const deletePendingFiles = (db: Db, ids: readonly number[]) =>
+  sql`delete from form_pending_files where id = any(${ids}::bigint[])`.execute(db)
+
+/** Deletes the in-flight notes older than `before` (their submission failed or its process died); returns their files. */
+export const deleteStalePendingFiles = (db: Db, before: Date) =>
+  sql<PendingFile>`delete from form_pending_files where created_at < ${before} returning sha256, extension`.execute(db).then((r) => r.rows)
 
 /** Marks a render token used; false when it already was (a replay). */
 export const useRenderToken = (db: Db, nonce: string, expiresAt: Date) =>

@@ -11,11 +11,13 @@ import { type LimitRule, takeLimit } from '#core/security/limiter.ts'
 import type { Deps } from '../../deps.ts'
 import type { MediaStore } from '../media/media.store.ts'
 import { isIpAnonymised } from '../settings/settings.service.ts'
+import { queueFormSubmittedEvent } from '../webhooks/webhooks.events.ts'
 import { checkDefinition, type RawValue, validateValues } from './forms.fields.ts'
 import { scheduleRetention } from './forms.jobs.ts'
 import { subjectFor, submissionMail } from './forms.mail.ts'
 import {
   deleteFormRow,
+  deletePendingFiles,
   deleteSubmissionRows,
   type FileRow,
   type FormDefinition,
@@ -27,6 +29,7 @@ import {
   findSubmissionFile,
   insertForm,
   insertFormVersion,
+  insertPendingFiles,
   insertSubmission,
   insertSubmissionFile,
   isFileKept,
@@ -191,31 +194,44 @@ export async function submitForm(deps: SubmitDeps, form: FormRow, input: Submiss
   // A bot's submission is stored as spam whatever it holds (its valid values only); a person gets the errors.
   if (errors.length > 0 && spam === null) throw submissionInvalid(errors)
 
-  for (const file of files) await deps.privateStore.put({ sha256: file.sha256, extension: file.extension }, file.bytes)
+  // The bytes go to the store before the transaction, noted as in flight first (migration 0046): when the
+  // transaction fails they are removed here, and when the process dies in between, by the retention job.
+  const pending = files.length > 0 ? await insertPendingFiles(db, files, now) : []
   const ip = (await isIpAnonymised(db)) ? anonymiseIp(input.ip) : input.ip
-
-  const submission = await db.transaction().execute(async (trx) => {
-    if (spam === null && !('spam' in token) && !(await useRenderToken(trx, token.nonce, token.expiresAt))) spam = 'replayed'
-    const row = await insertSubmission(trx, {
-      form_id: form.id,
-      form_version: form.version,
-      data: { ...values, ...Object.fromEntries(files.map((file) => [file.field, file.original_name])) },
-      status: spam === null ? 'new' : 'spam',
-      spam_reason: spam,
-      ip,
-      user_agent: input.userAgent?.slice(0, 500) ?? null,
-      search_text: searchTextOf(values),
-      created_at: now,
+  try {
+    for (const file of files) await deps.privateStore.put({ sha256: file.sha256, extension: file.extension }, file.bytes)
+    const submission = await db.transaction().execute(async (trx) => {
+      if (spam === null && !('spam' in token) && !(await useRenderToken(trx, token.nonce, token.expiresAt))) spam = 'replayed'
+      const row = await insertSubmission(trx, {
+        form_id: form.id,
+        form_version: form.version,
+        data: { ...values, ...Object.fromEntries(files.map((file) => [file.field, file.original_name])) },
+        status: spam === null ? 'new' : 'spam',
+        spam_reason: spam,
+        ip,
+        user_agent: input.userAgent?.slice(0, 500) ?? null,
+        search_text: searchTextOf(values),
+        created_at: now,
+      })
+      for (const file of files) {
+        const { bytes: _bytes, ...stored } = file
+        await insertSubmissionFile(trx, { ...stored, submission_id: row.id })
+      }
+      if (pending.length > 0) await deletePendingFiles(trx, pending)
+      if (spam === null) await queueNotifications(trx, deps.publicUrl, form, row, values)
+      // The form.submitted webhook event, in this transaction (issue 12, item 6; decision 0022).
+      if (spam === null) await queueFormSubmittedEvent(trx, form, row, now)
+      await recordChanges(trx, [tags.form(form.id)])
+      return row
     })
-    for (const file of files) {
-      const { bytes: _bytes, ...stored } = file
-      await insertSubmissionFile(trx, { ...stored, submission_id: row.id })
+    return { submission, spam }
+  } catch (error) {
+    if (pending.length > 0) {
+      await deletePendingFiles(db, pending)
+      await removeUnkeptFiles(db, deps.privateStore, files)
     }
-    if (spam === null) await queueNotifications(trx, deps.publicUrl, form, row, values)
-    await recordChanges(trx, [tags.form(form.id)])
-    return row
-  })
-  return { submission, spam }
+    throw error
+  }
 }
 
 type CheckedFile = Omit<FileRow, 'id' | 'submission_id'> & { bytes: Buffer }
