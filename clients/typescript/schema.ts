@@ -246,6 +246,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether two-factor sign-in is on
+         * @description Needs a signed-in browser session (not an API token).
+         */
+        get: operations["getTotpStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace your recovery codes
+         * @description Needs a current code (or a recovery code). Answers ten new single-use codes, shown once; the old ones stop working.
+         *
+         *     Needs a signed-in browser session (not an API token).
+         */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/totp/setup": {
         parameters: {
             query?: never;
@@ -418,6 +460,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your active sessions
+         * @description Most recently used first (at most 100).
+         *
+         *     Needs a signed-in browser session (not an API token).
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of your sessions
+         * @description Signs that browser out. To sign out here, POST /api/v1/auth/logout (it also clears the cookie).
+         *
+         *     Needs a signed-in browser session (not an API token).
+         */
+        delete: operations["revokeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invitations not yet accepted, newest first (admin)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["listInvitations"];
+        put?: never;
+        /**
+         * Invite someone by e-mail (admin)
+         * @description Mails a one-time link to /admin/accept-invitation (valid 7 days); a pending invitation of the same address is replaced. Works with sign-up off.
+         *
+         *     Needs the admin role (an API token also needs the admin scope).
+         */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a pending invitation (admin)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create the invited account with the mailed token
+         * @description The account gets the invited address (verified) and role, and the name and password given. It does not sign in: sign in with POST /api/v1/auth/login.
+         *
+         *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outgoing mail, newest first (admin)
+         * @description Every message the mail.send job rendered: sent, kept (no SMTP_URL configured) or failed. Without the bodies.
+         *
+         *     Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["listMail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One outgoing message with its text (admin)
+         * @description A kept message (no SMTP_URL) shows its links, so a development site needs no mail server; a sent one keeps its one-time links redacted.
+         *
+         *     Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["getMail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Background jobs, newest first (admin)
+         * @description Done jobs are kept 7 days and dead ones 30 days. Failed and dead jobs carry their last error.
+         *
+         *     Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a dead job again (admin)
+         * @description Queues it now with its attempts counted afresh. Only a dead job: any other is a 409.
+         *
+         *     Needs the admin role (an API token also needs the admin scope).
+         */
+        post: operations["retryJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/posts": {
         parameters: {
             query?: never;
@@ -427,7 +669,7 @@ export interface paths {
         };
         /**
          * List posts
-         * @description Published only, unless you may see more; filter by status, author, slug, tag, category. Items are render-ready (url, author, cover, tags, categories) and leave out the body, except with ?slug= (how a front end fetches one post by its URL). `include_total=true` adds the count of the filtered list.
+         * @description Published only, unless you may see more; filter by status, author, slug, tag, category, or search them with q. Items are render-ready (url, author, cover, tags, categories) and leave out the body, except with ?slug= (how a front end fetches one post by its URL). `include_total=true` adds the count of the filtered list.
          *
          *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
          */
@@ -611,7 +853,7 @@ export interface paths {
         };
         /**
          * List pages
-         * @description Published only, unless you may see more; filter by status, author, slug. Items are render-ready (url, author, cover) and leave out the body, except with ?slug= (how a front end fetches one page by its URL). `include_total=true` adds the count of the filtered list.
+         * @description Published only, unless you may see more; filter by status, author, slug, or search them with q. Items are render-ready (url, author, cover) and leave out the body, except with ?slug= (how a front end fetches one page by its URL). `include_total=true` adds the count of the filtered list.
          *
          *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
          */
@@ -878,6 +1120,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render Markdown as a save would, without saving
+         * @description Authors and up. The same renderer and sanitiser as a save of a post or page. At most 120 a minute per user (then 429 for a minute).
+         *
+         *     Needs the author role or higher.
+         */
+        post: operations["previewMarkdown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/redirects": {
         parameters: {
             query?: never;
@@ -1106,6 +1370,28 @@ export interface paths {
         patch: operations["updateMediaAlt"];
         trace?: never;
     };
+    "/api/v1/media/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a media item is used
+         * @description Posts and pages that show it as their cover or in their body (its file or a variant), products that show it among their images or in their description. Authors: only what they may see. Deleting the item removes it from covers and product images; bodies and descriptions keep a link to a file that is gone.
+         *
+         *     Needs the author role or higher.
+         */
+        get: operations["getMediaUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/media/{name}": {
         parameters: {
             query?: never;
@@ -1318,6 +1604,160 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions, newest first (admins)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to events (admins); the answer shows the signing secret, this once
+         * @description Events: form.submitted, post.published, post.updated, post.unpublished, post.deleted, page.published, page.updated, page.unpublished, page.deleted, product.created, product.updated, product.deleted. Each delivery is a POST signed with `Plinth-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">` (README, Webhooks). At most 50 subscriptions (409).
+         *
+         *     Needs the admin role (an API token also needs the admin scope).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook subscription, without its secret (admins)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook with its delivery log (admins)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook’s URL, events, status or description (admins)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the signing secret (admins); the answer shows the new one, this once
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.ping event to this subscription (admins); answers the queued delivery
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook’s deliveries, newest first; filter by status (admins)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One delivery with its body and every attempt (status, duration, response excerpt) (admins)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the same event again as a new delivery (admins)
+         * @description Needs the admin role (an API token also needs the admin scope).
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1359,6 +1799,86 @@ export interface components {
             in: string;
             message: string;
         };
+        Invitation: {
+            id: number;
+            email: string;
+            role: "admin" | "editor" | "author" | "member";
+            /** @description the inviting administrator, null once deleted */
+            invited_by: number | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description the link no longer works; revoke it and invite again */
+            expired: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        InvitationPage: {
+            data: components["schemas"]["Invitation"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+            /** @description with `?include_total=true`: the items the filters select, on all pages */
+            total?: number;
+        };
+        Job: {
+            id: number;
+            queue: string;
+            name: string;
+            /** @description failed: will be retried at run_at; dead: failed max_attempts times (or cannot run), kept and never retried by itself */
+            status: "queued" | "running" | "done" | "failed" | "dead";
+            attempts: number;
+            max_attempts: number;
+            /** Format: date-time */
+            run_at: string;
+            locked_at: string | null;
+            last_error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            finished_at: string | null;
+        };
+        JobPage: {
+            data: components["schemas"]["Job"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+            /** @description with `?include_total=true`: the items the filters select, on all pages */
+            total?: number;
+        };
+        MailMessage: {
+            id: number;
+            /** @description the mail.send job that rendered it (GET /api/v1/jobs) */
+            job_id: number;
+            to: string;
+            subject: string;
+            /** @description sent over SMTP; kept: no SMTP_URL is configured, so it was not sent; failed: its last attempt failed */
+            status: "sent" | "kept" | "failed";
+            error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            sent_at: string | null;
+        };
+        MailMessageDetail: {
+            id: number;
+            /** @description the mail.send job that rendered it (GET /api/v1/jobs) */
+            job_id: number;
+            to: string;
+            subject: string;
+            /** @description sent over SMTP; kept: no SMTP_URL is configured, so it was not sent; failed: its last attempt failed */
+            status: "sent" | "kept" | "failed";
+            error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            sent_at: string | null;
+            /** @description the plain-text body; a sent message keeps its one-time links redacted */
+            text: string;
+        };
+        MailMessagePage: {
+            data: components["schemas"]["MailMessage"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+            /** @description with `?include_total=true`: the items the filters select, on all pages */
+            total?: number;
+        };
         Media: {
             id: number;
             /** @description public, immutable URL of the file (cacheable for a year) */
@@ -1395,6 +1915,19 @@ export interface components {
             next_cursor: string | null;
             /** @description with `?include_total=true`: the items the filters select, on all pages */
             total?: number;
+        };
+        MediaUsage: {
+            data: {
+                kind: "post" | "page" | "product";
+                id: number;
+                /** @description the post’s or page’s title, the product’s name */
+                title: string;
+                status: string;
+                /** @description cover: a post’s or page’s cover; body: shown in its Markdown; image: one of a product’s images; description: in its description */
+                used_as: "cover" | "body" | "image" | "description";
+            }[];
+            /** @description true when it is used in more places than listed (the first 100, by kind and id) */
+            more: boolean;
         };
         NewApiToken: components["schemas"]["ApiToken"] & {
             token: string;
@@ -1509,6 +2042,24 @@ export interface components {
             /** @description with `?include_total=true`: the items the filters select, on all pages */
             total?: number;
         };
+        Session: {
+            id: number;
+            /** @description the session of this request */
+            current: boolean;
+            /** @description the address it signed in from */
+            ip: string | null;
+            user_agent: string | null;
+            /**
+             * Format: date-time
+             * @description when it signed in
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description last used (updated at most hourly)
+             */
+            last_seen_at: string;
+        };
         SignupAccepted: {
             /** @enum {string} */
             status: "check_your_email";
@@ -1560,6 +2111,8 @@ export interface components {
              *     ]
              */
             cors_origins: string[];
+            /** @description Whether webhooks may deliver to loopback, private, link-local and metadata addresses (off: refused when connecting; for development and tests) */
+            webhooks_allow_private: boolean;
         };
         Term: {
             id: number;
@@ -1581,6 +2134,7 @@ export interface components {
             name: string;
             role: "admin" | "editor" | "author" | "member";
             email_verified: boolean;
+            disabled: boolean;
             /** Format: date-time */
             created_at: string;
         };
@@ -1590,6 +2144,91 @@ export interface components {
             next_cursor: string | null;
             /** @description with `?include_total=true`: the items the filters select, on all pages */
             total?: number;
+        };
+        Webhook: {
+            id: number;
+            url: string;
+            events: ("form.submitted" | "post.published" | "post.updated" | "post.unpublished" | "post.deleted" | "page.published" | "page.updated" | "page.unpublished" | "page.deleted" | "product.created" | "product.updated" | "product.deleted")[];
+            status: "active" | "paused";
+            description: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookAttempt: {
+            number: number;
+            /** Format: date-time */
+            started_at: string;
+            duration_ms: number;
+            /** @description refused: the address is not allowed (private, loopback…) */
+            outcome: "succeeded" | "http_error" | "timeout" | "network_error" | "refused";
+            status_code: number | null;
+            error: string | null;
+            /** @description The first 1 KiB of the answer */
+            response_excerpt: string | null;
+        };
+        WebhookDelivery: {
+            id: number;
+            webhook_id: number;
+            /** Format: uuid */
+            event_id: string;
+            event_type: string;
+            /** @description pending: not yet delivered (retries remain); failed: every attempt failed */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            next_attempt_at: string | null;
+            redelivery_of: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookDeliveryDetail: {
+            id: number;
+            webhook_id: number;
+            /** Format: uuid */
+            event_id: string;
+            event_type: string;
+            /** @description pending: not yet delivered (retries remain); failed: every attempt failed */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            next_attempt_at: string | null;
+            redelivery_of: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The body sent: {id, type, created_at, data} */
+            payload: unknown;
+            attempt_log: components["schemas"]["WebhookAttempt"][];
+        };
+        WebhookDeliveryPage: {
+            data: components["schemas"]["WebhookDelivery"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+            /** @description with `?include_total=true`: the items the filters select, on all pages */
+            total?: number;
+        };
+        WebhookPage: {
+            data: components["schemas"]["Webhook"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+            /** @description with `?include_total=true`: the items the filters select, on all pages */
+            total?: number;
+        };
+        WebhookWithSecret: {
+            id: number;
+            url: string;
+            events: ("form.submitted" | "post.published" | "post.updated" | "post.unpublished" | "post.deleted" | "page.published" | "page.updated" | "page.unpublished" | "page.deleted" | "product.created" | "product.updated" | "product.deleted")[];
+            status: "active" | "paused";
+            description: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Shown this once; store it to verify signatures */
+            secret: string;
         };
     };
     responses: never;
@@ -1817,6 +2456,8 @@ export interface operations {
                      *     ]
                      */
                     cors_origins?: string[];
+                    /** @description Whether webhooks may deliver to loopback, private, link-local and metadata addresses (off: refused when connecting; for development and tests) */
+                    webhooks_allow_private?: boolean;
                 };
             };
         };
@@ -3103,6 +3744,237 @@ export interface operations {
             };
         };
     };
+    getTotpStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        recovery_codes_left: number;
+                    };
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `session_required`: The route needs a browser session, not an API token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "session_required";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recovery_codes: string[];
+                    };
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "session_required";
+                    };
+                };
+            };
+            /** @description `conflict`: The change conflicts with existing data; `errors[]` names the field when known. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "conflict";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     beginTotpSetup: {
         parameters: {
             query?: never;
@@ -3858,6 +4730,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 q?: string;
+                role?: "admin" | "editor" | "author" | "member";
             };
             header?: never;
             path?: never;
@@ -4115,7 +4988,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 user_id?: number;
-                event?: "signup" | "login_ok" | "login_failed" | "login_throttled" | "logout" | "password_changed" | "email_changed" | "profile_changed" | "role_changed" | "user_disabled" | "user_enabled" | "token_created" | "token_revoked" | "credentials_revoked" | "signup_existing_address" | "admin_created" | "password_reset_requested" | "password_reset" | "email_verified" | "totp_enabled" | "totp_disabled" | "settings_changed";
+                event?: "signup" | "login_ok" | "login_failed" | "login_throttled" | "logout" | "password_changed" | "email_changed" | "profile_changed" | "role_changed" | "user_disabled" | "user_enabled" | "token_created" | "token_revoked" | "credentials_revoked" | "signup_existing_address" | "admin_created" | "password_reset_requested" | "password_reset" | "email_verified" | "totp_enabled" | "totp_disabled" | "settings_changed" | "invitation_created" | "invitation_revoked" | "invitation_accepted" | "session_revoked" | "recovery_codes_regenerated" | "webhook_created" | "webhook_changed" | "webhook_deleted" | "webhook_secret_rotated";
             };
             header?: never;
             path?: never;
@@ -4206,6 +5079,1212 @@ export interface operations {
             };
         };
     };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Session"][];
+                    };
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `session_required`: The route needs a browser session, not an API token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "session_required";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session is ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `session_required`: The route needs a browser session, not an API token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "session_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: InvitationPage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPage"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    role: "admin" | "editor" | "author" | "member";
+                };
+            };
+        };
+        responses: {
+            /** @description Created: Invitation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `conflict`: The change conflicts with existing data; `errors[]` names the field when known. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "conflict";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation is revoked; its link no longer works */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the token of the mailed link */
+                    token: string;
+                    name: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created: User */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed";
+                    };
+                };
+            };
+            /** @description `conflict`: The change conflicts with existing data; `errors[]` names the field when known. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "conflict";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listMail: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "sent" | "kept" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: MailMessagePage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailMessagePage"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getMail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: MailMessageDetail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailMessageDetail"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "queued" | "running" | "done" | "failed" | "dead";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: JobPage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    retryJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: Job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `conflict`: The change conflicts with existing data; `errors[]` names the field when known. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "conflict";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     listPosts: {
         parameters: {
             query?: {
@@ -4216,6 +6295,8 @@ export interface operations {
                 status?: "draft" | "scheduled" | "published" | "archived";
                 author?: number;
                 slug?: string;
+                /** @description search: the words (websearch syntax: "phrase", -word, or) in the title, excerpt or body, or the text anywhere in the title (type-ahead) */
+                q?: string;
                 /** @description newest/oldest: by publication time (drafts never published: by creation time); updated: last changed first; title: A to Z */
                 sort?: "newest" | "oldest" | "updated" | "title";
                 tag?: string;
@@ -5743,6 +7824,8 @@ export interface operations {
                 status?: "draft" | "scheduled" | "published" | "archived";
                 author?: number;
                 slug?: string;
+                /** @description search: the words (websearch syntax: "phrase", -word, or) in the title, excerpt or body, or the text anywhere in the title (type-ahead) */
+                q?: string;
                 /** @description newest/oldest: by publication time (drafts never published: by creation time); updated: last changed first; title: A to Z */
                 sort?: "newest" | "oldest" | "updated" | "title";
             };
@@ -7907,6 +9990,132 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    previewMarkdown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Markdown, as a post’s or page’s `body` */
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the sanitised HTML a save would store as `body_html` (the site shows the same) */
+                        body_html: string;
+                    };
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
                     };
                 };
             };
@@ -10620,6 +12829,124 @@ export interface operations {
             };
         };
     };
+    getMediaUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: MediaUsage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaUsage"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     getMediaFile: {
         parameters: {
             query?: never;
@@ -12787,6 +15114,1329 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "submission_invalid";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: WebhookPage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description http or https, without user name or password; a host that is (or resolves to) a loopback, private, link-local or metadata address is refused unless the setting webhooks_allow_private is on
+                     * @example https://hooks.example.com/plinth
+                     */
+                    url: string;
+                    /** @description The events to send: form.submitted, post.published, post.updated, post.unpublished, post.deleted, page.published, page.updated, page.unpublished, page.deleted, product.created, product.updated, product.deleted */
+                    events: ("form.submitted" | "post.published" | "post.updated" | "post.unpublished" | "post.deleted" | "page.published" | "page.updated" | "page.unpublished" | "page.deleted" | "product.created" | "product.updated" | "product.deleted")[];
+                    /** @description paused: no new deliveries */
+                    status?: "active" | "paused";
+                    description?: string;
+                    /** @description The signing secret (16-200 printable ASCII characters); generated when left out */
+                    secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created: WebhookWithSecret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `conflict`: The change conflicts with existing data; `errors[]` names the field when known. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "conflict";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: Webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description http or https, without user name or password; a host that is (or resolves to) a loopback, private, link-local or metadata address is refused unless the setting webhooks_allow_private is on
+                     * @example https://hooks.example.com/plinth
+                     */
+                    url?: string;
+                    /** @description The events to send: form.submitted, post.published, post.updated, post.unpublished, post.deleted, page.published, page.updated, page.unpublished, page.deleted, product.created, product.updated, product.deleted */
+                    events?: ("form.submitted" | "post.published" | "post.updated" | "post.unpublished" | "post.deleted" | "page.published" | "page.updated" | "page.unpublished" | "page.deleted" | "product.created" | "product.updated" | "product.deleted")[];
+                    /** @description paused: no new deliveries */
+                    status?: "active" | "paused";
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK: Webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: WebhookWithSecret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: WebhookDelivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: WebhookDeliveryPage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                deliveryId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: WebhookDeliveryDetail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                deliveryId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: WebhookDelivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed" | "role_required" | "scope_required";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
                     };
                 };
             };

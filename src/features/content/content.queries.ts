@@ -82,6 +82,8 @@ export type PostFilter = {
   status?: PostStatus
   authorId?: number
   slug?: string
+  /** Words in the title, excerpt or body (full text), or a piece of the title. */
+  q?: string
   tag?: string
   category?: string
 }
@@ -198,6 +200,14 @@ function listConditions(type: PostType, v: Visibility, f: PostFilter) {
   if (f.status !== undefined) where.push(sql`p.status = ${f.status}`)
   if (f.authorId !== undefined) where.push(sql`p.author_id = ${f.authorId}`)
   if (f.slug !== undefined) where.push(sql`p.slug = ${f.slug}`)
+  if (f.q !== undefined) {
+    // The writers' lists (drafts too): the vector the public search reads
+    // (migration 0025, same configuration), or a piece of the title, so a title
+    // being typed is found before its last word is whole. No index covers drafts
+    // (the GIN index is for published rows): a site's own posts, scanned.
+    const piece = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    where.push(sql`(p.search_vector @@ websearch_to_tsquery('english'::regconfig, ${f.q}) or p.title ilike ${piece})`)
+  }
   if (f.tag !== undefined) {
     where.push(sql`exists (select 1 from post_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id and t.slug = ${f.tag})`)
   }

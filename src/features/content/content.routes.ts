@@ -41,6 +41,7 @@ import {
   unpublishContent,
   updateContent,
 } from './content.service.ts'
+import { previewRoutes } from './preview.routes.ts'
 import { TERM_SORTS } from './terms.queries.ts'
 import { createTerm, deleteTermById, listTermPage } from './terms.service.ts'
 
@@ -66,7 +67,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
         operationId: `list${One}s`,
         tags,
         summary: `List ${type}s`,
-        description: `Published only, unless you may see more; filter by status, author, slug${type === 'post' ? ', tag, category' : ''}. Items are render-ready (url, author, cover${type === 'post' ? ', tags, categories' : ''}) and leave out the body, except with ?slug= (how a front end fetches one ${type} by its URL). \`include_total=true\` adds the count of the filtered list.`,
+        description: `Published only, unless you may see more; filter by status, author, slug${type === 'post' ? ', tag, category' : ''}, or search them with q. Items are render-ready (url, author, cover${type === 'post' ? ', tags, categories' : ''}) and leave out the body, except with ?slug= (how a front end fetches one ${type} by its URL). \`include_total=true\` adds the count of the filtered list.`,
         querystring: ListQuery(type),
         response: { 200: PostPage },
       },
@@ -81,6 +82,7 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
         status: q.status,
         authorId: q.author,
         slug: q.slug,
+        q: q.q,
         tag: q.tag,
         category: q.category,
         withTotal: q.include_total,
@@ -328,6 +330,7 @@ export function contentRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock' 
   contentTypeRoutes(app, db, 'page', deps.clock, deps.paths)
   termRoutes(app, db, 'tags')
   termRoutes(app, db, 'categories')
+  previewRoutes(app, deps)
 
   app.get(
     '/api/v1/redirects',

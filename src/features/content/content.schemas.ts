@@ -44,9 +44,11 @@ const TermInput = Type.Object(
 export const RevisionParams = Type.Object({ id: Id, rev: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
 
 const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+/** The longest Markdown body a post, a page or a preview takes. */
+export const MAX_BODY_LENGTH = 200_000
 const optionalFields = {
   slug: Type.Optional(Slug(200)),
-  body: Type.Optional(Type.String({ maxLength: 200_000 })),
+  body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH })),
   excerpt: Type.Optional(Type.String({ maxLength: 1000 })),
   cover: Type.Optional(
     Type.Union([Type.Object({ id: Id }, { additionalProperties: false }), Type.Null()], {
@@ -137,6 +139,14 @@ const listFilters = {
   status: Type.Optional(PostStatus),
   author: Type.Optional(Id),
   slug: Type.Optional(Slug(200)),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        'search: the words (websearch syntax: "phrase", -word, or) in the title, excerpt or body, or the text anywhere in the title (type-ahead)',
+    }),
+  ),
   sort: Type.Union([Type.Literal('newest'), Type.Literal('oldest'), Type.Literal('updated'), Type.Literal('title')], {
     default: 'newest',
     description:

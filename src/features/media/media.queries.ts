@@ -133,3 +133,41 @@ export const lockMediaRow = (db: Db, id: number, options: Visibility & { mode: '
     ${options.mode === 'update' ? sql`for update` : sql`for share`}`
     .execute(db)
     .then((r) => r.rows[0])
+
+/** Where a media item is used: a post's or page's cover or body, a product's images or description. */
+export type MediaUseRow = {
+  kind: 'post' | 'page' | 'product'
+  id: number
+  title: string
+  status: string
+  used_as: 'cover' | 'body' | 'image' | 'description'
+}
+
+/**
+ * What uses a media item (issue 13: the library's "used by"): covers and
+ * product images by their keys (indexed), bodies and descriptions by the hash
+ * of the file or of one of its variants in their text (every media URL
+ * carries it: /media/<sha256>.<ext>), a scan of the site's own content, run
+ * only when someone opens an item. `seeAll` false (authors): only what they may
+ * see — published posts and pages, their own, active products. At most `limit`
+ * rows plus one, to tell that more exist.
+ */
+export function listMediaUses(db: Db, mediaId: number, hashes: string[], viewer: { seeAll: boolean; userId: number }, limit: number) {
+  const patterns = hashes.map((hash) => `%${hash}%`)
+  const post = viewer.seeAll ? sql`true` : sql`(p.status = 'published' or p.author_id = ${viewer.userId})`
+  const product = viewer.seeAll ? sql`true` : sql`pr.status = 'active'`
+  return sql<MediaUseRow>`select distinct kind, id, title, status, used_as from (
+      select p.type as kind, p.id, p.title, p.status, 'cover' as used_as from posts p where p.cover_media_id = ${mediaId} and ${post}
+      union all
+      select p.type, p.id, p.title, p.status, 'body' from posts p where p.body like any(${patterns}::text[]) and ${post}
+      union all
+      select 'product', pr.id, pr.name, pr.status, 'image' from product_images pi join products pr on pr.id = pi.product_id
+        where pi.media_id = ${mediaId} and ${product}
+      union all
+      select 'product', pr.id, pr.name, pr.status, 'description' from products pr
+        where pr.description like any(${patterns}::text[]) and ${product}
+    ) uses
+    order by kind, id, used_as limit ${sql.lit(limit + 1)}`
+    .execute(db)
+    .then((r) => r.rows)
+}

@@ -11,8 +11,8 @@ import { requireRole } from '../users/roles.ts'
 import { ALLOWED_TYPES } from './media.images.ts'
 import { presentMedia } from './media.present.ts'
 import { MEDIA_SORT, type MediaExtension } from './media.queries.ts'
-import { AltBody, FileParams, ListQuery, MAX_ALT_LENGTH, Media, MediaPage } from './media.schemas.ts'
-import { changeMediaAlt, deleteMedia, getMedia, listMediaPage, uploadMedia } from './media.service.ts'
+import { AltBody, FileParams, ListQuery, MAX_ALT_LENGTH, Media, MediaPage, MediaUsage } from './media.schemas.ts'
+import { changeMediaAlt, deleteMedia, getMedia, getMediaUsage, listMediaPage, uploadMedia } from './media.service.ts'
 
 const actor = (request: FastifyRequest) => (request.actor as Actor).user
 
@@ -100,6 +100,25 @@ export function mediaRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'store' | 
       },
     },
     async (request) => presentMedia(await getMedia(db, actor(request), request.params.id)),
+  )
+
+  app.get(
+    '/api/v1/media/:id/usage',
+    {
+      onRequest: requireRole('author'),
+      schema: {
+        operationId: 'getMediaUsage',
+        tags: ['media'],
+        summary: 'Where a media item is used',
+        description:
+          'Posts and pages that show it as their cover or in their body (its file or a variant), products that show it among ' +
+          'their images or in their description. Authors: only what they may see. Deleting the item removes it from covers and ' +
+          'product images; bodies and descriptions keep a link to a file that is gone.',
+        params: IdParams,
+        response: { 200: MediaUsage, ...problems('not_found') },
+      },
+    },
+    async (request) => getMediaUsage(db, actor(request), request.params.id),
   )
 
   app.patch(

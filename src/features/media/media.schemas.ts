@@ -55,3 +55,23 @@ export const AltBody = Type.Object({ alt: Type.String({ maxLength: MAX_ALT_LENGT
 export const FileParams = Type.Object({
   name: Type.String({ pattern: `^[0-9a-f]{64}\\.(${MEDIA_EXTENSIONS.join('|')})$` }),
 })
+
+/** Where a media item is used (GET /api/v1/media/{id}/usage). */
+export const MediaUsage = named(
+  'MediaUsage',
+  Type.Object({
+    data: Type.Array(
+      Type.Object({
+        kind: Type.Union([Type.Literal('post'), Type.Literal('page'), Type.Literal('product')]),
+        id: Type.Integer(),
+        title: Type.String({ description: 'the post’s or page’s title, the product’s name' }),
+        status: Type.String(),
+        used_as: Type.Union([Type.Literal('cover'), Type.Literal('body'), Type.Literal('image'), Type.Literal('description')], {
+          description:
+            'cover: a post’s or page’s cover; body: shown in its Markdown; image: one of a product’s images; description: in its description',
+        }),
+      }),
+    ),
+    more: Type.Boolean({ description: 'true when it is used in more places than listed (the first 100, by kind and id)' }),
+  }),
+)

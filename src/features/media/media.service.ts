@@ -12,10 +12,12 @@ import {
   insertMedia,
   insertVariant,
   listMedia,
+  listMediaUses,
   listVariantsOf,
   lockMediaRow,
   lockStoredFile,
   type MediaRow,
+  type MediaUseRow,
   type MediaVariantRow,
   setVariantsStatus,
   updateMediaAlt,
@@ -85,6 +87,23 @@ export async function getMedia(db: Db, actor: MediaActor, id: number): Promise<M
  */
 export const mayUseMedia = async (db: Db, actor: MediaActor, id: number): Promise<boolean> =>
   (await findMedia(db, id, visibilityFor(actor))) !== undefined
+
+/** The most uses one answer lists (`more` says when there are others). */
+export const MEDIA_USES_LIMIT = 100
+
+/**
+ * Where an item the actor may see is used (404 otherwise): covers, bodies that
+ * show the file or one of its variants, product images and descriptions; for
+ * authors only the content they may see.
+ */
+export async function getMediaUsage(db: Db, actor: MediaActor, id: number): Promise<{ data: MediaUseRow[]; more: boolean }> {
+  const row = await findMedia(db, id, visibilityFor(actor))
+  if (!row) throw notFound('media', id)
+  const hashes = [row.sha256, ...(await listVariantsOf(db, [row.id])).map((variant) => variant.sha256)]
+  const seeAll = visibilityFor(actor).ownerId === null
+  const uses = await listMediaUses(db, row.id, hashes, { seeAll, userId: actor.id }, MEDIA_USES_LIMIT)
+  return { data: uses.slice(0, MEDIA_USES_LIMIT), more: uses.length > MEDIA_USES_LIMIT }
+}
 
 /** A page of media the actor may see, newest first; variants loaded for the whole page in one query. */
 export async function listMediaPage(

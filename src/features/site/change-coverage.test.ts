@@ -344,6 +344,15 @@ const EXEMPT: Record<string, string> = {
   'POST /api/v1/auth/totp/enable': 'second factor: shown on no public page',
   'POST /api/v1/auth/totp/disable': 'second factor: shown on no public page',
   'job mail.send': 'sends a queued mail; writes only mail_outbox',
+  'POST /api/v1/auth/totp/recovery-codes': 'second factor: shown on no public page',
+  'DELETE /api/v1/auth/sessions/:id': 'ends a session: shown on no public page',
+  // Invitations and the job queue (issue 13): no public page shows them. Accepting records user:<id> and
+  // list:users (invitations.test.ts checks it); a new account shows on no page until it writes something.
+  'POST /api/v1/invitations': 'an invitation: shown on no public page',
+  'DELETE /api/v1/invitations/:id': 'an invitation: shown on no public page',
+  'POST /api/v1/invitations/accept': 'a new account (records user:<id>, list:users): on no page until it writes',
+  'POST /api/v1/jobs/:id/retry': 'queues a dead job again; the job itself is covered by its own entry',
+  'POST /api/v1/preview': 'renders Markdown without saving; writes only its limiter count',
   // Forms (issue 12): no cached public page shows a form's definition or submissions. The form page itself is
   // never cached (each visitor gets their own render token); the thank-you page carries form:<id>, which each
   // definition write records (forms.test.ts checks the changes). The admin's :id and the public :slug share a
