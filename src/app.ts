@@ -34,6 +34,7 @@ import { registerAuthHooks } from './features/users/login/auth.hooks.ts'
 import { authRoutes } from './features/users/login/auth.routes.ts'
 import { SESSION_COOKIE } from './features/users/login/sessions.ts'
 import { registerUsersMail } from './features/users/recovery/users.mail.ts'
+import { webhooksRoutes } from './features/webhooks/webhooks.routes.ts'
 
 export type AppDeps = Deps & { lifecycle: Lifecycle }
 
@@ -151,6 +152,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     mediaRoutes(site, deps)
     const theme = loadTheme(config.themeDir)
     await formsRoutes(site, { ...deps, theme })
+    webhooksRoutes(site, deps)
     // The public site last: its `/:slug` pages take what no other route matched.
     const publicSite = siteRoutes(site, { ...deps, theme })
     registerNotFoundHandler(site, publicSite.notFound)
@@ -179,6 +181,7 @@ const API_TAGS = [
   { name: 'product-categories', description: 'The tree of product categories.' },
   { name: 'forms', description: 'Forms (editors define them; visitors get a render token and submit).' },
   { name: 'form-submissions', description: 'What visitors sent through a form: list, search, status, CSV export, files.' },
+  { name: 'webhooks', description: 'Signed HTTP callbacks for site events (admins): subscriptions, deliveries and their attempts, redelivery.' },
 ]
 
 /** Helmet's options: CSP, HSTS behind TLS, Referrer-Policy, frame-ancestors (BRIEF: security headers on by default). */

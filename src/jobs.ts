@@ -4,6 +4,7 @@ import type { Deps } from './deps.ts'
 import { contentJobHandlers } from './features/content/content.jobs.ts'
 import { formsJobHandlers } from './features/forms/forms.jobs.ts'
 import { mediaJobHandlers } from './features/media/media.jobs.ts'
+import { webhooksJobHandlers } from './features/webhooks/webhooks.jobs.ts'
 
 /**
  * Every background job the app runs, by job name, in one explicit list (as
@@ -17,5 +18,6 @@ export function jobHandlers(deps: Deps): JobHandlers {
     ...contentJobHandlers(deps),
     ...mediaJobHandlers(deps),
     ...formsJobHandlers(deps),
+    ...webhooksJobHandlers(deps),
   }
 }

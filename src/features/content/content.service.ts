@@ -6,6 +6,7 @@ import { enqueueJob } from '#core/jobs/queue.ts'
 import { mayUseMedia } from '../media/media.service.ts'
 import type { SessionUser } from '../users/login/sessions.ts'
 import { hasRole } from '../users/roles.ts'
+import { queueContentEvent } from '../webhooks/webhooks.events.ts'
 import {
   countPosts,
   deleteEditablePost,
@@ -237,6 +238,7 @@ export function updateContent(
       const row = await saveContent(trx, before, user, content)
       await setTerms(trx, row.id, terms)
       const updated = await saved(trx, row)
+      await queueContentEvent(trx, before, row)
       await recordChanges(trx, [...changedTags(before, row), ...terms.changes])
       return updated
     }),
@@ -247,6 +249,7 @@ export function deleteContent(db: Db, type: PostType, user: User, id: number): P
   return db.transaction().execute(async (trx) => {
     const deleted = await deleteEditablePost(trx, type, id, editRightFor(user))
     if (deleted) {
+      await queueContentEvent(trx, deleted, { type, id, status: deleted.status }, true)
       await recordChanges(trx, changedTags(deleted, { type, id, status: deleted.status }))
       return
     }
@@ -271,6 +274,7 @@ function changeStatus(
     const row = await setStatus(trx, type, id)
     if (!row) throw notFound(type, id)
     const changed = await saved(trx, row)
+    await queueContentEvent(trx, undefined, row)
     await recordChanges(trx, changedTags(undefined, row))
     return changed
   })
@@ -303,6 +307,7 @@ export function scheduleContent(db: Db, type: PostType, id: number, publishAt: D
 export const publishScheduledContent = (db: Db, postId: number, now: Date) =>
   db.transaction().execute(async (trx) => {
     const row = await publishDuePost(trx, postId, now)
+    if (row) await queueContentEvent(trx, undefined, row)
     if (row) await recordChanges(trx, changedTags(undefined, row))
     return row
   })
@@ -331,6 +336,7 @@ export function restoreRevision(db: Db, type: PostType, user: User, id: number, 
         : null
     const row = await saveContent(trx, before, user, { ...revision, slug: before.slug, cover_media_id: cover })
     const restored = await saved(trx, row)
+    await queueContentEvent(trx, before, row)
     await recordChanges(trx, changedTags(before, row))
     return restored
   })

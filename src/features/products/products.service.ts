@@ -6,6 +6,7 @@ import { renderMarkdown, searchText, slugOrRandom } from '../content/markdown.ts
 import { CURRENCY_SETTING } from '../settings/settings.service.ts'
 import type { SessionUser } from '../users/login/sessions.ts'
 import { hasRole } from '../users/roles.ts'
+import { queueProductEvent } from '../webhooks/webhooks.events.ts'
 import { presentFacets, presentProduct } from './products.present.ts'
 import {
   CATEGORY_FACET,
@@ -273,6 +274,7 @@ export function createProduct(db: Db, input: ProductCreate): Promise<ProductDeta
       await writeRelations(trx, id, input)
       await syncFacetsOf(trx, id)
       const row = (await findProduct(trx, { id }, false, CURRENCY_SETTING)) as ProductDetailRow
+      await queueProductEvent(trx, 'product.created', row)
       await recordChanges(trx, changedTags(id, undefined, fields.status))
       return row
     }),
@@ -311,6 +313,7 @@ export function updateProductById(db: Db, id: number, input: ProductPatch): Prom
       await writeRelations(trx, id, { category_ids, images, variants })
       await syncFacetsOf(trx, id)
       const row = (await findProduct(trx, { id }, false, CURRENCY_SETTING)) as ProductDetailRow
+      await queueProductEvent(trx, 'product.updated', row)
       await recordChanges(trx, changedTags(id, before.status, row.status))
       return row
     }),
@@ -321,6 +324,7 @@ export function deleteProduct(db: Db, id: number): Promise<void> {
   return db.transaction().execute(async (trx) => {
     const deleted = await deleteProductRow(trx, id)
     if (!deleted) throw notFound('product', id)
+    await queueProductEvent(trx, 'product.deleted', { id })
     await recordChanges(trx, changedTags(id, deleted.status, undefined))
   })
 }

@@ -47,6 +47,10 @@ const SETTING_FIELDS = {
       examples: [['https://app.example.org']],
     },
   ),
+  webhooks_allow_private: Type.Boolean({
+    description:
+      'Whether webhooks may deliver to loopback, private, link-local and metadata addresses (off: refused when connecting; for development and tests)',
+  }),
 }
 
 /** Every site setting, as the admin reads them (GET /api/v1/settings). */

@@ -18,6 +18,7 @@ const SETTINGS: { [K in keyof SiteSettings]: { key: string; fallback: SiteSettin
   require_email_verification: { key: 'require_email_verification', fallback: false },
   anonymise_ip: { key: 'anonymise_ip', fallback: false },
   cors_origins: { key: 'cors_origins', fallback: [] },
+  webhooks_allow_private: { key: 'webhooks_allow_private', fallback: false },
 }
 const FIELDS = Object.keys(SETTINGS) as (keyof SiteSettings)[]
 
@@ -66,6 +67,12 @@ export async function isIpAnonymised(db: Db): Promise<boolean> {
 export async function getCorsOrigins(db: Db): Promise<string[]> {
   const [row] = await listSettings(db, [SETTINGS.cors_origins.key])
   return Array.isArray(row?.value) ? row.value.filter((origin): origin is string => typeof origin === 'string') : []
+}
+
+/** Whether webhooks may connect to loopback, private and link-local addresses (setting `webhooks_allow_private`, off unless set to true; decision 0022). */
+export async function isWebhooksPrivateAllowed(db: Db): Promise<boolean> {
+  const [row] = await listSettings(db, [SETTINGS.webhooks_allow_private.key])
+  return row?.value === true
 }
 
 /** Whether an unverified address blocks login (setting `require_email_verification`, off unless set to true). */

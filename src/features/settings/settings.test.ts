@@ -38,6 +38,7 @@ const DEFAULT_SETTINGS = {
   require_email_verification: false,
   anonymise_ip: false,
   cors_origins: [],
+  webhooks_allow_private: false,
 }
 
 const settingsAudit = async (testApp: TestApp) =>

@@ -25,6 +25,10 @@ export const AUDIT_EVENTS = [
   'totp_enabled',
   'totp_disabled',
   'settings_changed',
+  'webhook_created',
+  'webhook_changed',
+  'webhook_deleted',
+  'webhook_secret_rotated',
 ] as const
 export type AuditEvent = (typeof AUDIT_EVENTS)[number]
 

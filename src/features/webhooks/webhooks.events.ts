@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto'
+import type { Db } from '#core/db/database.ts'
+import { enqueueJob } from '#core/jobs/queue.ts'
+import { databaseNow, insertDeliveriesForEvent } from './webhooks.queries.ts'
+import type { WebhookEvent } from './webhooks.schemas.ts'
+
+/** The job that makes one attempt at one delivery (webhooks.jobs.ts). */
+export const DELIVER_JOB = 'webhooks.deliver'
+export type DeliverPayload = { delivery_id: number; attempt: number }
+
+/**
+ * Queues `type` with `data` for every active subscription that asked for it:
+ * one delivery row and one job each. Call it inside the transaction of the
+ * write that caused the event (decision 0022): the deliveries commit with the
+ * write or not at all, so an instance stopped right after answering loses no
+ * event (the next worker sends it). Without subscribers it costs one indexed
+ * read and writes nothing. `now` is the caller's clock (deps.clock); a write
+ * without one leaves the time to the database.
+ */
+export async function enqueueWebhookEvent(trx: Db, type: WebhookEvent, data: Record<string, unknown>, now?: Date): Promise<void> {
+  const createdAt = now ?? (await databaseNow(trx))
+  const ids = await insertDeliveriesForEvent(trx, { id: randomUUID(), type, createdAt, data })
+  for (const id of ids) await queueAttempt(trx, id, 1, createdAt)
+}
+
+/** Queues attempt `attempt` of a delivery at `runAt`. */
+export const queueAttempt = (db: Db, deliveryId: number, attempt: number, runAt: Date) =>
+  enqueueJob(db, { name: DELIVER_JOB, payload: { delivery_id: deliveryId, attempt } satisfies DeliverPayload, runAt })
+
+type ContentItem = { type: 'post' | 'page'; id: number; status: string; title?: string; slug?: string; published_at?: Date | null }
+
+/**
+ * The event of a content write, from the item's status before and after it
+ * (decision 0022): published when it goes public, updated when a public item is
+ * saved, unpublished when it leaves (an unpublish or archive action on an item
+ * published before: `before` may be unknown there), deleted when a public item
+ * is deleted (`after` undefined). Drafts make no event.
+ */
+export async function queueContentEvent(trx: Db, before: { status: string } | undefined, after: ContentItem, deleted = false) {
+  const wasPublic = before?.status === 'published'
+  let event: `${'post' | 'page'}.${'published' | 'updated' | 'unpublished' | 'deleted'}` | undefined
+  if (deleted) event = wasPublic ? `${after.type}.deleted` : undefined
+  else if (after.status === 'published') event = wasPublic ? `${after.type}.updated` : `${after.type}.published`
+  else if (wasPublic || (before === undefined && after.published_at)) event = `${after.type}.unpublished`
+  if (event === undefined) return
+  await enqueueWebhookEvent(trx, event, {
+    id: Number(after.id),
+    type: after.type,
+    ...(deleted
+      ? {}
+      : { title: after.title, slug: after.slug, status: after.status, published_at: after.published_at?.toISOString() ?? null }),
+  })
+}
+
+type ProductItem = {
+  id: number
+  sku?: string
+  name?: string
+  slug?: string
+  status?: string
+  price_minor?: number | string
+  stock?: number | null
+}
+
+/** product.created, product.updated or product.deleted, with the product's main fields (its id only when deleted). */
+export async function queueProductEvent(trx: Db, event: 'product.created' | 'product.updated' | 'product.deleted', product: ProductItem) {
+  const data =
+    event === 'product.deleted'
+      ? { id: Number(product.id) }
+      : {
+          id: Number(product.id),
+          sku: product.sku,
+          name: product.name,
+          slug: product.slug,
+          status: product.status,
+          price_minor: product.price_minor === undefined ? undefined : Number(product.price_minor),
+          stock: product.stock,
+        }
+  await enqueueWebhookEvent(trx, event, data)
+}
+
+/** form.submitted for an accepted (non-spam) submission: the form, and the values sent (file fields as their file names). */
+export async function queueFormSubmittedEvent(
+  trx: Db,
+  form: { id: number; slug: string; name: string },
+  submission: { id: number; form_version: number; data: unknown; created_at: Date },
+  now: Date,
+) {
+  await enqueueWebhookEvent(
+    trx,
+    'form.submitted',
+    {
+      form: { id: Number(form.id), slug: form.slug, name: form.name },
+      submission: {
+        id: Number(submission.id),
+        form_version: submission.form_version,
+        data: submission.data,
+        created_at: submission.created_at.toISOString(),
+      },
+    },
+    now,
+  )
+}
