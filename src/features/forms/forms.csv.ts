@@ -6,7 +6,7 @@ import type { SubmissionStatus } from './forms.schemas.ts'
 import { displayValue } from './forms.service.ts'
 
 /** Rows read per statement: enough to keep the database busy, few enough to keep memory flat. */
-const BATCH = 1000
+export const CSV_BATCH = 1000
 
 /**
  * A text cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, a tab
@@ -32,7 +32,7 @@ export function submissionsCsv(db: Db, form: FormRow, options: { bom: boolean; s
     yield header
     let after = 0
     for (;;) {
-      const batch = await readSubmissionBatch(db, form.id, after, BATCH, options.status)
+      const batch = await readSubmissionBatch(db, form.id, after, CSV_BATCH, options.status)
       for (const row of batch) {
         yield [
           String(row.id),
@@ -47,7 +47,7 @@ export function submissionsCsv(db: Db, form: FormRow, options: { bom: boolean; s
         ]
       }
       const last = batch.at(-1)
-      if (batch.length < BATCH || !last) return
+      if (batch.length < CSV_BATCH || !last) return
       after = Number(last.id)
     }
   }
