@@ -12,7 +12,6 @@ import type { Deps } from '../../deps.ts'
 import type { MediaStore } from '../media/media.store.ts'
 import { isIpAnonymised } from '../settings/settings.service.ts'
 import { queueFormSubmittedEvent } from '../webhooks/webhooks.events.ts'
-import { queueFormSubmittedEvent } from '../webhooks/webhooks.events.ts'
 import { checkDefinition, type RawValue, validateValues } from './forms.fields.ts'
 import { scheduleRetention } from './forms.jobs.ts'
 import { subjectFor, submissionMail } from './forms.mail.ts'
@@ -220,8 +219,6 @@ export async function submitForm(deps: SubmitDeps, form: FormRow, input: Submiss
       }
       if (pending.length > 0) await deletePendingFiles(trx, pending)
       if (spam === null) await queueNotifications(trx, deps.publicUrl, form, row, values)
-    // The form.submitted webhook event, in this transaction (issue 12, item 6; decision 0022).
-    if (spam === null) await queueFormSubmittedEvent(trx, form, row, now)
       // The form.submitted webhook event, in this transaction (issue 12, item 6; decision 0022).
       if (spam === null) await queueFormSubmittedEvent(trx, form, row, now)
       await recordChanges(trx, [tags.form(form.id)])
