@@ -23,7 +23,7 @@ const StockLevel = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
  * separates several values in a filter).
  */
 export const ATTRIBUTE_NAME = '[a-z][a-z0-9_]{0,39}'
-const ATTRIBUTE_VALUE = '[\\p{L}\\p{N}][\\p{L}\\p{N} ._/+&%#()-]{0,99}'
+export const ATTRIBUTE_VALUE = '[\\p{L}\\p{N}][\\p{L}\\p{N} ._/+&%#()-]{0,99}'
 export const MAX_ATTRIBUTES = 30
 const AttributeValue = Type.String({ pattern: `^${ATTRIBUTE_VALUE}$` })
 const AttributeValues = Type.Union([AttributeValue, Type.Array(AttributeValue, { minItems: 1, maxItems: 20, uniqueItems: true })])

@@ -1,4 +1,6 @@
 import { publicPath } from '../content/content.service.ts'
+import type { ProductSitemapRow } from '../products/pages.queries.ts'
+import { categoryPath, productPath } from '../products/pages.views.ts'
 import type { FeedRow, SitemapRow } from './site.queries.ts'
 import type { SiteView } from './site.views.ts'
 
@@ -16,16 +18,25 @@ const XML_INVALID =
 
 export const escapeXml = (value: string) => value.replace(XML_INVALID, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c] as string)
 
-const SITEMAP_PATHS: Record<SitemapRow['path_type'], (slug: string) => string> = {
+const SITEMAP_PATHS: Record<SitemapRow['path_type'] | ProductSitemapRow['path_type'], (slug: string) => string> = {
   post: (slug) => publicPath('post', slug),
   page: (slug) => publicPath('page', slug),
   tag: (slug) => `/tag/${slug}`,
   category: (slug) => `/category/${slug}`,
+  product: productPath,
+  'product-category': categoryPath,
 }
 
-/** The sitemaps.org format: the home page, the blog index, and every published post, page, tag and category. */
-export function renderSitemap(publicUrl: string, rows: SitemapRow[]): string {
-  const newest = rows.length === 0 ? null : new Date(Math.max(...rows.map((row) => row.updated_at.getTime())))
+const newestOf = (rows: { updated_at: Date }[]) =>
+  rows.length === 0 ? null : new Date(Math.max(...rows.map((row) => row.updated_at.getTime())))
+
+/**
+ * The sitemaps.org format: the home page, the blog index, and every published
+ * post, page, tag and category; with a catalog, /products, every active product
+ * and each category with one.
+ */
+export function renderSitemap(publicUrl: string, rows: SitemapRow[], productRows: ProductSitemapRow[] = []): string {
+  const newest = newestOf(rows)
   const url = (path: string, lastmod: Date | null) =>
     `<url><loc>${escapeXml(publicUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ''}</url>`
   return [
@@ -34,6 +45,8 @@ export function renderSitemap(publicUrl: string, rows: SitemapRow[]): string {
     url('/', newest),
     url('/blog', newest),
     ...rows.map((row) => url(SITEMAP_PATHS[row.path_type](row.slug), row.updated_at)),
+    ...(productRows.length > 0 ? [url('/products', newestOf(productRows))] : []),
+    ...productRows.map((row) => url(SITEMAP_PATHS[row.path_type](row.slug), row.updated_at)),
     '</urlset>',
     '',
   ].join('\n')

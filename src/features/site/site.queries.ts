@@ -52,9 +52,10 @@ export const findSite = (db: Db) =>
  * The site as text in a column of the content's own statement: PostgreSQL
  * computes it once (an InitPlan) and repeats it on each row, which costs far
  * less than a second round trip; the caller parses it from the first row.
+ * Exported for the product pages (products/pages.queries.ts), which do the same.
  */
-const SITE_COLUMN = sql`(${SITE})::text as site_json`
-const siteOf = async (db: Db, rows: { site_json: string }[]): Promise<SiteJson> =>
+export const SITE_COLUMN = sql`(${SITE})::text as site_json`
+export const siteOf = async (db: Db, rows: { site_json: string }[]): Promise<SiteJson> =>
   rows[0] ? (JSON.parse(rows[0].site_json) as SiteJson) : findSite(db)
 
 const CARD_COLUMNS = sql`p.id, p.type, p.title, p.slug, p.excerpt, p.published_at, p.author_id, u.name as author,

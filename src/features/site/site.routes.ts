@@ -6,6 +6,8 @@ import type { AppInstance } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import type { PostType } from '../content/content.schemas.ts'
 import { findRedirectFor } from '../content/content.service.ts'
+import { listProductSitemapEntries } from '../products/pages.queries.ts'
+import { productPageRoutes } from '../products/pages.ts'
 import { SEARCH_QUERY_MAX_LENGTH, searchPublished } from '../search/search.service.ts'
 import { renderAtomFeed, renderRobots, renderSitemap } from './feeds.ts'
 import {
@@ -187,6 +189,8 @@ export function siteRoutes(app: AppInstance, deps: SiteDeps) {
   }
 
   app.get('/blog/:slug', withSlug, (request, reply) => entryPage(request, reply, 'post', request.params.slug))
+  // The catalog's pages (/products, /products/category/{slug}, /products/{slug}; issue 11, item 4).
+  productPageRoutes(app, deps)
   app.get('/:slug', withSlug, (request, reply) => entryPage(request, reply, 'page', request.params.slug))
 
   app.get('/search', hidden, async (request, reply) => {
@@ -233,11 +237,19 @@ export function siteRoutes(app: AppInstance, deps: SiteDeps) {
   })
 
   app.get('/sitemap.xml', hidden, async (request, reply) => {
-    const rows = await listSitemapEntries(db, SITEMAP_LIMIT)
+    const [rows, productRows] = await Promise.all([listSitemapEntries(db, SITEMAP_LIMIT), listProductSitemapEntries(db, SITEMAP_LIMIT)])
     return sendPublicPage(request, reply, {
-      body: renderSitemap(publicUrl, rows),
+      // One file holds at most 50,000 URLs (sitemaps.org): content first, then the catalog.
+      body: renderSitemap(publicUrl, rows, productRows.slice(0, Math.max(0, SITEMAP_LIMIT - rows.length))),
       type: 'application/xml; charset=utf-8',
-      tags: [tags.list('posts'), tags.list('pages'), tags.list('tags'), tags.list('categories')],
+      tags: [
+        tags.list('posts'),
+        tags.list('pages'),
+        tags.list('tags'),
+        tags.list('categories'),
+        tags.list('products'),
+        tags.list('product-categories'),
+      ],
     })
   })
 

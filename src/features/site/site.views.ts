@@ -48,17 +48,31 @@ export type ImageView = {
 }
 
 /** A `<picture>`: AVIF/WebP variants as sources, the original's format as the `<img>` srcset, the original as `src`. */
-export function imageView(cover: Cover): ImageView {
-  const original = mediaUrl(cover as MediaKey)
-  const originalType = ORIGINAL_TYPES[cover.extension]
-  const all = srcsetOf(cover.variants)
-  return {
-    src: original,
-    srcset: all.find((source) => source.type === originalType)?.srcset ?? '',
-    sources: all.filter((source) => source.type !== originalType),
+export const imageView = (cover: Cover): ImageView =>
+  pictureView({
+    url: mediaUrl(cover as MediaKey),
     width: cover.width,
     height: cover.height,
     alt: cover.alt,
+    srcset: srcsetOf(cover.variants),
+  })
+
+/** The same `<picture>` from an image as the API presents it (its URL and its srcset per type): product images. */
+export function pictureView(image: {
+  url: string
+  width: number | null
+  height: number | null
+  alt: string
+  srcset: { type: string; srcset: string }[]
+}): ImageView {
+  const originalType = ORIGINAL_TYPES[image.url.slice(image.url.lastIndexOf('.') + 1)]
+  return {
+    src: image.url,
+    srcset: image.srcset.find((source) => source.type === originalType)?.srcset ?? '',
+    sources: image.srcset.filter((source) => source.type !== originalType),
+    width: image.width,
+    height: image.height,
+    alt: image.alt,
   }
 }
 

@@ -7,7 +7,19 @@ import Handlebars from 'handlebars'
 export const DEFAULT_THEME_DIR = path.resolve(import.meta.dirname, '../../../themes/default')
 
 /** The pages a theme must provide (each a `templates/<name>.hbs`); every other template is a partial. */
-export const PAGE_TEMPLATES = ['home', 'list', 'post', 'page', 'search', '404', 'welcome', 'form', 'form-thanks'] as const
+export const PAGE_TEMPLATES = [
+  'home',
+  'list',
+  'post',
+  'page',
+  'search',
+  '404',
+  'welcome',
+  'form',
+  'form-thanks',
+  'products',
+  'product',
+] as const
 export type PageTemplate = (typeof PAGE_TEMPLATES)[number]
 
 export type ThemeAsset = { body: Buffer; type: string; etag: string }
