@@ -19,6 +19,7 @@ import type { Lifecycle } from '#core/lifecycle.ts'
 import { loggerOptions, RequestLog } from '#core/log/logger.ts'
 import { registerRateLimit } from '#core/security/rate-limit.ts'
 import type { Deps } from './deps.ts'
+import { adminUiRoutes } from './features/admin-ui/admin-ui.routes.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
 import { formsRoutes } from './features/forms/forms.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
@@ -28,10 +29,13 @@ import { settingsRoutes } from './features/settings/settings.routes.ts'
 import { getCorsOrigins } from './features/settings/settings.service.ts'
 import { siteRoutes } from './features/site/site.routes.ts'
 import { loadTheme } from './features/site/theme.ts'
+import { systemRoutes } from './features/system/system.routes.ts'
 import { setupPage } from './features/users/admin/setup.page.ts'
 import { usersRoutes } from './features/users/admin/users.routes.ts'
+import { invitationsRoutes } from './features/users/invitations/invitations.routes.ts'
 import { registerAuthHooks } from './features/users/login/auth.hooks.ts'
 import { authRoutes } from './features/users/login/auth.routes.ts'
+import { sessionsRoutes } from './features/users/login/sessions.routes.ts'
 import { SESSION_COOKIE } from './features/users/login/sessions.ts'
 import { registerUsersMail } from './features/users/recovery/users.mail.ts'
 import { webhooksRoutes } from './features/webhooks/webhooks.routes.ts'
@@ -145,16 +149,21 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     settingsRoutes(site, deps)
     authRoutes(site, deps)
     await setupPage(site, deps)
+    // The admin UI at /admin (the shell and its built assets; decision 0023).
+    adminUiRoutes(site, deps)
     usersRoutes(site, deps)
+    sessionsRoutes(site, deps)
+    invitationsRoutes(site, deps)
+    systemRoutes(site, deps)
     contentRoutes(site, deps)
     productRoutes(site, deps)
     searchRoutes(site, deps)
     mediaRoutes(site, deps)
     const theme = loadTheme(config.themeDir)
-    await formsRoutes(site, { ...deps, theme })
+    const forms = await formsRoutes(site, { ...deps, theme })
     webhooksRoutes(site, deps)
     // The public site last: its `/:slug` pages take what no other route matched.
-    const publicSite = siteRoutes(site, { ...deps, theme })
+    const publicSite = siteRoutes(site, { ...deps, theme, embedForms: forms.embedForms })
     registerNotFoundHandler(site, publicSite.notFound)
 
     options.extend?.(site)
@@ -168,7 +177,10 @@ const API_TAGS = [
   { name: 'auth', description: 'Sign-up, sign-in and out, your own account, the CSRF token, two-factor sign-in, password reset.' },
   { name: 'tokens', description: 'Personal API tokens (Bearer), scoped read, write or admin; managed from a browser session.' },
   { name: 'users', description: 'Accounts and roles (admins), and the public author profiles.' },
+  { name: 'invitations', description: 'Invitations by e-mail with a role (admins); the invited person accepts with the mailed token.' },
   { name: 'audit', description: 'The audit log of security-relevant events (admins).' },
+  { name: 'mail', description: 'Outgoing mail: the outbox of every message sent, kept or failed (admins).' },
+  { name: 'jobs', description: 'The background job queue: status, last errors, retrying dead jobs (admins).' },
   { name: 'site', description: 'The public site information and the site settings (admins).' },
   { name: 'posts', description: 'Blog posts: drafts, scheduling, publishing, revisions.' },
   { name: 'pages', description: 'Standalone pages (about, contact…): the same workflow as posts.' },
@@ -181,7 +193,10 @@ const API_TAGS = [
   { name: 'product-categories', description: 'The tree of product categories.' },
   { name: 'forms', description: 'Forms (editors define them; visitors get a render token and submit).' },
   { name: 'form-submissions', description: 'What visitors sent through a form: list, search, status, CSV export, files.' },
-  { name: 'webhooks', description: 'Signed HTTP callbacks for site events (admins): subscriptions, deliveries and their attempts, redelivery.' },
+  {
+    name: 'webhooks',
+    description: 'Signed HTTP callbacks for site events (admins): subscriptions, deliveries and their attempts, redelivery.',
+  },
 ]
 
 /** Helmet's options: CSP, HSTS behind TLS, Referrer-Policy, frame-ancestors (BRIEF: security headers on by default). */

@@ -1,0 +1,81 @@
+// A small client-side router over the History API: the URL is the state; screens
+// read it with useLocation() and change it with navigate() or <Link>.
+import type { ComponentChildren, JSX } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+
+const listeners = new Set<() => void>()
+const notify = () => {
+  for (const listener of listeners) listener()
+}
+addEventListener('popstate', notify)
+
+/** Goes to `to` (a path under /admin, with its query) without reloading; `replace` keeps the history entry. */
+export function navigate(to: string, options: { replace?: boolean } = {}) {
+  if (options.replace) history.replaceState(null, '', to)
+  else history.pushState(null, '', to)
+  notify()
+}
+
+export type AdminLocation = { path: string; query: URLSearchParams; href: string }
+
+const current = (): AdminLocation => ({
+  path: location.pathname.replace(/\/+$/, '') || '/',
+  query: new URLSearchParams(location.search),
+  href: location.pathname + location.search,
+})
+
+/** The current location; the component renders again when it changes. */
+export function useLocation(): AdminLocation {
+  const [, setVersion] = useState(0)
+  useEffect(() => {
+    const listener = () => setVersion((version) => version + 1)
+    listeners.add(listener)
+    return () => void listeners.delete(listener)
+  }, [])
+  return current()
+}
+
+/** Changes one query parameter of the current screen (a list's filter or page), keeping the others. */
+export function setQuery(changes: Record<string, string | undefined>, options: { replace?: boolean } = {}) {
+  const query = new URLSearchParams(location.search)
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined || value === '') query.delete(name)
+    else query.set(name, value)
+  }
+  const search = query.toString()
+  navigate(`${location.pathname}${search ? `?${search}` : ''}`, options)
+}
+
+/** `pattern` such as /admin/posts/:id against a path: its parameters, or undefined when it does not match. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/')
+  const got = path.split('/')
+  if (want.length !== got.length) return undefined
+  const params: Record<string, string> = {}
+  for (const [index, part] of want.entries()) {
+    const value = got[index] ?? ''
+    if (part.startsWith(':')) {
+      if (value === '') return undefined
+      params[part.slice(1)] = decodeURIComponent(value)
+    } else if (part !== value) return undefined
+  }
+  return params
+}
+
+type LinkProps = Omit<JSX.AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { href: string; children: ComponentChildren }
+
+/** A link inside the admin: navigates without a reload (a modified or middle click opens a tab as usual). */
+export function Link({ href, onClick, ...rest }: LinkProps) {
+  return (
+    <a
+      {...rest}
+      href={href}
+      onClick={(event) => {
+        if (typeof onClick === 'function') onClick(event)
+        if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
+        event.preventDefault()
+        navigate(href)
+      }}
+    />
+  )
+}
