@@ -1,5 +1,5 @@
 /**
- * Start-up and memory: the app started as `npm start` starts it (`node <flags> src/main.ts`),
+ * Start-up and memory: the app started as `npm start` starts it (`node <flags> src/main.js`),
  * timed from the spawn to the first /healthz 200 and the first /readyz 200;
  * `plinth seed demo`, timed, with its peak memory.
  */
@@ -24,7 +24,7 @@ export type App = { child: Child; base: string; healthzMs: number; readyMs: numb
 
 export async function startApp(env: Record<string, string>): Promise<App> {
   const port = await freePort()
-  const child = startChild('plinth', [process.execPath, ...START_FLAGS, 'src/main.ts'], {
+  const child = startChild('plinth', [process.execPath, ...START_FLAGS, 'src/main.js'], {
     cpu: settings.serverCpu,
     cwd: root,
     env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' }),

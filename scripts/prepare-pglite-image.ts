@@ -58,7 +58,7 @@ else {
   }
 }
 
-// The compile cache lives where main.ts's `enableCompileCache()` looks (the
+// The compile cache lives where main.js's `enableCompileCache()` looks (the
 // system's temporary directory); loading the modules once fills it.
 if (module.enableCompileCache) {
   try {

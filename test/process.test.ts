@@ -1,4 +1,4 @@
-// The server as a real child process (`node src/main.ts`, or the fixture with
+// The server as a real child process (`node src/main.js`, or the fixture with
 // test-only routes): first start on an empty database, graceful SIGTERM, writes
 // surviving kill -9, the PGlite data-directory lock, and checksum drift refused
 // at start. Each test gets an empty PGlite data directory or PostgreSQL database.
@@ -19,7 +19,7 @@ import { createEmptyPostgresDatabase, testDatabaseKind } from './db.ts'
 import { freePort } from './free-port.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
-const MAIN = 'src/main.ts'
+const MAIN = 'src/main.js'
 const CLI = 'src/cli.ts'
 const FIXTURE = 'test/fixtures/durable-server.ts'
 const kind = testDatabaseKind()

@@ -168,7 +168,7 @@ describe('configuration', () => {
 
   test('the server exits 2 with one line naming the bad variable and no stack trace', () => {
     const root = path.resolve(import.meta.dirname, '../..')
-    const result = spawnSync(process.execPath, ['src/main.ts'], {
+    const result = spawnSync(process.execPath, ['src/main.js'], {
       cwd: root,
       env: { PATH: process.env.PATH, PORT: 'abc' },
       encoding: 'utf8',
@@ -180,7 +180,7 @@ describe('configuration', () => {
   })
 
   test('the server exits 2 on a bad CORS_ORIGINS entry, naming it', () => {
-    const result = spawnSync(process.execPath, ['src/main.ts'], {
+    const result = spawnSync(process.execPath, ['src/main.js'], {
       cwd: path.resolve(import.meta.dirname, '../..'),
       env: { PATH: process.env.PATH, CORS_ORIGINS: 'http://localhost:5173,localhost:3001' },
       encoding: 'utf8',
