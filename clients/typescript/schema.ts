@@ -1300,8 +1300,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Search published posts and pages, best match first
-         * @description Full-text search over the title, excerpt and body of published posts and pages (never drafts, scheduled or archived content), with English stemming: "publishing" also finds "published". `q` takes web-search syntax: `"exact phrase"`, `-word` to exclude, `or` between alternatives; other punctuation is ignored, and a `q` of only common words ("the", "and") or punctuation finds nothing. A match in the title ranks above one in the excerpt, which ranks above one in the body; ties go to the newest. `snippet_html` is escaped HTML whose only tags are `<mark>` around the matched words. Filter with `type=post` or `type=page`; page with `limit` and `cursor`.
+         * Search published posts and pages and active products, best match first
+         * @description Full-text search over the title, excerpt and body of published posts and pages (never drafts, scheduled or archived content), with English stemming: "publishing" also finds "published". `q` takes web-search syntax: `"exact phrase"`, `-word` to exclude, `or` between alternatives; other punctuation is ignored, and a `q` of only common words ("the", "and") or punctuation finds nothing. A match in the title ranks above one in the excerpt, which ranks above one in the body; ties go to the newest. `snippet_html` is escaped HTML whose only tags are `<mark>` around the matched words. Active products are found by name, SKU and description (`type: product`, `path` their page). Filter with `type=post`, `type=page` or `type=product`; page with `limit` and `cursor`.
          *
          *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
          */
@@ -2021,16 +2021,19 @@ export interface components {
             created_at: string;
         };
         SearchHit: {
-            type: "post" | "page";
+            type: "post" | "page" | "product";
             id: number;
             title: string;
             slug: string;
-            /** @description the public URL path: /blog/{slug} for a post, /{slug} for a page */
+            /** @description the public URL path: /blog/{slug} for a post, /{slug} for a page, /products/{slug} for a product */
             path: string;
             excerpt: string;
             /** @description a passage of the body, HTML-escaped; its only tags are <mark> around the matches */
             snippet_html: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when it was published (a product: when it was added)
+             */
             published_at: string;
             /** @description relevance between 0 and 1; higher is better */
             rank: number;
@@ -12120,7 +12123,7 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
-                type?: "post" | "page";
+                type?: "post" | "page" | "product";
             };
             header?: never;
             path?: never;

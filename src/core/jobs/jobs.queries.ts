@@ -1,4 +1,5 @@
 import { type Db, sql } from '#core/db/database.ts'
+import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'dead'
 
@@ -125,3 +126,36 @@ export const deleteFinishedJobs = (db: Db, doneBefore: Date, deadBefore: Date) =
        where (status = 'done' and finished_at < ${doneBefore}) or (status = 'dead' and finished_at < ${deadBefore})`
     .execute(db)
     .then((r) => Number(r.numAffectedRows ?? 0))
+
+export type JobListRow = Omit<JobRow, 'payload' | 'locked_by'>
+
+/** The list's order: newest first, by id. */
+export const JOB_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
+
+/** Jobs newest first (by id), optionally of one status; never the payload (it may hold a mail's one-time link). */
+export function listJobs(db: Db, options: { limit: number; after?: Cursor; status?: JobStatus }) {
+  const order = keyset(JOB_SORT, { id: sql`id` }, options.after)
+  const where = [order.after]
+  if (options.status !== undefined) where.push(sql`status = ${options.status}`)
+  return sql<JobListRow>`select id, queue, name, status, attempts, max_attempts, run_at, locked_at, last_error,
+                                created_at, updated_at, finished_at
+      from jobs where ${sql.join(where, sql` and `)}
+      order by ${order.orderBy} limit ${options.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+}
+
+/**
+ * Puts a dead job back in the queue, due at `now`, with its attempts counted
+ * afresh (the admin's "retry"); answers the job, or undefined when it is not dead.
+ */
+export const requeueDeadJob = (db: Db, id: number, now: Date) =>
+  sql<JobListRow>`update jobs set status = 'queued', attempts = 0, run_at = ${now}, finished_at = null, updated_at = now()
+      where id = ${id} and status = 'dead'
+      returning id, queue, name, status, attempts, max_attempts, run_at, locked_at, last_error, created_at, updated_at, finished_at`
+    .execute(db)
+    .then((r) => r.rows[0])
+
+/** A job's status, or undefined for an unknown job. */
+export const findJobStatus = (db: Db, id: number) =>
+  sql<{ status: JobStatus }>`select status from jobs where id = ${id}`.execute(db).then((r) => r.rows[0]?.status)

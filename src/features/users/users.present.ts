@@ -9,6 +9,7 @@ export const presentUser = (user: Omit<UserRow, 'password_hash'>) => ({
   name: user.name,
   role: user.role,
   email_verified: user.email_verified_at !== null,
+  disabled: user.disabled_at !== null,
   created_at: user.created_at.toISOString(),
 })
 

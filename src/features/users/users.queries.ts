@@ -65,12 +65,13 @@ export const updatePasswordHash = (db: Db, id: number, passwordHash: string) =>
 /** The users list's order: newest first, by id (the primary key). */
 export const USER_SORT = { name: 'newest', direction: 'desc', key: null } as const satisfies Sort
 
-/** Users newest first, optionally matching `q` in email or name; only the filters given are in the statement (decision 0013). */
-export function listUsers(db: Db, options: { limit: number; after?: Cursor; q?: string }) {
+/** Users newest first, optionally matching `q` in email or name and of one role; only the filters given are in the statement (decision 0013). */
+export function listUsers(db: Db, options: { limit: number; after?: Cursor; q?: string; role?: Role }) {
   const order = keyset(USER_SORT, { id: sql`id` }, options.after)
   const where = [order.after]
   if (options.q !== undefined)
     where.push(sql`(strpos(lower(email), lower(${options.q})) > 0 or strpos(lower(name), lower(${options.q})) > 0)`)
+  if (options.role !== undefined) where.push(sql`role = ${options.role}`)
   return sql<UserRow>`select ${USER_COLUMNS} from users where ${sql.join(where, sql` and `)}
     order by ${order.orderBy} limit ${options.limit + 1}`
     .execute(db)

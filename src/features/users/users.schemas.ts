@@ -60,7 +60,11 @@ export const ApiTokenBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const UserListQuery = QueryString({ ...PageQuery, q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) })
+export const UserListQuery = QueryString({
+  ...PageQuery,
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  role: Type.Optional(Role),
+})
 
 export const UserAccessBody = Type.Object(
   { role: Type.Optional(Role), disabled: Type.Optional(Type.Boolean()) },

@@ -52,6 +52,28 @@ describe('admin: users and audit log', () => {
     assert.ok(!JSON.stringify(first.json()).includes('password'))
   })
 
+  test('filters users by role and shows who is disabled', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { cookie, csrf } = await adminSession(testApp)
+    const marker = `zr${Date.now()}`
+    const author = await createUser(testApp.database.db, { role: 'author', name: `${marker} author` })
+    await createUser(testApp.database.db, { role: 'editor', name: `${marker} editor` })
+    const disabled = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${author.id}`,
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: { disabled: true },
+    })
+    assert.equal(disabled.json().disabled, true)
+    const authors = await testApp.app.inject({ method: 'GET', url: `/api/v1/users?q=${marker}&role=author`, headers: { cookie } })
+    assert.deepEqual(
+      authors.json().data.map((u: { id: number; disabled: boolean }) => [u.id, u.disabled]),
+      [[author.id, true]],
+    )
+    const bad = await testApp.app.inject({ method: 'GET', url: '/api/v1/users?role=owner', headers: { cookie } })
+    assert.equal(bad.statusCode, 400)
+  })
+
   const badQueries: [string, string][] = [
     ['limit=0', 'limit'],
     ['limit=1000', 'limit'],

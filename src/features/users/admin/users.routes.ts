@@ -90,7 +90,12 @@ export function usersRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock'>) 
     },
     async (request) => {
       const { query } = request
-      const rows = await listUsers(db, { limit: query.limit, after: decodeCursor(USER_SORT, query.cursor), q: query.q })
+      const rows = await listUsers(db, {
+        limit: query.limit,
+        after: decodeCursor(USER_SORT, query.cursor),
+        q: query.q,
+        role: query.role,
+      })
       return toPage(rows, query.limit, presentUser, USER_SORT)
     },
   )

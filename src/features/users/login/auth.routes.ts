@@ -8,7 +8,7 @@ import { completeSetup } from '../admin/setup.service.ts'
 import { requestMeta } from '../audit.ts'
 import { confirmPasswordReset, requestPasswordReset, verifyEmail } from '../recovery/recovery.service.ts'
 import { requireSession, requireUser } from '../roles.ts'
-import { beginTotpSetup, disableTotp, enableTotp } from '../two-factor/two-factor.ts'
+import { beginTotpSetup, disableTotp, enableTotp, readTwoFactorStatus, regenerateRecoveryCodes } from '../two-factor/two-factor.ts'
 import { presentUser } from '../users.present.ts'
 import type { Actor, SessionActor } from './auth.hooks.ts'
 import {
@@ -234,6 +234,39 @@ export function authRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'config' | 
       await verifyEmail(db, request.body.token, requestMeta(request), deps.clock())
       return reply.code(204).send(null)
     },
+  )
+
+  app.get(
+    '/api/v1/auth/totp',
+    {
+      onRequest: requireSession,
+      schema: {
+        operationId: 'getTotpStatus',
+        tags,
+        summary: 'Whether two-factor sign-in is on',
+        response: {
+          200: Type.Object({ enabled: Type.Boolean(), recovery_codes_left: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+        },
+      },
+    },
+    async (request) => readTwoFactorStatus(db, inSession(request).user.id),
+  )
+
+  app.post(
+    '/api/v1/auth/totp/recovery-codes',
+    {
+      onRequest: requireSession,
+      schema: {
+        operationId: 'regenerateRecoveryCodes',
+        tags,
+        summary: 'Replace your recovery codes',
+        description: 'Needs a current code (or a recovery code). Answers ten new single-use codes, shown once; the old ones stop working.',
+        body: Type.Object({ code: Type.String({ minLength: 6, maxLength: 32 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }), ...problems('conflict') },
+      },
+    },
+    async (request) =>
+      regenerateRecoveryCodes(db, deps.secrets, inSession(request).user, request.body.code, requestMeta(request), deps.clock()),
   )
 
   app.post(

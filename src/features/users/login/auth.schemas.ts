@@ -2,8 +2,8 @@ import { Type } from 'typebox'
 import { DisplayName, Role } from '../users.schemas.ts'
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts'
 
-const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
-const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
+export const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
 const Name = DisplayName
 
 export const User = Type.Object(
@@ -13,6 +13,7 @@ export const User = Type.Object(
     name: Type.String(),
     role: Role,
     email_verified: Type.Boolean(),
+    disabled: Type.Boolean(),
     created_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'User', additionalProperties: false },

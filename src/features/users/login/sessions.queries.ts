@@ -36,3 +36,28 @@ export const deleteSession = (db: Db, tokenHash: string) => sql`delete from sess
 /** Deletes every session of the user; answers how many. */
 export const deleteUserSessions = (db: Db, userId: number) =>
   sql`delete from sessions where user_id = ${userId}`.execute(db).then((r) => Number(r.numAffectedRows ?? 0))
+
+export type OwnSessionRow = {
+  id: number
+  token_hash: string
+  ip: string | null
+  user_agent: string | null
+  created_at: Date
+  last_seen_at: Date
+}
+
+/**
+ * The user's sessions still usable at `now` (neither past the absolute expiry
+ * nor idle for `idleMs`), most recently used first. The token hash is read to
+ * mark the caller's own session and never leaves the server.
+ */
+export const listUserSessions = (db: Db, userId: number, now: Date, idleMs: number) =>
+  sql<OwnSessionRow>`select id, token_hash, ip, user_agent, created_at, last_seen_at from sessions
+    where user_id = ${userId} and expires_at > ${now} and last_seen_at > ${new Date(now.getTime() - idleMs)}
+    order by last_seen_at desc, id desc limit 100`
+    .execute(db)
+    .then((r) => r.rows)
+
+/** Deletes one of the user's sessions by its public id; answers whether there was one. */
+export const deleteUserSessionById = (db: Db, userId: number, id: number) =>
+  sql`delete from sessions where id = ${id} and user_id = ${userId}`.execute(db).then((r) => Number(r.numAffectedRows ?? 0) === 1)

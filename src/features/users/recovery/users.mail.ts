@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { defineMailTemplate, type MailTemplates } from '#core/mail/mailer.ts'
 import { renderNotice } from '#core/mail/templates/notice.ts'
+import { invitationMail } from '../invitations/invitations.mail.ts'
 
 /**
  * The mails the users feature sends (issue 8, item 3: a feature registers its own
@@ -65,7 +66,7 @@ export const signupExistingMail = defineMailTemplate('users.signup_existing', {
 
 /** Registers the users feature's mails in the app's templates (app.ts calls it while building the app). */
 export function registerUsersMail(mail: MailTemplates) {
-  mail.register(verifyEmailMail, passwordResetMail, signupExistingMail)
+  mail.register(verifyEmailMail, passwordResetMail, signupExistingMail, invitationMail)
 }
 
 export type LinkMailTemplate = typeof verifyEmailMail

@@ -49,3 +49,10 @@ export const listStoredTotpSecrets = (db: Db) =>
   sql<{ id: number; totp_secret: string }>`select id, totp_secret from users where totp_secret is not null order by id`
     .execute(db)
     .then((r) => r.rows)
+
+/** Replaces the recovery codes of a user with two-factor on; false when it is off. */
+export const replaceRecoveryCodes = (db: Db, userId: number, recoveryHashes: string[]) =>
+  sql`update users set totp_recovery_hashes = ${recoveryHashes}::text[], updated_at = now()
+      where id = ${userId} and totp_enabled_at is not null returning id`
+    .execute(db)
+    .then((r) => r.rows.length === 1)

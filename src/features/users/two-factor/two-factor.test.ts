@@ -134,3 +134,60 @@ for (const start of TRICKY_HOURS) {
     assert.equal((await login(testApp, user.email, codeAt(clock, secret, 1))).statusCode, 200, 'a later step')
   })
 }
+
+test('GET /auth/totp tells whether two-factor is on and how many recovery codes are left', async (t) => {
+  const testApp = await appAt(t)
+  const other = await createUser(testApp.database.db)
+  const otherSession = await logIn(testApp.app, other.email)
+  const off = await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/totp', headers: { cookie: otherSession.cookie } })
+  assert.equal(off.statusCode, 200)
+  assert.deepEqual(off.json(), { enabled: false, recovery_codes_left: 0 })
+  const { user, recoveryCodes } = await withTotp(testApp)
+  // A recovery code spent at sign-in leaves nine.
+  assert.equal((await login(testApp, user.email, recoveryCodes[0])).statusCode, 200)
+  const session = await logIn(testApp.app, user.email).catch(() => undefined)
+  assert.equal(session, undefined, 'logIn without a code fails with TOTP on')
+  const signedIn = await login(testApp, user.email, recoveryCodes[1])
+  const cookie = (signedIn.headers['set-cookie'] as string).split(';')[0] as string
+  const on = await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/totp', headers: { cookie } })
+  assert.deepEqual(on.json(), { enabled: true, recovery_codes_left: 8 })
+  assert.equal((await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/totp' })).statusCode, 401)
+})
+
+test('recovery codes are replaced with a current code; the old ones stop working', async (t) => {
+  const testApp = await appAt(t)
+  const { user, secret, headers, recoveryCodes } = await withTotp(testApp)
+  const regenerate = (code: string) =>
+    testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/recovery-codes', headers, payload: { code } })
+  const wrong = await regenerate('123456')
+  assert.equal(wrong.statusCode, 400)
+  assert.equal(wrong.json().errors[0].field, 'code')
+  for (const payload of [{}, { code: '1' }, { code: codeAt(testApp.clock, secret), extra: 1 }]) {
+    const bad = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/totp/recovery-codes', headers, payload })
+    assert.equal(bad.statusCode, 400, JSON.stringify(payload))
+  }
+  const fresh = await regenerate(codeAt(testApp.clock, secret, 1))
+  assert.equal(fresh.statusCode, 200, fresh.body)
+  const codes = fresh.json().recovery_codes as string[]
+  assert.equal(codes.length, 10)
+  assert.ok(codes.every((code) => !recoveryCodes.includes(code)))
+  assert.equal((await login(testApp, user.email, recoveryCodes[0])).json().code, 'totp_invalid', 'an old code no longer works')
+  assert.equal((await login(testApp, user.email, codes[0])).statusCode, 200, 'a new one does')
+  const { rows } = await sql<{
+    event: string
+  }>`select event from audit_log where user_id = ${user.id} and event = 'recovery_codes_regenerated'`.execute(testApp.database.db)
+  assert.equal(rows.length, 1)
+})
+
+test('replacing recovery codes with two-factor off is a 409', async (t) => {
+  const testApp = await appAt(t)
+  const user = await createUser(testApp.database.db)
+  const session = await logIn(testApp.app, user.email)
+  const response = await testApp.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/totp/recovery-codes',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+    payload: { code: '123456' },
+  })
+  assert.equal(response.statusCode, 409)
+})

@@ -14,6 +14,7 @@ import {
   findTwoFactor,
   listStoredTotpSecrets,
   markTotpEnabled,
+  replaceRecoveryCodes,
   replaceTotpSecret,
   saveTotpSecret,
   spendRecoveryCode,
@@ -74,7 +75,7 @@ export async function enableTotp(db: Db, secrets: SecretBox, user: SafeUser, cod
   if (!current?.totp_secret) throw conflict('Start with POST /api/v1/auth/totp/setup.')
   const step = stepOf(await openTotpSecret(db, secrets, user.id, current.totp_secret), code, now)
   if (step === undefined) throw invalid([{ field: 'code', in: 'body', message: 'is not the current code of your authenticator' }])
-  const recoveryCodes = Array.from({ length: 10 }, () => randomBytes(8).toString('hex'))
+  const recoveryCodes = newRecoveryCodes()
   await db.transaction().execute(async (trx) => {
     await markTotpEnabled(trx, user.id, step, recoveryCodes.map(hashToken))
     await recordAudit(trx, { event: 'totp_enabled', userId: user.id, actorId: user.id, meta })
@@ -109,6 +110,35 @@ export async function disableTotp(
     }),
   )
   if (!disabled) throw invalid([{ field: 'code', in: 'body', message: 'is not valid' }])
+}
+
+const newRecoveryCodes = () => Array.from({ length: 10 }, () => randomBytes(8).toString('hex'))
+
+/** Whether two-factor sign-in is on, and how many recovery codes are left (for the profile screen). */
+export async function readTwoFactorStatus(db: Db, userId: number) {
+  const row = await findTwoFactor(db, userId)
+  const enabled = row?.totp_enabled_at != null
+  return { enabled, recovery_codes_left: enabled ? (row?.totp_recovery_hashes.length ?? 0) : 0 }
+}
+
+/**
+ * Replaces the recovery codes with ten new ones (the old ones stop working),
+ * with a current code (or a recovery code, which is spent), checked under the
+ * login limits like disabling. Answers the new codes, shown this once.
+ */
+export async function regenerateRecoveryCodes(db: Db, secrets: SecretBox, user: SafeUser, code: string, meta: RequestMeta, now: Date) {
+  if (!(await isTotpEnabled(db, user.id))) throw conflict('Two-factor sign-in is off: there are no recovery codes.')
+  const recoveryCodes = newRecoveryCodes()
+  const replaced = await checkSecret(db, { userId: user.id, ip: meta.ip }, now, () =>
+    db.transaction().execute(async (trx) => {
+      if (!(await checkSecondFactor(trx, secrets, user.id, code, now))) return false
+      await replaceRecoveryCodes(trx, user.id, recoveryCodes.map(hashToken))
+      await recordAudit(trx, { event: 'recovery_codes_regenerated', userId: user.id, actorId: user.id, meta })
+      return true
+    }),
+  )
+  if (!replaced) throw invalid([{ field: 'code', in: 'body', message: 'is not valid' }])
+  return { recovery_codes: recoveryCodes }
 }
 
 export const isTotpEnabled = async (db: Db, userId: number) => (await findTwoFactor(db, userId))?.totp_enabled_at != null
