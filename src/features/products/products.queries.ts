@@ -86,9 +86,10 @@ export type ProductFilter = {
 /** Facet names in product_facets that are not attributes (attribute names match ^[a-z]…, these start with @). */
 export const CATEGORY_FACET = '@category'
 export const PRICE_FACET = '@price'
-/** Facet rows that only filter facet counts: '@in_stock' 'true' for products in stock, '@status' the status (editors filter by it). */
+/** Facet rows that only filter: '@in_stock' 'true'/'false', '@status' the status (visibility and the editors' status filter). */
 const IN_STOCK_FACET = '@in_stock'
 const STATUS_FACET = '@status'
+const STATUSES: ProductStatus[] = ['draft', 'active', 'archived']
 
 /**
  * The lower edges of the price facet's buckets, in minor units (the last bucket
@@ -101,36 +102,62 @@ const PRICE_EDGES_SQL = sql.raw(`'{${PRICE_EDGES.join(',')}}'::bigint[]`)
 const tsquery = (q: string) => sql`websearch_to_tsquery('english'::regconfig, ${q})`
 
 /**
- * A condition on a product id: it has one of `values` under facet `name` (an
- * index range of product_facets_lookup_idx). Written `(… in (…)) is true` on
- * purpose: PostgreSQL then keeps it a hashed subplan (built once from the
- * index, probed per row) instead of pulling it up into a semi-join, so a list
- * is driven by its sort index and stops at the page's limit. As a semi-join,
- * two such filters made the planner read all products and sort them
- * (100-500 ms at 100,000 products; decision 0020).
+ * The price buckets a price range is made of, when its ends are bucket edges
+ * (price_min an edge, price_max one below an edge: what a price facet link
+ * sends); null when they are not, undefined without a price filter.
  */
-const hasFacet = (id: RawBuilder<unknown>, name: string, values: string[], publicOnly: boolean) =>
-  publicOnly
-    ? sql`(${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.listed and fx.value = any(${values}::text[]))) is true`
-    : sql`(${id} in (select fx.product_id from product_facets fx where fx.name = ${name} and fx.value = any(${values}::text[]))) is true`
-
-/** The facet filters of `f` (category and attributes), each with the facet it belongs to. */
-function facetConditions(f: ProductFilter, id: RawBuilder<unknown>) {
-  const out: { facet: string; condition: RawBuilder<unknown> }[] = []
-  if (f.categoryId !== undefined)
-    out.push({ facet: CATEGORY_FACET, condition: hasFacet(id, CATEGORY_FACET, [String(f.categoryId)], f.publicOnly) })
-  for (const [name, values] of f.attributes) out.push({ facet: name, condition: hasFacet(id, name, values, f.publicOnly) })
-  return out
+function priceBuckets(min: number | undefined, max: number | undefined): string[] | null | undefined {
+  if (min === undefined && max === undefined) return undefined
+  const edges: readonly number[] = PRICE_EDGES
+  if ((min !== undefined && !edges.includes(min)) || (max !== undefined && !edges.includes(max + 1))) return null
+  return edges
+    .filter((edge, i) => edge >= (min ?? 0) && (max === undefined || (edges[i + 1] ?? Number.POSITIVE_INFINITY) - 1 <= max))
+    .map(String)
 }
 
-/** The filters on products' own columns (visibility, status, slug, stock, search; price unless `withoutPrice`). */
-function columnConditions(f: ProductFilter, withoutPrice = false) {
+/**
+ * One condition of a filter as facet bitmaps (product_facet_bits, decision
+ * 0020 "Speed"): the products with one of `values` under facet `name` (the
+ * bitmaps OR-ed); the conditions of a filter are AND-ed. `facet`: the facet
+ * whose own filter it is (left out when that facet is counted).
+ */
+type BitCondition = { name: string; values: string[]; facet?: string }
+
+/**
+ * `f` split into what the facet bitmaps answer — visibility and status first
+ * (the catalog a count is out of), stock, category, attributes, a price range
+ * on bucket edges — and what only products' own columns can (slug, full text,
+ * a price range between edges), as conditions on alias p.
+ */
+function splitFilter(f: ProductFilter) {
+  const bits: BitCondition[] = [{ name: STATUS_FACET, values: f.publicOnly ? ['active'] : f.status !== undefined ? [f.status] : STATUSES }]
+  if (f.publicOnly && f.status !== undefined) bits.push({ name: STATUS_FACET, values: [f.status] })
+  if (f.inStock !== undefined) bits.push({ name: IN_STOCK_FACET, values: [String(f.inStock)] })
+  if (f.categoryId !== undefined) bits.push({ name: CATEGORY_FACET, values: [String(f.categoryId)], facet: CATEGORY_FACET })
+  for (const [name, values] of f.attributes) bits.push({ name, values, facet: name })
+  const buckets = priceBuckets(f.priceMin, f.priceMax)
+  if (buckets) bits.push({ name: PRICE_FACET, values: buckets, facet: PRICE_FACET })
+  const columns = (withoutPrice: boolean) => {
+    const out: RawBuilder<unknown>[] = []
+    if (f.slug !== undefined) out.push(sql`p.slug = ${f.slug}`)
+    if (buckets === null && !withoutPrice) {
+      if (f.priceMin !== undefined) out.push(sql`p.price_minor >= ${f.priceMin}`)
+      if (f.priceMax !== undefined) out.push(sql`p.price_minor <= ${f.priceMax}`)
+    }
+    if (f.q !== undefined) out.push(sql`p.search_vector @@ ${tsquery(f.q)}`)
+    return out
+  }
+  return { bits, columns, priceBetweenEdges: buckets === null }
+}
+
+/** The filters on products' own columns (visibility, status, slug, stock, search, price): a list with no facet filter. */
+function columnConditions(f: ProductFilter) {
   const out: RawBuilder<unknown>[] = []
   if (f.publicOnly) out.push(sql`p.status = 'active'`)
   if (f.status !== undefined) out.push(sql`p.status = ${f.status}`)
   if (f.slug !== undefined) out.push(sql`p.slug = ${f.slug}`)
-  if (!withoutPrice && f.priceMin !== undefined) out.push(sql`p.price_minor >= ${f.priceMin}`)
-  if (!withoutPrice && f.priceMax !== undefined) out.push(sql`p.price_minor <= ${f.priceMax}`)
+  if (f.priceMin !== undefined) out.push(sql`p.price_minor >= ${f.priceMin}`)
+  if (f.priceMax !== undefined) out.push(sql`p.price_minor <= ${f.priceMax}`)
   if (f.inStock === true) out.push(sql`(p.stock is null or p.stock > 0)`)
   if (f.inStock === false) out.push(sql`p.stock = 0`)
   if (f.q !== undefined) out.push(sql`p.search_vector @@ ${tsquery(f.q)}`)
@@ -138,6 +165,37 @@ function columnConditions(f: ProductFilter, withoutPrice = false) {
 }
 
 const and = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `))
+
+/**
+ * `c0 as (…), c1 as (…)`: each condition's bitmap (null when no product has any
+ * of its values: then nothing matches). `|| B''` makes it a plain value once: a
+ * stored bitmap is compressed, and each bit test would decompress it again.
+ */
+const bitCtes = (conditions: BitCondition[]) =>
+  sql.join(
+    conditions.map(
+      (c, i) =>
+        sql`${sql.raw(`c${i}`)} as (select bit_or(b.bits) || B'' as b from product_facet_bits b where b.name = ${c.name} and b.value = any(${c.values}::text[]))`,
+    ),
+    sql`, `,
+  )
+const bitsFrom = (indexes: number[]) =>
+  sql.join(
+    indexes.map((i) => sql.raw(`c${i}`)),
+    sql`, `,
+  )
+const bitsAnd = (indexes: number[]) =>
+  sql.join(
+    indexes.map((i) => sql.raw(`c${i}.b`)),
+    sql` & `,
+  )
+
+/**
+ * Whether product `id` has its bit in `bits` (false for ids past the end: a
+ * product without facet rows). A substring, not get_bit, which fails past the
+ * end; and no CASE, so the planner reads it as the selective equality it is.
+ */
+const hasBit = (bits: RawBuilder<unknown>, id: RawBuilder<unknown>) => sql`substring(${bits} from ${id}::int + 1 for 1) = B'1'`
 
 // --- list -------------------------------------------------------------------
 
@@ -157,6 +215,50 @@ const SORT_KEYS: Record<KeysetSortName, RawBuilder<unknown>> = {
   '-created_at': sql`p.created_at`,
 }
 
+/**
+ * Below one match in this many products of the catalog, a list reads its
+ * matches from the bitmap and sorts them; at or above it, it walks its sort
+ * index and keeps the rows whose bit is set (about limit × this rows read).
+ */
+const SPARSE = 200
+const ZERO_WORD = sql.raw(`B'${'0'.repeat(64)}'`)
+
+/**
+ * The page's rows of a filtered list with a category or attribute filter: the
+ * filter's bitmap `f` (an AND of its conditions' bitmaps, computed once), then
+ * one of two plans by how many products match (`n.matches`, exact):
+ * - many: down the sort index, each row's bit tested, stopping at the limit;
+ * - few (under one in SPARSE): the set bits read 64 at a time from the bitmap
+ *   (a word of zeros skipped whole), those products fetched by id and sorted;
+ * - none: neither runs.
+ * Each branch is gated by a one-time filter, so only one is executed.
+ */
+function bitmapPage(
+  bits: BitCondition[],
+  rowConditions: RawBuilder<unknown>[],
+  order: { orderBy: RawBuilder<unknown>; after: RawBuilder<unknown> },
+  limit: number,
+) {
+  const all = bits.map((_, i) => i)
+  const fb = sql`(select f.b from f)`
+  const rows = and([...rowConditions, order.after])
+  return sql`with ${bitCtes(bits)},
+      f as (select ${bitsAnd(all)} as b from ${bitsFrom(all)}),
+      n as (select coalesce(bit_count(f.b), 0) as matches, coalesce(bit_count(c0.b), 0) as total from f, c0),
+      page as materialized (
+        (select p.id from products p
+          where (select n.matches > 0 and n.matches * ${SPARSE} >= n.total from n) and ${hasBit(fb, sql`p.id`)} and ${rows}
+          order by ${order.orderBy} limit ${limit})
+        union all
+        (select p.id from products p
+          where (select n.matches > 0 and n.matches * ${SPARSE} < n.total from n)
+            and p.id in (select w.k * 64 + j.j from generate_series(0, length(${fb}) / 64 - 1) as w(k)
+              cross join generate_series(0, 63) as j(j)
+              where substring(${fb} from w.k * 64 + 1 for 64) <> ${ZERO_WORD} and get_bit(${fb}, w.k * 64 + j.j) = 1)
+            and ${rows}
+          order by ${order.orderBy} limit ${limit}))`
+}
+
 /** The statement of listProducts (the plan test EXPLAINs it). */
 export function listProductsStatement(
   f: ProductFilter,
@@ -164,10 +266,15 @@ export function listProductsStatement(
   currency: CurrencySetting,
 ) {
   const order = keyset(PRODUCT_SORTS[page.sort], { key: SORT_KEYS[page.sort], id: sql`p.id` }, page.after)
-  const where = [...columnConditions(f), ...facetConditions(f, sql`p.id`).map((c) => c.condition)]
-  if (page.after !== undefined) where.push(order.after)
-  return sql<ProductListRow>`select ${ROW_COLUMNS}, ${order.cursorKey}, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)}
-    from products p where ${and(where)} order by ${order.orderBy} limit ${page.limit + 1}`
+  const select = sql`select ${ROW_COLUMNS}, ${order.cursorKey}, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)} from products p`
+  if (f.categoryId === undefined && f.attributes.size === 0) {
+    const where = [...columnConditions(f), order.after]
+    return sql<ProductListRow>`${select} where ${and(where)} order by ${order.orderBy} limit ${page.limit + 1}`
+  }
+  const { bits } = splitFilter(f)
+  // The bitmaps select; the row's own columns are tested too (all of them: cheap, and exact for a price between edges or q).
+  return sql<ProductListRow>`${bitmapPage(bits, columnConditions(f), order, page.limit + 1)}
+    ${select} where p.id in (select page.id from page) order by ${order.orderBy}`
 }
 
 /**
@@ -184,16 +291,22 @@ export const listProducts = (
   listProductsStatement(f, page, currency)
     .execute(db)
     .then((r) => r.rows)
+
 /** A page of the products `f` selects (f.q required), best match first: ts_rank_cd, then id; `offset` rows skipped. */
 export function listProductsByRelevanceStatement(
   f: ProductFilter & { q: string },
   page: { offset: number; limit: number },
   currency: CurrencySetting,
 ) {
-  const where = [...columnConditions(f), ...facetConditions(f, sql`p.id`).map((c) => c.condition)]
-  return sql<ProductListRow>`select ${ROW_COLUMNS}, null as cursor_key, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)}
-    from products p where ${and(where)}
-    order by ts_rank_cd(p.search_vector, ${tsquery(f.q)}) desc, p.id limit ${page.limit + 1} offset ${page.offset}`
+  const select = sql`select ${ROW_COLUMNS}, null as cursor_key, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)} from products p`
+  const order = sql`order by ts_rank_cd(p.search_vector, ${tsquery(f.q)}) desc, p.id limit ${page.limit + 1} offset ${page.offset}`
+  if (f.categoryId === undefined && f.attributes.size === 0)
+    return sql<ProductListRow>`${select} where ${and(columnConditions(f))} ${order}`
+  // The full-text matches (GIN index), each tested against the category and attribute bitmaps.
+  const { bits } = splitFilter(f)
+  const all = bits.map((_, i) => i)
+  return sql<ProductListRow>`with ${bitCtes(bits)}, f as (select ${bitsAnd(all)} as b from ${bitsFrom(all)})
+    ${select} where ${and(columnConditions(f))} and ${hasBit(sql`(select f.b from f)`, sql`p.id`)} ${order}`
 }
 
 export const listProductsByRelevance = (
@@ -210,36 +323,63 @@ export const listProductsByRelevance = (
 
 export type FacetCount = { value: string; count: number }
 
-/**
- * The counts of facet `name` (an attribute, CATEGORY_FACET or PRICE_FACET) over
- * the products `f` selects WITHOUT its own filter (as shops show them: the
- * other colours stay choosable). Counted on product_facets: with no other
- * filter on products' columns it is an index-only range scan of
- * (name, listed, value); other filters are semi-joins the planner drives from
- * their own indexes.
- */
-export const countFacet = (db: Db, f: ProductFilter, name: string): Promise<FacetCount[]> =>
-  countFacetStatement(f, name)
-    .execute(db)
-    .then((r) => r.rows)
+/** At most this many values per facet, most products first. */
+const FACET_VALUES = 200
 
-/** The statement of countFacet (the plan test EXPLAINs it). */
-export function countFacetStatement(f: ProductFilter, name: string) {
-  const others = facetConditions(f, sql`f.product_id`)
-    .filter((c) => c.facet !== name)
-    .map((c) => c.condition)
-  // Visibility of anonymous lists is the facet row's own `listed`; stock and status are facet rows too
-  // (a filter on them would otherwise read most of products); price and q use products' own indexes.
-  if (f.inStock === true) others.push(hasFacet(sql`f.product_id`, IN_STOCK_FACET, ['true'], f.publicOnly))
-  if (f.inStock === false) others.push(hasFacet(sql`f.product_id`, IN_STOCK_FACET, ['false'], f.publicOnly))
-  if (f.status !== undefined) others.push(hasFacet(sql`f.product_id`, STATUS_FACET, [f.status], f.publicOnly))
-  // One hashed subplan per condition, each from its own index (price: products_price_idx; q: the GIN index).
-  // Together in one subquery, the planner read all of products for "price ≥ x and q".
-  for (const own of columnConditions({ ...f, publicOnly: false, status: undefined, inStock: undefined }, name === PRICE_FACET))
-    others.push(sql`(f.product_id in (select p.id from products p where ${own})) is true`)
-  return sql<FacetCount>`select f.value, count(*)::int as count from product_facets f
-    where f.name = ${name} ${f.publicOnly ? sql`and f.listed` : sql``} and ${and(others)}
-    group by f.value order by count(*) desc, f.value limit 200`
+/**
+ * The statement of countFacets (the plan test EXPLAINs it): for each facet of
+ * `names` (an attribute, CATEGORY_FACET or PRICE_FACET), each value's count
+ * over the products `f` selects WITHOUT that facet's own filter (as shops show
+ * them: the other colours stay choosable).
+ * - Filters the bitmaps answer alone: per value, bit_count(value's bitmap AND
+ *   the other conditions' bitmaps), with no row of products or product_facets read.
+ * - With full text or a price range between bucket edges: the products those
+ *   select (once, through the GIN search index or the price index) made a
+ *   bitmap (bitsOfRows), then as above.
+ */
+export function countFacetsStatement(f: ProductFilter, names: string[]) {
+  const { bits, columns, priceBetweenEdges } = splitFilter(f)
+  const ctes = [bitCtes(bits)]
+  // What only products' columns answer, made a bitmap once: m0 for every facet; m1 (without the price range) for the price facet.
+  const length = sql`(select length(b.bits) from product_facet_bits b limit 1)`
+  const matched = (name: string, conditions: RawBuilder<unknown>[]) => {
+    if (conditions.length > 0)
+      ctes.push(
+        sql`${sql.raw(name)} as (select s.bits as b from (${bitsOfRows(
+          sql`(select '' as name, '' as value, p.id as product_id
+        from products p where ${and(conditions)})`,
+          length,
+        )}) s)`,
+      )
+    return conditions.length > 0 ? [name] : []
+  }
+  const m0 = matched('m0', columns(false))
+  const m1 = priceBetweenEdges ? matched('m1', columns(true)) : m0
+  const perFacet = names.map((name) => {
+    const others = [...bits.flatMap((c, i) => (c.facet === name ? [] : [`c${i}`])), ...(name === PRICE_FACET ? m1 : m0)]
+    // The other conditions' bitmap, AND-ed once (an InitPlan).
+    const otherBits = sql`(select ${sql.raw(others.map((cte) => `${cte}.b`).join(' & '))} from ${sql.raw(others.join(', '))})`
+    return sql`select v.name, v.value, bit_count(v.bits & ${otherBits})::int as count from product_facet_bits v where v.name = ${name}`
+  })
+  return sql<FacetCount & { name: string }>`with ${sql.join(ctes, sql`, `)}
+    select s.name, s.value, s.count from (${sql.join(
+      perFacet.map((s) => sql`(${s})`),
+      sql` union all `,
+    )}) s
+    order by s.name, s.count desc, s.value`
+}
+
+/** The counts of each facet of `names` (countFacetsStatement), in one statement: name → values, most products first. */
+export async function countFacets(db: Db, f: ProductFilter, names: string[]): Promise<Map<string, FacetCount[]>> {
+  const out = new Map<string, FacetCount[]>(names.map((name) => [name, []]))
+  if (names.length === 0) return out
+  const rows = (await countFacetsStatement(f, names).execute(db)).rows
+  for (const row of rows) {
+    // Values no product of the selection has are left out (filtered here: in the statement the count would be computed twice).
+    const values = row.count > 0 ? out.get(row.name) : undefined
+    if (values && values.length < FACET_VALUES) values.push({ value: row.value, count: row.count })
+  }
+  return out
 }
 
 /** The ids of the attribute names among `names` that some product has (unknown ones are a 400 for the API). */
@@ -249,39 +389,84 @@ export const knownAttributeNames = (db: Db, names: string[]) =>
     .execute(db)
     .then((r) => r.rows.map((row) => row.name))
 
+// --- keeping product_facets and its bitmaps in step -------------------------
+
+/** The facet bitmaps' length grows by this many bits (a product id past the end lengthens them all). */
+const BITS_CHUNK = 8192
+
+/**
+ * Rows (name, value, product_id) of relation `rows` as one bit string of
+ * `length` bits per (name, value): four products to a hex digit, runs of empty
+ * digits as zeros (the same expression as migration 0042's).
+ */
+const bitsOfRows = (rows: RawBuilder<unknown>, length: number | RawBuilder<unknown>) => sql`select s.name, s.value,
+    ('x' || string_agg(repeat('0', s.k - coalesce(s.prev, -1) - 1) || to_hex(s.v), '' order by s.k)
+      || repeat('0', (${length})::int / 4 - 1 - max(s.k)))::varbit as bits
+  from (select n.name, n.value, n.k, n.v, lag(n.k) over (partition by n.name, n.value order by n.k) as prev
+    from (select r.name, r.value, (r.product_id / 4)::int as k, sum(8 >> (r.product_id % 4)::int)::int as v
+      from ${rows} r group by r.name, r.value, (r.product_id / 4)::int) n) s
+  group by s.name, s.value`
+
+/** The bitmaps' writers one at a time, until commit (concurrent writes to the same bitmap rows could deadlock). */
+const lockFacetBits = (db: Db) => sql`select pg_advisory_xact_lock(hashtextextended('plinth:product_facet_bits', 0))`.execute(db)
+
+/**
+ * Takes the bitmaps' lock and lengthens every bitmap past the highest product id that `where` selects.
+ * Returns the bitmaps' length.
+ */
+async function prepareFacetBits(db: Db, where: RawBuilder<unknown>) {
+  await lockFacetBits(db)
+  const { rows } = await sql<{ current: number; needed: number }>`select
+      coalesce((select length(b.bits) from product_facet_bits b limit 1), 0) as current,
+      coalesce((select (max(p.id) / ${BITS_CHUNK} + 1) * ${BITS_CHUNK} from products p where ${where}), 0)::int as needed`.execute(db)
+  const { current, needed } = rows[0] as { current: number; needed: number }
+  if (needed <= current) return current
+  await sql`update product_facet_bits set bits = bits || repeat('0', ${needed}::int - length(bits))::varbit`.execute(db)
+  return needed
+}
+
 /**
  * Rewrites the product_facets rows of the products `where` selects (alias p;
- * it must not read product_facets, which the first statement changes):
- * each attribute value, the price bucket, and the products' categories with
- * all their ancestors; `listed` from the status. Set-based, so the seed runs it
- * over thousands of products at once. Run it in the transaction of the write.
+ * it must not read product_facets, which the first statement changes), and
+ * their bits in product_facet_bits (cleared for the old rows, set for the new):
+ * each attribute value, the price bucket, stock and status, and the products'
+ * categories with all their ancestors. Set-based, so the seed runs it over
+ * thousands of products at once. Run it in the transaction of the write.
  */
 export async function syncProductFacets(db: Db, where: RawBuilder<unknown>, options: { fresh?: boolean } = {}) {
+  const length = await prepareFacetBits(db, where)
   // `fresh`: products just inserted have no rows yet (a bulk load skips the delete).
-  if (!options.fresh) await sql`delete from product_facets where product_id in (select p.id from products p where ${where})`.execute(db)
-  await sql`insert into product_facets (product_id, name, value, listed)
-    select p.id, a.key, v.value, p.status = 'active' from products p
-      cross join lateral jsonb_each(p.attributes) a
-      cross join lateral jsonb_array_elements_text(
-        case when jsonb_typeof(a.value) = 'array' then a.value else jsonb_build_array(a.value) end) v(value)
-      where ${where}
-    union
-    select p.id, ${PRICE_FACET}, (${PRICE_EDGES_SQL})[width_bucket(p.price_minor, ${PRICE_EDGES_SQL})]::text, p.status = 'active'
-      from products p where ${where}
-    union
-    select p.id, ${IN_STOCK_FACET}, (p.stock is null or p.stock > 0)::text, p.status = 'active' from products p where ${where}
-    union
-    select p.id, ${STATUS_FACET}, p.status, p.status = 'active' from products p where ${where}
-    union
-    select p.id, ${CATEGORY_FACET}, up.id::text, p.status = 'active'
-      from products p join product_category_links l on l.product_id = p.id
-      cross join lateral (
-        with recursive up(id, parent_id) as (
-          select c.id, c.parent_id from product_categories c where c.id = l.category_id
-          union all
-          select c.id, c.parent_id from product_categories c join up on c.id = up.parent_id)
-        select id from up) up
-      where ${where}`.execute(db)
+  if (!options.fresh)
+    await sql`with old as (delete from product_facets where product_id in (select p.id from products p where ${where})
+        returning product_id, name, value)
+      update product_facet_bits b set bits = b.bits & ~m.bits from (${bitsOfRows(sql`old`, length)}) m
+      where b.name = m.name and b.value = m.value`.execute(db)
+  await sql`with new as (insert into product_facets (product_id, name, value, listed)
+      select p.id, a.key, v.value, p.status = 'active' from products p
+        cross join lateral jsonb_each(p.attributes) a
+        cross join lateral jsonb_array_elements_text(
+          case when jsonb_typeof(a.value) = 'array' then a.value else jsonb_build_array(a.value) end) v(value)
+        where ${where}
+      union
+      select p.id, ${PRICE_FACET}, (${PRICE_EDGES_SQL})[width_bucket(p.price_minor, ${PRICE_EDGES_SQL})]::text, p.status = 'active'
+        from products p where ${where}
+      union
+      select p.id, ${IN_STOCK_FACET}, (p.stock is null or p.stock > 0)::text, p.status = 'active' from products p where ${where}
+      union
+      select p.id, ${STATUS_FACET}, p.status, p.status = 'active' from products p where ${where}
+      union
+      select p.id, ${CATEGORY_FACET}, up.id::text, p.status = 'active'
+        from products p join product_category_links l on l.product_id = p.id
+        cross join lateral (
+          with recursive up(id, parent_id) as (
+            select c.id, c.parent_id from product_categories c where c.id = l.category_id
+            union all
+            select c.id, c.parent_id from product_categories c join up on c.id = up.parent_id)
+          select id from up) up
+        where ${where}
+      returning product_id, name, value)
+    insert into product_facet_bits (name, value, bits) ${bitsOfRows(sql`new`, length)}
+    on conflict (name, value) do update set bits = product_facet_bits.bits | excluded.bits`.execute(db)
 }
 
 /** The facet rows of one product. */
@@ -365,8 +550,14 @@ export function updateProduct(db: Db, id: number, p: Partial<ProductFields>) {
   return sql`update products set ${sql.join(sets, sql`, `)} where id = ${id}`.execute(db)
 }
 
-export const deleteProductRow = (db: Db, id: number) =>
-  sql<{ id: number; status: ProductStatus }>`delete from products where id = ${id} returning id, status`.execute(db).then((r) => r.rows[0])
+/** Deletes a product (its facet rows go with it by the foreign key) and clears its bit in every facet bitmap. */
+export async function deleteProductRow(db: Db, id: number) {
+  await lockFacetBits(db)
+  await sql`update product_facet_bits set bits = set_bit(bits, ${id}::int, 0) where ${hasBit(sql`bits`, sql`${id}::bigint`)}`.execute(db)
+  return sql<{ id: number; status: ProductStatus }>`delete from products where id = ${id} returning id, status`
+    .execute(db)
+    .then((r) => r.rows[0])
+}
 
 export async function replaceCategoryLinks(db: Db, productId: number, categoryIds: number[]) {
   await sql`delete from product_category_links where product_id = ${productId}`.execute(db)

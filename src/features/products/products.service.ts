@@ -12,7 +12,7 @@ import {
   CATEGORY_FACET,
   changeProductStock,
   changeVariantStock,
-  countFacet,
+  countFacets as countFacetRows,
   deleteProductRow,
   existingCategoryIds,
   existingMediaIds,
@@ -125,10 +125,14 @@ async function countFacets(db: Db, filter: ProductFilter, names: string[]) {
   const keyOf = (name: string) => (name === 'category' ? CATEGORY_FACET : name === 'price' ? PRICE_FACET : name)
   const needsTree = names.includes('category')
   const [counts, tree] = await Promise.all([
-    Promise.all(names.map((name) => countFacet(db, filter, keyOf(name)))),
+    countFacetRows(
+      db,
+      filter,
+      names.map((name) => keyOf(name)),
+    ),
     needsTree ? listCategoryTree(db) : Promise.resolve([]),
   ])
-  const byName = new Map<string, FacetCount[]>(names.map((name, i) => [name, counts[i] ?? []]))
+  const byName = new Map<string, FacetCount[]>(names.map((name) => [name, counts.get(keyOf(name)) ?? []]))
   return presentFacets(byName, tree)
 }
 

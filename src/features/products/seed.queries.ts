@@ -44,7 +44,8 @@ export const lastSeedNumber = (db: Db, skuPrefix: string) =>
  * bucket, attributes colour, size (one to three) and material; one leaf
  * category each (a seventh of them two); every fourth product has a variant
  * per size. `mediaIds`: images to show, one per product in turn. Returns the
- * range of the new product ids.
+ * range of the new product ids. Colour and material are spread so that every
+ * colour is in every category and every material in a sixth of the catalog.
  */
 export async function insertSeedProducts(
   db: Db,
@@ -64,9 +65,9 @@ export async function insertSeedProducts(
       from (
         select n,
           (${textArray(ADJECTIVES)})[1 + n % ${ADJECTIVES.length}] || ' ' || (${textArray(NOUNS)})[1 + (n / ${ADJECTIVES.length}) % ${NOUNS.length}] || ' ' || n as name,
-          (${textArray(SEED_COLOURS)})[1 + (n * 7) % ${SEED_COLOURS.length}] as colour,
+          (${textArray(SEED_COLOURS)})[1 + (n + n / 40) % ${SEED_COLOURS.length}] as colour,
           (${textArray(SEED_SIZES)})[1 + n % 5 : 1 + n % 5 + n % 3] as sizes,
-          (${textArray(SEED_MATERIALS)})[1 + (n * 3) % ${SEED_MATERIALS.length}] as material,
+          (${textArray(SEED_MATERIALS)})[1 + (n / 3) % ${SEED_MATERIALS.length}] as material,
           (((n::bigint * 7919) % 1499) * 100 + 99) as price
         from generate_series(${o.from}::int, ${o.to}::int) as n
       ) s
