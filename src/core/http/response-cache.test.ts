@@ -35,10 +35,17 @@ test('an anonymous list is answered from memory until a change; a write on this 
   assert.equal(kept.statusCode, 200)
   assert.equal(kept.json().data[0].title, 'Kept title')
 
+  // Cache-Control: no-cache asks for a fresh answer (and keeps it for the next caller).
+  const revalidated = await app.inject({ method: 'GET', url, headers: { 'cache-control': 'no-cache' } })
+  assert.equal(revalidated.json().data[0].title, 'Changed behind its back')
+  assert.equal((await app.inject({ method: 'GET', url })).json().data[0].title, 'Changed behind its back')
+  await retitleWithoutChange(testApp, post.id, 'Kept title')
+  assert.equal((await app.inject({ method: 'GET', url })).json().data[0].title, 'Changed behind its back')
+
   // A signed-in caller is never answered from the cache.
   const editor = await logIn(app, (await createUser(database.db, { role: 'editor' })).email)
   const fresh = await app.inject({ method: 'GET', url, headers: { cookie: editor.cookie } })
-  assert.equal(fresh.json().data[0].title, 'Changed behind its back')
+  assert.equal(fresh.json().data[0].title, 'Kept title')
   assert.match(String(fresh.headers['cache-control']), /private, no-store/)
 
   // A write through this instance: the next anonymous read sees it at once (no waiting for the feed).

@@ -26,6 +26,7 @@ const COMPRESS_FROM_BYTES = 1024
 /** A safety net, not the invalidation: changes clear the cache at once; an answer is never older than this. */
 const MAX_AGE_MS = 60_000
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i
 
 export type Entry = {
   headers: Record<string, string>
@@ -133,7 +134,8 @@ export function registerResponseCache(
       if (listening === 'no') listen()
       return
     }
-    const entry = cache.get(request.url)
+    // `Cache-Control: no-cache` (RFC 9111 §5.2.1.4) asks for a fresh answer, which is then kept for others.
+    const entry = NO_CACHE.test(request.headers['cache-control'] ?? '') ? undefined : cache.get(request.url)
     if (entry === undefined) {
       request.responseCacheGeneration = cache.generation
       return
