@@ -30,7 +30,6 @@ import { getCorsOrigins } from './features/settings/settings.service.ts'
 import { siteRoutes } from './features/site/site.routes.ts'
 import { loadTheme } from './features/site/theme.ts'
 import { systemRoutes } from './features/system/system.routes.ts'
-import { setupPage } from './features/users/admin/setup.page.ts'
 import { usersRoutes } from './features/users/admin/users.routes.ts'
 import { invitationsRoutes } from './features/users/invitations/invitations.routes.ts'
 import { registerAuthHooks } from './features/users/login/auth.hooks.ts'
@@ -148,8 +147,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     registerUsersMail(deps.mail)
     settingsRoutes(site, deps)
     authRoutes(site, deps)
-    await setupPage(site, deps)
-    // The admin UI at /admin (the shell and its built assets; decision 0023).
+    // The admin UI at /admin (the shell and its built assets, the setup link's screen; decision 0023).
     adminUiRoutes(site, deps)
     usersRoutes(site, deps)
     sessionsRoutes(site, deps)

@@ -23,6 +23,19 @@ export type AdminRoute = {
 export const routes: AdminRoute[] = [
   // Signed out (no navigation).
   { path: '/admin/sign-in', title: 'Sign in', access: 'public', load: () => import('../screens/auth/sign-in.tsx') },
+  { path: '/admin/setup', title: 'Set up Plinth', access: 'public', load: () => import('../screens/auth/setup.tsx') },
+  {
+    path: '/admin/password-reset',
+    title: 'Reset your password',
+    access: 'public',
+    load: () => import('../screens/auth/password-reset.tsx'),
+  },
+  {
+    path: '/admin/password-reset/confirm',
+    title: 'Choose a new password',
+    access: 'public',
+    load: () => import('../screens/auth/password-reset-confirm.tsx'),
+  },
 
   // Overview.
   { path: '/admin', title: 'Dashboard', nav: 'Overview', access: 'member', load: () => import('../screens/dashboard/dashboard.tsx') },
@@ -33,4 +46,18 @@ export const routes: AdminRoute[] = [
   { path: '/admin/pages', title: 'Pages', nav: 'Content', access: 'author', load: () => import('../screens/content/list.tsx') },
   { path: '/admin/pages/:id', title: 'Page', access: 'author', load: () => import('../screens/content/editor.tsx') },
   { path: '/admin/media', title: 'Media', nav: 'Content', access: 'author', load: () => import('../screens/media/library.tsx') },
+
+  // People, Site and System (H7).
+  { path: '/admin/users', title: 'Users', nav: 'People', access: 'admin', load: () => import('../screens/users/users.tsx') },
+  { path: '/admin/profile', title: 'Your profile', nav: 'People', access: 'member', load: () => import('../screens/profile/profile.tsx') },
+  {
+    path: '/admin/accept-invitation',
+    title: 'Accept an invitation',
+    access: 'public',
+    load: () => import('../screens/users/accept-invitation.tsx'),
+  },
+  { path: '/admin/settings', title: 'Settings', nav: 'Site', access: 'admin', load: () => import('../screens/settings/settings.tsx') },
+  { path: '/admin/audit', title: 'Audit log', nav: 'System', access: 'admin', load: () => import('../screens/system/audit.tsx') },
+  { path: '/admin/mail', title: 'Outgoing mail', nav: 'System', access: 'admin', load: () => import('../screens/system/mail.tsx') },
+  { path: '/admin/jobs', title: 'Jobs', nav: 'System', access: 'admin', load: () => import('../screens/system/jobs.tsx') },
 ]

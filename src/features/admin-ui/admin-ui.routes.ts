@@ -28,7 +28,7 @@ export function pickEncoding(acceptEncoding: string | undefined): Encoding {
   return 'identity'
 }
 
-const AssetParams = Type.Object({ file: Type.String({ maxLength: 200 }) })
+const AssetParams = Type.Object({ file: Type.String() })
 
 /**
  * The admin UI (issue 13, decision 0023): a single-page app built by

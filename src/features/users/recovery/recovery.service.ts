@@ -112,7 +112,7 @@ export async function requestPasswordReset(db: Db, email: string, publicUrl: str
       {
         purpose: 'password_reset',
         ttlMs: RESET_TTL_MS,
-        path: '/reset-password',
+        path: '/admin/password-reset/confirm',
         subject: 'Reset your password',
         template: passwordResetMail,
       },

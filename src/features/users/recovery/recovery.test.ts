@@ -27,7 +27,7 @@ describe('password reset', () => {
     const session = await logIn(app, user.email)
     const request = await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email.toUpperCase() } })
     assert.equal(request.statusCode, 202)
-    const token = (await tokenMailedTo(database.db, user.email, '/reset-password')) as string
+    const token = (await tokenMailedTo(database.db, user.email, '/admin/password-reset/confirm')) as string
     assert.match(token, /^[A-Za-z0-9_-]{43}$/)
     const { rows } = await sql<{ token_hash: string }>`select token_hash from one_time_tokens where user_id = ${user.id}`.execute(
       database.db,
@@ -60,7 +60,7 @@ describe('password reset', () => {
     const response = await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email } })
     assert.equal(response.statusCode, 202)
     assert.equal(response.body, '')
-    assert.equal(await tokenMailedTo(database.db, email, '/reset-password'), undefined)
+    assert.equal(await tokenMailedTo(database.db, email, '/admin/password-reset/confirm'), undefined)
   })
 
   test('forged, superseded and wrong-purpose tokens are refused', async (t) => {
@@ -69,10 +69,10 @@ describe('password reset', () => {
     const user = await createUser(database.db)
     const ask = () => app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email } })
     await ask()
-    const first = (await tokenMailedTo(database.db, user.email, '/reset-password')) as string
+    const first = (await tokenMailedTo(database.db, user.email, '/admin/password-reset/confirm')) as string
     clock.advance(5 * 60_000) // one reset mail per account per 5 minutes (mail-limits.test.ts)
     await ask()
-    const second = (await tokenMailedTo(database.db, user.email, '/reset-password')) as string
+    const second = (await tokenMailedTo(database.db, user.email, '/admin/password-reset/confirm')) as string
     const confirm = (token: string) =>
       app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token, password: 'a brand new passphrase' } })
     assert.equal((await confirm(first)).statusCode, 400, 'superseded by the newer link')
@@ -90,7 +90,7 @@ for (const start of TRICKY_HOURS) {
     const { app, database } = await buildTestApp(t, { clock })
     const user = await createUser(database.db)
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: user.email } })).statusCode, 202)
-    const reset = (await tokenMailedTo(database.db, user.email, '/reset-password')) as string
+    const reset = (await tokenMailedTo(database.db, user.email, '/admin/password-reset/confirm')) as string
     const confirm = () =>
       app.inject({
         method: 'POST',
