@@ -19,6 +19,11 @@ export type PublicPage = {
    * of them is what makes the page stale.
    */
   tags: readonly ChangeTag[]
+  /**
+   * The page holds something for this visitor alone (a form's single-use render
+   * token): `private, no-store`, as for a signed-in visitor, and no ETag.
+   */
+  perVisitor?: boolean
 }
 
 /**
@@ -38,7 +43,7 @@ export function sendPublicPage(request: FastifyRequest, reply: FastifyReply, pag
   reply.code(page.status ?? 200)
   reply.header('content-type', page.type ?? 'text/html; charset=utf-8')
   reply.header('surrogate-key', [...new Set(page.tags)].join(' '))
-  if (request.actor) {
+  if (request.actor || page.perVisitor) {
     reply.header('cache-control', 'private, no-store')
     return reply.send(page.body)
   }

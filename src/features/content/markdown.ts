@@ -53,6 +53,31 @@ markdown.core.ruler.push('align_classes', (state) => {
   }
 })
 
+/**
+ * `[form:<slug>]` alone in a paragraph embeds that form (issue 12, item 2;
+ * decision 0021). The stored HTML keeps a placeholder, FORM_EMBED_HTML; the
+ * public page puts the form in its place when it renders (a fresh render token
+ * for each visitor: the form itself is never stored with the revision). Written
+ * as code (`` `[form:contact]` ``) or escaped (`\[form:contact]`), it stays text.
+ */
+export const FORM_EMBED_ATTRIBUTE = 'data-plinth-form'
+export const FORM_EMBED_HTML = new RegExp(`<div ${FORM_EMBED_ATTRIBUTE}="([a-z0-9]+(?:-[a-z0-9]+)*)"></div>`, 'g')
+const FORM_TAG = /^\[form:([a-z0-9]+(?:-[a-z0-9]+)*)\]$/
+
+markdown.core.ruler.push('form_embeds', (state) => {
+  const tokens = state.tokens
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const inline = tokens[i + 1]
+    if (tokens[i]?.type !== 'paragraph_open' || inline?.type !== 'inline' || tokens[i + 2]?.type !== 'paragraph_close') continue
+    const only = inline.children?.length === 1 ? inline.children[0] : undefined
+    const slug = only?.type === 'text' ? FORM_TAG.exec(inline.content.trim())?.[1] : undefined
+    if (slug === undefined || slug.length > 100) continue
+    const placeholder = new state.Token('html_block', '', 0)
+    placeholder.content = `<div ${FORM_EMBED_ATTRIBUTE}="${slug}"></div>\n`
+    tokens.splice(i, 3, placeholder)
+  }
+})
+
 const ALLOWED = {
   allowedTags: [
     'h1',
@@ -85,6 +110,7 @@ const ALLOWED = {
     'sup',
     'sub',
     'section',
+    'div',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'id', 'class', 'rel'],
@@ -101,6 +127,8 @@ const ALLOWED = {
     section: ['class'],
     hr: ['class'],
     ol: ['class', 'start'],
+    // Only the form_embeds rule writes a div (raw HTML in the source is off).
+    div: [FORM_EMBED_ATTRIBUTE],
   },
   allowedClasses: { th: ['align-left', 'align-center', 'align-right'], td: ['align-left', 'align-center', 'align-right'] },
   allowedStyles: {},

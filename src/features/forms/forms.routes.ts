@@ -9,6 +9,7 @@ import type { Theme } from '../site/theme.ts'
 import { requireRole } from '../users/roles.ts'
 import { FORM_BODY_LIMIT, MULTIPART_LIMITS, readFormBody } from './forms.body.ts'
 import { submissionsCsv } from './forms.csv.ts'
+import { formEmbedder } from './forms.embed.ts'
 import { HONEYPOT_FIELD } from './forms.fields.ts'
 import { submissionMail } from './forms.mail.ts'
 import { DEFAULT_THANKS, formPages } from './forms.pages.ts'
@@ -56,6 +57,7 @@ const FileDownloadParams = Type.Object({ ...SubmissionParams.properties, fileId:
  * /api/v1/forms, their submissions (list, search, status, delete, CSV, files),
  * and the public side — the form pages under /forms and the JSON submission
  * route — which parse url-encoded and multipart bodies in a scope of their own.
+ * Returns the embedder the public site puts forms into pages with.
  */
 export async function formsRoutes(
   app: AppInstance,
@@ -375,4 +377,7 @@ export async function formsRoutes(
 
     formPages(scope, { db, clock, config: deps.config, theme: deps.theme, tokens, submitDeps })
   })
+
+  // For the public site: a page's `[form:<slug>]` becomes the form (forms.embed.ts).
+  return { embedForms: formEmbedder({ db, clock, theme: deps.theme, tokens }) }
 }

@@ -6,6 +6,7 @@ import type { AppInstance } from '#core/http/schemas.ts'
 import type { Deps } from '../../deps.ts'
 import type { PostType } from '../content/content.schemas.ts'
 import { findRedirectFor } from '../content/content.service.ts'
+import type { FormEmbedder } from '../forms/forms.embed.ts'
 import { listProductSitemapEntries } from '../products/pages.queries.ts'
 import { productPageRoutes } from '../products/pages.ts'
 import { SEARCH_QUERY_MAX_LENGTH, searchPublished } from '../search/search.service.ts'
@@ -44,7 +45,8 @@ const SITEMAP_LIMIT = 50_000
 const MAX_PAGE = 1000
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
 
-type SiteDeps = Pick<Deps, 'db' | 'config' | 'paths'> & { theme: Theme }
+/** `embedForms`: the forms feature's embedder, which puts a page's `[form:<slug>]` forms in (forms.embed.ts). */
+type SiteDeps = Pick<Deps, 'db' | 'config' | 'paths'> & { theme: Theme; embedForms: FormEmbedder }
 
 /**
  * A query-string parameter as parsed: undefined, a string, or an array when
@@ -85,7 +87,8 @@ export function siteRoutes(app: AppInstance, deps: SiteDeps) {
     data: Record<string, unknown> & { site: SiteView },
     shown: ChangeTag[],
     status = 200,
-  ) => sendPublicPage(request, reply, { body: theme.render(template, data), tags: [...layoutTags, ...shown], status })
+    perVisitor = false,
+  ) => sendPublicPage(request, reply, { body: theme.render(template, data), tags: [...layoutTags, ...shown], status, perVisitor })
 
   // A missing page may come to exist: a post or page published, a tag or category created.
   const notFoundTags = [tags.list('posts'), tags.list('pages'), tags.list('tags'), tags.list('categories')]
@@ -185,7 +188,18 @@ export function siteRoutes(app: AppInstance, deps: SiteDeps) {
     const site = siteView(siteJson)
     const view = entryView(entry, site.language)
     const meta = entryMeta(site, publicUrl, entry)
-    return render(request, reply, type, { site, meta, current: view.path, post: view }, itemTags(entry))
+    // `[form:<slug>]` in the body: the form with a render token for this visitor, so the page is not cached.
+    const forms = await deps.embedForms(view.body_html)
+    const post = { ...view, body_html: forms.html }
+    return render(
+      request,
+      reply,
+      type,
+      { site, meta, current: view.path, post },
+      [...itemTags(entry), ...forms.tags],
+      200,
+      forms.perVisitor,
+    )
   }
 
   app.get('/blog/:slug', withSlug, (request, reply) => entryPage(request, reply, 'post', request.params.slug))

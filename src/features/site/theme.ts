@@ -17,6 +17,7 @@ export const PAGE_TEMPLATES = [
   'welcome',
   'form',
   'form-thanks',
+  'form-embed',
   'products',
   'product',
 ] as const
