@@ -130,75 +130,117 @@ describe('product filters and facets against a brute-force count', () => {
         category_ids: random() < 0.85 ? [...new Set([pick(categories).id, ...(random() < 0.3 ? [pick(categories).id] : [])])] : [],
       })
     }
-    const { products } = await readTruth(testApp)
     const viewers: [string, Headers, boolean][] = [
       ['anonymous', {}, true],
       ['editor', editor, false],
     ]
-    for (let round = 0; round < 24; round++) {
-      const f: Filter = { attrs: new Map() }
-      if (random() < 0.6) f.category = pick(categories)
-      if (random() < 0.5) f.attrs.set(colour, [...new Set([pick(colours), ...(random() < 0.4 ? [pick(colours)] : [])])])
-      if (random() < 0.4) f.attrs.set(size, [pick(sizes)])
-      if (random() < 0.4) f.priceMin = Math.floor(random() * 60_000)
-      if (random() < 0.4) f.priceMax = (f.priceMin ?? 0) + Math.floor(random() * 80_000)
-      if (random() < 0.3) f.inStock = true
-      const sort = pick(['price', '-price', 'name', '-created_at'] as const)
-      const [who, headers, publicOnly] = pick(viewers)
-      const label = `round ${round} (${who}, ${sort}): ${queryOf(f, []).toString()}`
-      const expected = products.filter((p) => passes(p, f, publicOnly))
+    await checkRounds('created', 24)
 
-      // Rows: every page, in order, each expected row once.
-      const seen: { id: number; price: { amount_minor: number }; name: string; created_at: string }[] = []
-      let cursor: string | null = null
-      let facets: Record<string, unknown> | undefined
-      do {
-        const params = queryOf(f, ['category', 'price', colour, size])
-        params.set('sort', sort)
-        params.set('limit', '7')
-        if (cursor) params.set('cursor', cursor)
-        const response = await call(testApp, 'GET', `/api/v1/products?${params}`, headers)
-        assert.equal(response.statusCode, 200, `${label}: ${response.body}`)
-        const body = response.json()
-        seen.push(...body.data)
-        facets ??= body.facets
-        cursor = body.next_cursor
-      } while (cursor)
-      assert.deepEqual(
-        seen.map((p) => p.id).sort((a, b) => a - b),
-        expected.map((p) => p.id).sort((a, b) => a - b),
-        label,
-      )
-      for (let i = 1; i < seen.length; i++) {
-        const [a, b] = [seen[i - 1], seen[i]] as [(typeof seen)[0], (typeof seen)[0]]
-        if (sort === 'price')
-          assert.ok(a.price.amount_minor < b.price.amount_minor || (a.price.amount_minor === b.price.amount_minor && a.id < b.id), label)
-        if (sort === '-price')
-          assert.ok(a.price.amount_minor > b.price.amount_minor || (a.price.amount_minor === b.price.amount_minor && a.id > b.id), label)
-        if (sort === '-created_at') assert.ok(a.created_at >= b.created_at, label)
-      }
+    // Every kind of write keeps product_facets and its bitmaps in step: attributes, status, price, categories,
+    // stock crossing zero both ways, deletes, and a category moved under another (its products' ancestors change).
+    const ids = (await readTruth(testApp)).products.filter((p) => String(p.attributes[colour] ?? p.attributes[size] ?? '') !== '')
+    for (const [i, p] of ids.slice(0, 24).entries()) {
+      const patch: Record<string, unknown> = [
+        { attributes: { [colour]: pick(colours), [size]: [pick(sizes), pick(sizes)].filter((v, j, a) => a.indexOf(v) === j) } },
+        { status: pick(['active', 'draft', 'archived']) },
+        { price_minor: Math.floor(random() * 120_000) },
+        { category_ids: [pick(categories).id] },
+        { stock: random() < 0.5 ? 0 : 3 },
+      ][i % 5] as Record<string, unknown>
+      const response = await call(testApp, 'PATCH', `/api/v1/products/${p.id}`, editor, patch)
+      assert.equal(response.statusCode, 200, response.body)
+    }
+    for (const p of ids.slice(24, 30)) {
+      const stock = p.stock ?? 0
+      const delta = stock > 0 ? -stock : 2
+      if (p.stock === null) continue
+      const response = await call(testApp, 'POST', `/api/v1/products/${p.id}/stock`, editor, { delta })
+      assert.equal(response.statusCode, 200, response.body)
+    }
+    for (const p of ids.slice(30, 36)) assert.equal((await call(testApp, 'DELETE', `/api/v1/products/${p.id}`, editor)).statusCode, 204)
+    const moved = await call(testApp, 'PATCH', `/api/v1/product-categories/${subs[0]?.id}`, editor, {
+      name: 'Moved',
+      parent_id: tops[1]?.id,
+    })
+    assert.equal(moved.statusCode, 200, moved.body)
+    await checkRounds('changed', 16)
 
-      // Facets: each counted over the filtered set without its own filter.
-      const got = facets as {
-        category: { id: number; count: number }[]
-        price: { min_minor: number; count: number }[]
-        attributes: Record<string, { value: string; count: number }[]>
-      }
-      const byCategory = new Map<number, number>()
-      for (const p of products.filter((p) => passes(p, f, publicOnly, 'category')))
-        for (const c of p.categories) byCategory.set(c, (byCategory.get(c) ?? 0) + 1)
-      assert.deepEqual(new Map(got.category.map((c) => [c.id, c.count])), byCategory, `${label}: category facet`)
-      const byBucket = new Map<number, number>(PRICE_EDGES.map((edge) => [edge, 0]))
-      for (const p of products.filter((p) => passes(p, f, publicOnly, 'price'))) {
-        const edge = [...PRICE_EDGES].reverse().find((e) => e <= p.price) as number
-        byBucket.set(edge, (byBucket.get(edge) ?? 0) + 1)
-      }
-      assert.deepEqual(new Map(got.price.map((b) => [b.min_minor, b.count])), byBucket, `${label}: price facet`)
-      for (const name of [colour, size]) {
-        const byValue = new Map<string, number>()
-        for (const p of products.filter((p) => passes(p, f, publicOnly, name)))
-          for (const v of valuesOf(p, name)) byValue.set(v, (byValue.get(v) ?? 0) + 1)
-        assert.deepEqual(new Map((got.attributes[name] ?? []).map((v) => [v.value, v.count])), byValue, `${label}: ${name} facet`)
+    async function checkRounds(phase: string, count: number) {
+      const { products } = await readTruth(testApp)
+      for (let round = 0; round < count; round++) {
+        const f: Filter = { attrs: new Map() }
+        if (random() < 0.6) f.category = pick(categories)
+        if (random() < 0.5) f.attrs.set(colour, [...new Set([pick(colours), ...(random() < 0.4 ? [pick(colours)] : [])])])
+        if (random() < 0.4) f.attrs.set(size, [pick(sizes)])
+        if (random() < 0.5) {
+          // Half on bucket edges (what a price facet link sends: whole buckets), half anywhere (partial buckets).
+          if (random() < 0.5) {
+            const from = Math.floor(random() * (PRICE_EDGES.length - 1))
+            if (random() < 0.8) f.priceMin = PRICE_EDGES[from]
+            if (random() < 0.7) f.priceMax = (PRICE_EDGES[from + 1 + Math.floor(random() * (PRICE_EDGES.length - 1 - from))] ?? 200_000) - 1
+          } else {
+            if (random() < 0.8) f.priceMin = Math.floor(random() * 60_000)
+            if (random() < 0.8) f.priceMax = (f.priceMin ?? 0) + Math.floor(random() * 80_000)
+          }
+        }
+        if (random() < 0.3) f.inStock = true
+        const sort = pick(['price', '-price', 'name', '-created_at'] as const)
+        const [who, headers, publicOnly] = pick(viewers)
+        const label = `${phase}, round ${round} (${who}, ${sort}): ${queryOf(f, []).toString()}`
+        const expected = products.filter((p) => passes(p, f, publicOnly))
+
+        // Rows: every page, in order, each expected row once.
+        const seen: { id: number; price: { amount_minor: number }; name: string; created_at: string }[] = []
+        let cursor: string | null = null
+        let facets: Record<string, unknown> | undefined
+        do {
+          const params = queryOf(f, ['category', 'price', colour, size])
+          params.set('sort', sort)
+          params.set('limit', '7')
+          if (cursor) params.set('cursor', cursor)
+          const response = await call(testApp, 'GET', `/api/v1/products?${params}`, headers)
+          assert.equal(response.statusCode, 200, `${label}: ${response.body}`)
+          const body = response.json()
+          seen.push(...body.data)
+          facets ??= body.facets
+          cursor = body.next_cursor
+        } while (cursor)
+        assert.deepEqual(
+          seen.map((p) => p.id).sort((a, b) => a - b),
+          expected.map((p) => p.id).sort((a, b) => a - b),
+          label,
+        )
+        for (let i = 1; i < seen.length; i++) {
+          const [a, b] = [seen[i - 1], seen[i]] as [(typeof seen)[0], (typeof seen)[0]]
+          if (sort === 'price')
+            assert.ok(a.price.amount_minor < b.price.amount_minor || (a.price.amount_minor === b.price.amount_minor && a.id < b.id), label)
+          if (sort === '-price')
+            assert.ok(a.price.amount_minor > b.price.amount_minor || (a.price.amount_minor === b.price.amount_minor && a.id > b.id), label)
+          if (sort === '-created_at') assert.ok(a.created_at >= b.created_at, label)
+        }
+
+        // Facets: each counted over the filtered set without its own filter.
+        const got = facets as {
+          category: { id: number; count: number }[]
+          price: { min_minor: number; count: number }[]
+          attributes: Record<string, { value: string; count: number }[]>
+        }
+        const byCategory = new Map<number, number>()
+        for (const p of products.filter((p) => passes(p, f, publicOnly, 'category')))
+          for (const c of p.categories) byCategory.set(c, (byCategory.get(c) ?? 0) + 1)
+        assert.deepEqual(new Map(got.category.map((c) => [c.id, c.count])), byCategory, `${label}: category facet`)
+        const byBucket = new Map<number, number>(PRICE_EDGES.map((edge) => [edge, 0]))
+        for (const p of products.filter((p) => passes(p, f, publicOnly, 'price'))) {
+          const edge = [...PRICE_EDGES].reverse().find((e) => e <= p.price) as number
+          byBucket.set(edge, (byBucket.get(edge) ?? 0) + 1)
+        }
+        assert.deepEqual(new Map(got.price.map((b) => [b.min_minor, b.count])), byBucket, `${label}: price facet`)
+        for (const name of [colour, size]) {
+          const byValue = new Map<string, number>()
+          for (const p of products.filter((p) => passes(p, f, publicOnly, name)))
+            for (const v of valuesOf(p, name)) byValue.set(v, (byValue.get(v) ?? 0) + 1)
+          assert.deepEqual(new Map((got.attributes[name] ?? []).map((v) => [v.value, v.count])), byValue, `${label}: ${name} facet`)
+        }
       }
     }
   })

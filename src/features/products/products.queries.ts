@@ -102,52 +102,65 @@ const PRICE_EDGES_SQL = sql.raw(`'{${PRICE_EDGES.join(',')}}'::bigint[]`)
 const tsquery = (q: string) => sql`websearch_to_tsquery('english'::regconfig, ${q})`
 
 /**
- * The price buckets a price range is made of, when its ends are bucket edges
- * (price_min an edge, price_max one below an edge: what a price facet link
- * sends); null when they are not, undefined without a price filter.
+ * A price range as facet buckets: the buckets wholly inside it (`full`, as
+ * '@price' values) and the parts of it in a bucket only partly inside (`parts`,
+ * inclusive [from, to] ranges, to null for no upper end: none when the range's
+ * ends are bucket edges, as a price facet link sends them).
  */
-function priceBuckets(min: number | undefined, max: number | undefined): string[] | null | undefined {
-  if (min === undefined && max === undefined) return undefined
+function priceBuckets(min: number | undefined, max: number | undefined) {
   const edges: readonly number[] = PRICE_EDGES
-  if ((min !== undefined && !edges.includes(min)) || (max !== undefined && !edges.includes(max + 1))) return null
-  return edges
-    .filter((edge, i) => edge >= (min ?? 0) && (max === undefined || (edges[i + 1] ?? Number.POSITIVE_INFINITY) - 1 <= max))
-    .map(String)
+  const low = min ?? 0
+  const full = edges.filter((edge, i) => edge >= low && (max === undefined || (edges[i + 1] ?? Number.POSITIVE_INFINITY) - 1 <= max))
+  const parts: [number, number | null][] = []
+  if (full.length === 0) parts.push([low, max ?? null])
+  else {
+    const first = full[0] as number
+    const next = edges[edges.indexOf(full.at(-1) as number) + 1]
+    if (low < first) parts.push([low, first - 1])
+    if (next !== undefined && max !== undefined && max >= next) parts.push([next, max])
+  }
+  return { full: full.map(String), parts }
 }
 
 /**
  * One condition of a filter as facet bitmaps (product_facet_bits, decision
  * 0020 "Speed"): the products with one of `values` under facet `name` (the
- * bitmaps OR-ed); the conditions of a filter are AND-ed. `facet`: the facet
- * whose own filter it is (left out when that facet is counted).
+ * bitmaps OR-ed), and those `rows` selects (alias p; made a bitmap by
+ * bitsOfRows: a price range's partial buckets, full text); the conditions of a
+ * filter are AND-ed. `facet`: the facet whose own filter it is (left out when
+ * that facet is counted).
  */
-type BitCondition = { name: string; values: string[]; facet?: string }
+type BitCondition = { name: string; values: string[]; facet?: string; rows?: RawBuilder<unknown> }
 
 /**
- * `f` split into what the facet bitmaps answer — visibility and status first
- * (the catalog a count is out of), stock, category, attributes, a price range
- * on bucket edges — and what only products' own columns can (slug, full text,
- * a price range between edges), as conditions on alias p.
+ * `f` as facet bitmap conditions: visibility and status first (the catalog a
+ * count is out of), stock, category, attributes; with `rows`, also a price
+ * range (its partial buckets read from products_price_idx) and full text (from
+ * the GIN index); without, a price range only when it is whole buckets (a list
+ * tests price and q on each row it reads anyway).
  */
-function splitFilter(f: ProductFilter) {
+function bitConditions(f: ProductFilter, rows: boolean) {
   const bits: BitCondition[] = [{ name: STATUS_FACET, values: f.publicOnly ? ['active'] : f.status !== undefined ? [f.status] : STATUSES }]
   if (f.publicOnly && f.status !== undefined) bits.push({ name: STATUS_FACET, values: [f.status] })
   if (f.inStock !== undefined) bits.push({ name: IN_STOCK_FACET, values: [String(f.inStock)] })
   if (f.categoryId !== undefined) bits.push({ name: CATEGORY_FACET, values: [String(f.categoryId)], facet: CATEGORY_FACET })
   for (const [name, values] of f.attributes) bits.push({ name, values, facet: name })
-  const buckets = priceBuckets(f.priceMin, f.priceMax)
-  if (buckets) bits.push({ name: PRICE_FACET, values: buckets, facet: PRICE_FACET })
-  const columns = (withoutPrice: boolean) => {
-    const out: RawBuilder<unknown>[] = []
-    if (f.slug !== undefined) out.push(sql`p.slug = ${f.slug}`)
-    if (buckets === null && !withoutPrice) {
-      if (f.priceMin !== undefined) out.push(sql`p.price_minor >= ${f.priceMin}`)
-      if (f.priceMax !== undefined) out.push(sql`p.price_minor <= ${f.priceMax}`)
-    }
-    if (f.q !== undefined) out.push(sql`p.search_vector @@ ${tsquery(f.q)}`)
-    return out
+  if (f.priceMin !== undefined || f.priceMax !== undefined) {
+    const { full, parts } = priceBuckets(f.priceMin, f.priceMax)
+    // One index range per part, each an Index Only Scan of products_price_idx.
+    const ranges = parts.map(
+      ([from, to]) =>
+        sql`select p.id from products p where p.price_minor >= ${from} ${to === null ? sql`` : sql`and p.price_minor <= ${to}`}`,
+    )
+    if (parts.length === 0) bits.push({ name: PRICE_FACET, values: full, facet: PRICE_FACET })
+    else if (rows) bits.push({ name: PRICE_FACET, values: full, facet: PRICE_FACET, rows: sql.join(ranges, sql` union all `) })
   }
-  return { bits, columns, priceBetweenEdges: buckets === null }
+  const own = [
+    ...(f.q !== undefined ? [sql`p.search_vector @@ ${tsquery(f.q)}`] : []),
+    ...(f.slug !== undefined ? [sql`p.slug = ${f.slug}`] : []),
+  ]
+  if (rows && own.length > 0) bits.push({ name: '', values: [], rows: sql`select p.id from products p where ${and(own)}` })
+  return bits
 }
 
 /** The filters on products' own columns (visibility, status, slug, stock, search, price): a list with no facet filter. */
@@ -173,10 +186,16 @@ const and = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? sq
  */
 const bitCtes = (conditions: BitCondition[]) =>
   sql.join(
-    conditions.map(
-      (c, i) =>
-        sql`${sql.raw(`c${i}`)} as (select bit_or(b.bits) || B'' as b from product_facet_bits b where b.name = ${c.name} and b.value = any(${c.values}::text[]))`,
-    ),
+    conditions.map((c, i) => {
+      const stored = sql`select b.bits from product_facet_bits b where b.name = ${c.name} and b.value = any(${c.values}::text[])`
+      const made =
+        c.rows &&
+        sql`select m.bits from (${bitsOfRows(
+          sql`(select '' as name, '' as value, r.id as product_id from (${c.rows}) r)`,
+          sql`(select length(b.bits) from product_facet_bits b limit 1)`,
+        )}) m`
+      return sql`${sql.raw(`c${i}`)} as (select bit_or(x.bits) || B'' as b from (${made ? sql`${stored} union all ${made}` : stored}) x)`
+    }),
     sql`, `,
   )
 const bitsFrom = (indexes: number[]) =>
@@ -271,7 +290,7 @@ export function listProductsStatement(
     const where = [...columnConditions(f), order.after]
     return sql<ProductListRow>`${select} where ${and(where)} order by ${order.orderBy} limit ${page.limit + 1}`
   }
-  const { bits } = splitFilter(f)
+  const bits = bitConditions(f, false)
   // The bitmaps select; the row's own columns are tested too (all of them: cheap, and exact for a price between edges or q).
   return sql<ProductListRow>`${bitmapPage(bits, columnConditions(f), order, page.limit + 1)}
     ${select} where p.id in (select page.id from page) order by ${order.orderBy}`
@@ -303,7 +322,7 @@ export function listProductsByRelevanceStatement(
   if (f.categoryId === undefined && f.attributes.size === 0)
     return sql<ProductListRow>`${select} where ${and(columnConditions(f))} ${order}`
   // The full-text matches (GIN index), each tested against the category and attribute bitmaps.
-  const { bits } = splitFilter(f)
+  const bits = bitConditions(f, false)
   const all = bits.map((_, i) => i)
   return sql<ProductListRow>`with ${bitCtes(bits)}, f as (select ${bitsAnd(all)} as b from ${bitsFrom(all)})
     ${select} where ${and(columnConditions(f))} and ${hasBit(sql`(select f.b from f)`, sql`p.id`)} ${order}`
@@ -333,35 +352,19 @@ const FACET_VALUES = 200
  * them: the other colours stay choosable).
  * - Filters the bitmaps answer alone: per value, bit_count(value's bitmap AND
  *   the other conditions' bitmaps), with no row of products or product_facets read.
- * - With full text or a price range between bucket edges: the products those
- *   select (once, through the GIN search index or the price index) made a
- *   bitmap (bitsOfRows), then as above.
+ * - Full text, and the partly covered buckets of a price range, are made
+ *   bitmaps first (bitConditions: read through the GIN search index and the
+ *   price index), once per statement.
  */
 export function countFacetsStatement(f: ProductFilter, names: string[]) {
-  const { bits, columns, priceBetweenEdges } = splitFilter(f)
-  const ctes = [bitCtes(bits)]
-  // What only products' columns answer, made a bitmap once: m0 for every facet; m1 (without the price range) for the price facet.
-  const length = sql`(select length(b.bits) from product_facet_bits b limit 1)`
-  const matched = (name: string, conditions: RawBuilder<unknown>[]) => {
-    if (conditions.length > 0)
-      ctes.push(
-        sql`${sql.raw(name)} as (select s.bits as b from (${bitsOfRows(
-          sql`(select '' as name, '' as value, p.id as product_id
-        from products p where ${and(conditions)})`,
-          length,
-        )}) s)`,
-      )
-    return conditions.length > 0 ? [name] : []
-  }
-  const m0 = matched('m0', columns(false))
-  const m1 = priceBetweenEdges ? matched('m1', columns(true)) : m0
+  const bits = bitConditions(f, true)
   const perFacet = names.map((name) => {
-    const others = [...bits.flatMap((c, i) => (c.facet === name ? [] : [`c${i}`])), ...(name === PRICE_FACET ? m1 : m0)]
+    const others = bits.flatMap((c, i) => (c.facet === name ? [] : [i]))
     // The other conditions' bitmap, AND-ed once (an InitPlan).
-    const otherBits = sql`(select ${sql.raw(others.map((cte) => `${cte}.b`).join(' & '))} from ${sql.raw(others.join(', '))})`
-    return sql`select v.name, v.value, bit_count(v.bits & ${otherBits})::int as count from product_facet_bits v where v.name = ${name}`
+    return sql`select v.name, v.value, bit_count(v.bits & (select ${bitsAnd(others)} from ${bitsFrom(others)}))::int as count
+      from product_facet_bits v where v.name = ${name}`
   })
-  return sql<FacetCount & { name: string }>`with ${sql.join(ctes, sql`, `)}
+  return sql<FacetCount & { name: string }>`with ${bitCtes(bits)}
     select s.name, s.value, s.count from (${sql.join(
       perFacet.map((s) => sql`(${s})`),
       sql` union all `,
