@@ -376,6 +376,14 @@ const EXEMPT: Record<string, string> = {
   'PATCH /api/v1/product-categories/:id': 'no public page shows products yet; records product-category:<id>',
   'DELETE /api/v1/product-categories/:id': 'no public page shows products yet; records product-category:<id>',
   'job forms.delete_expired_submissions': 'retention: deletes submissions, shown on no public page',
+  // Webhooks (issue 12, item 6): subscriptions and their deliveries are shown on no public page (decision 0022).
+  'POST /api/v1/webhooks': 'a webhook subscription: shown on no public page',
+  'PATCH /api/v1/webhooks/:id': 'a webhook subscription: shown on no public page',
+  'DELETE /api/v1/webhooks/:id': 'a webhook subscription: shown on no public page',
+  'POST /api/v1/webhooks/:id/rotate-secret': 'a webhook secret: shown on no public page',
+  'POST /api/v1/webhooks/:id/ping': 'queues a test delivery: shown on no public page',
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/redeliver': 'queues a delivery: shown on no public page',
+  'job webhooks.deliver': 'sends a delivery; writes only webhook_deliveries and webhook_attempts',
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
