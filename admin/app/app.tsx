@@ -28,6 +28,8 @@ export function App() {
     // A call answering authentication_required (expired or revoked session): sign in, then back here.
     whenSignedOut((next) => {
       setMe(null)
+      // A signed-out visitor of a public screen (setup, password reset, an invitation) stays on it.
+      if (findRoute(location.pathname.replace(/\/+$/, '') || '/')?.route.access === 'public') return
       navigate(signInPath(next), { replace: true })
     })
     api.GET('/api/v1/auth/me').then(
