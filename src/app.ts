@@ -20,6 +20,7 @@ import { loggerOptions, RequestLog } from '#core/log/logger.ts'
 import { registerRateLimit } from '#core/security/rate-limit.ts'
 import type { Deps } from './deps.ts'
 import { adminUiRoutes } from './features/admin-ui/admin-ui.routes.ts'
+import { dashboardRoutes } from './features/admin-ui/dashboard.routes.ts'
 import { contentRoutes } from './features/content/content.routes.ts'
 import { formsRoutes } from './features/forms/forms.routes.ts'
 import { mediaRoutes } from './features/media/media.routes.ts'
@@ -149,6 +150,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     authRoutes(site, deps)
     // The admin UI at /admin (the shell and its built assets, the setup link's screen; decision 0023).
     adminUiRoutes(site, deps)
+    dashboardRoutes(site, deps)
     usersRoutes(site, deps)
     sessionsRoutes(site, deps)
     invitationsRoutes(site, deps)
@@ -179,6 +181,7 @@ const API_TAGS = [
   { name: 'audit', description: 'The audit log of security-relevant events (admins).' },
   { name: 'mail', description: 'Outgoing mail: the outbox of every message sent, kept or failed (admins).' },
   { name: 'jobs', description: 'The background job queue: status, last errors, retrying dead jobs (admins).' },
+  { name: 'dashboard', description: 'Counts and recent activity for the admin dashboard (authors and up; more for editors and admins).' },
   { name: 'site', description: 'The public site information and the site settings (admins).' },
   { name: 'posts', description: 'Blog posts: drafts, scheduling, publishing, revisions.' },
   { name: 'pages', description: 'Standalone pages (about, contact…): the same workflow as posts.' },

@@ -354,6 +354,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts and recent activity for the admin dashboard
+         * @description Read-only. An author sees their own posts and pages; editors and admins all of them, the product count and new form submissions; admins also failed jobs, failed webhook deliveries and the latest security events (the parts a role does not see are null).
+         *
+         *     Needs the author role or higher.
+         */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -1793,6 +1815,78 @@ export interface components {
             next_cursor: string | null;
             /** @description with `?include_total=true`: the items the filters select, on all pages */
             total?: number;
+        };
+        Dashboard: {
+            counts: {
+                /** @description by status; an author counts their own */
+                posts: {
+                    draft: number;
+                    scheduled: number;
+                    published: number;
+                    archived: number;
+                };
+                /** @description by status; an author counts their own */
+                pages: {
+                    draft: number;
+                    scheduled: number;
+                    published: number;
+                    archived: number;
+                };
+                media: number;
+                /** @description null unless an editor or admin */
+                products: number | null;
+                /** @description null unless an editor or admin (status new, not spam) */
+                new_form_submissions: number | null;
+                /** @description null unless an admin (jobs that gave up: status dead) */
+                failed_jobs: number | null;
+                /** @description null unless an admin */
+                failed_webhook_deliveries: number | null;
+            };
+            /** @description the 5 last changed posts and pages (an author: their own) */
+            recent_posts: {
+                id: number;
+                type: "post" | "page";
+                title: string;
+                status: string;
+                author_name: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description the 5 newest; null unless an editor or admin */
+            new_form_submissions: {
+                id: number;
+                form_id: number;
+                form_name: string;
+                /** Format: date-time */
+                created_at: string;
+            }[] | null;
+            /** @description the 5 newest; null unless an admin */
+            failed_jobs: {
+                id: number;
+                name: string;
+                attempts: number;
+                last_error: string | null;
+                /** Format: date-time */
+                updated_at: string;
+            }[] | null;
+            /** @description the 5 newest; null unless an admin */
+            failed_webhook_deliveries: {
+                id: number;
+                subscription_id: number;
+                event_type: string;
+                attempts: number;
+                /** Format: date-time */
+                updated_at: string;
+            }[] | null;
+            /** @description the 5 newest; null unless an admin (the audit log) */
+            security_events: {
+                id: number;
+                event: string;
+                user_email: string | null;
+                ip: string | null;
+                /** Format: date-time */
+                created_at: string;
+            }[] | null;
         };
         FieldError: {
             field: string;
@@ -4325,6 +4419,98 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: Dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
                     };
                 };
             };
@@ -13049,6 +13235,8 @@ export interface operations {
                             notify_emails: string[];
                             status: "open" | "closed";
                             retention_days: number | null;
+                            /** @description ask the browser to solve an ALTCHA proof-of-work challenge; a submission without a valid solution is stored as spam */
+                            proof_of_work: boolean;
                             /** @description the definition version; each change adds one */
                             version: number;
                             /** Format: date-time */
@@ -13169,6 +13357,8 @@ export interface operations {
                     notify_emails?: string[];
                     status?: "open" | "closed";
                     retention_days?: number | null;
+                    /** @description ask the browser to solve an ALTCHA proof-of-work challenge; a submission without a valid solution is stored as spam */
+                    proof_of_work?: boolean;
                 };
             };
         };
@@ -13203,6 +13393,8 @@ export interface operations {
                         notify_emails: string[];
                         status: "open" | "closed";
                         retention_days: number | null;
+                        /** @description ask the browser to solve an ALTCHA proof-of-work challenge; a submission without a valid solution is stored as spam */
+                        proof_of_work: boolean;
                         /** @description the definition version; each change adds one */
                         version: number;
                         /** Format: date-time */
@@ -13363,6 +13555,8 @@ export interface operations {
                         notify_emails: string[];
                         status: "open" | "closed";
                         retention_days: number | null;
+                        /** @description ask the browser to solve an ALTCHA proof-of-work challenge; a submission without a valid solution is stored as spam */
+                        proof_of_work: boolean;
                         /** @description the definition version; each change adds one */
                         version: number;
                         /** Format: date-time */
@@ -13644,6 +13838,8 @@ export interface operations {
                     notify_emails?: string[];
                     status?: "open" | "closed";
                     retention_days?: number | null;
+                    /** @description ask the browser to solve an ALTCHA proof-of-work challenge; a submission without a valid solution is stored as spam */
+                    proof_of_work?: boolean;
                 };
             };
         };
@@ -13678,6 +13874,8 @@ export interface operations {
                         notify_emails: string[];
                         status: "open" | "closed";
                         retention_days: number | null;
+                        /** @description ask the browser to solve an ALTCHA proof-of-work challenge; a submission without a valid solution is stored as spam */
+                        proof_of_work: boolean;
                         /** @description the definition version; each change adds one */
                         version: number;
                         /** Format: date-time */
@@ -14853,6 +15051,13 @@ export interface operations {
                         token: string;
                         /** @description the name of the field that must stay empty */
                         honeypot: string;
+                        /** @description when the form asks for a proof of work: the ALTCHA challenge (solve it with the altcha widget or altcha-lib, send the base64 payload as `_altcha`); null otherwise */
+                        altcha: {
+                            parameters: {
+                                [key: string]: unknown;
+                            };
+                            signature: string;
+                        } | null;
                     };
                 };
             };
