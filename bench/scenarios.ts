@@ -75,6 +75,14 @@ export const scenarios: Scenario[] = [
     products: true,
     maxCpuMsPostgres: 1,
   },
+  // The product's public page (issue 11's "product page ≤ 1 ms, anonymous, uncached"): one statement with the site.
+  {
+    name: 'products: product page (HTML)',
+    path: '/products/{product_slug}',
+    headers: BROWSER,
+    products: true,
+    maxCpuMsPostgres: 1,
+  },
   {
     name: 'products: stock decrement',
     path: '/api/v1/products/{product_id}/stock',

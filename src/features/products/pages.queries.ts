@@ -32,13 +32,15 @@ export const MAX_ATTRIBUTE_FACETS = 8
  * The site, its currency and the attribute names products have (the facets a
  * listing offers), in one statement. The names come from product_facets by a
  * loose index scan (one index probe per distinct name, not a read of every
- * facet row); names of the table's own facets start with `@` and are left out.
+ * facet row), of active products only (a draft's attribute must not change
+ * what the public listing offers); names of the table's own facets start with
+ * `@` and are left out.
  */
 export async function findListingContext(db: Db): Promise<{ site: SiteJson; currency: string; attributeNames: string[] }> {
   const { rows } = await sql<{ site_json: string; currency: string; names: string[] }>`with recursive n(name) as (
-      (select name from product_facets order by name limit 1)
+      (select name from product_facets where listed order by name limit 1)
       union all
-      select (select f.name from product_facets f where f.name > n.name order by f.name limit 1) from n where n.name is not null)
+      select (select f.name from product_facets f where f.name > n.name and f.listed order by f.name limit 1) from n where n.name is not null)
     select ${SITE_COLUMN},
       coalesce((select s.value #>> '{}' from settings s where s.key = ${CURRENCY_SETTING.key}), ${CURRENCY_SETTING.fallback}::text) as currency,
       array(select name from n where name is not null and left(name, 1) <> '@' order by name limit ${sql.lit(MAX_ATTRIBUTE_FACETS)}) as names`.execute(

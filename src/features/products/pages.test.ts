@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { isChangeTag } from '#core/changes/changes.ts'
 import { buildTestApp, type TestApp } from '../../../test/app.ts'
 import { createUser } from '../../../test/factories.ts'
@@ -10,11 +10,31 @@ import { generateMediaVariants, uploadMedia } from '../media/media.service.ts'
 import { localMediaStore } from '../media/media.store.ts'
 import { makeImage } from '../media/media.testing.ts'
 import { PRODUCTS_PER_PAGE } from './pages.ts'
+import { createProduct } from './products.service.ts'
 import { call, type Headers, makeCategory, makeProduct, signedIn, unique } from './products.testing.ts'
 
 const PUBLIC_URL = 'https://shop.example.org'
 
-const shop = (t: test.TestContext, env: Record<string, string> = {}) => buildTestApp(t, { env: { PUBLIC_URL, ...env } })
+/**
+ * One app and one small catalog for the whole file (the pages only read it;
+ * each test that writes makes its own products): building them per test took
+ * most of the file's time.
+ */
+const cleanups: (() => unknown)[] = []
+let testApp: TestApp
+let dataDir: string
+let editor: Headers
+let c: Awaited<ReturnType<typeof catalog>>
+before(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-product-pages-'))
+  testApp = await buildTestApp({ after: (fn) => void cleanups.push(fn as () => unknown) }, { env: { PUBLIC_URL, DATA_DIR: dataDir } })
+  editor = await signedIn(testApp, 'editor')
+  c = await catalog(testApp, editor)
+})
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+  fs.rmSync(dataDir, { recursive: true, force: true })
+})
 const get = (testApp: TestApp, url: string, headers: Headers = {}) => testApp.app.inject({ method: 'GET', url, headers })
 
 /** The JSON-LD blocks of a page, parsed. */
@@ -53,11 +73,7 @@ async function catalog(testApp: TestApp, editor: Headers) {
 }
 
 describe('product listing pages', () => {
-  test('a category page shows its products and its sub-categories’, with breadcrumbs, prices, stock, facet counts and render tags', async (t) => {
-    const testApp = await shop(t)
-    const editor = await signedIn(testApp, 'editor')
-    const c = await catalog(testApp, editor)
-
+  test('a category page shows its products and its sub-categories’, with breadcrumbs, prices, stock, facet counts and render tags', async () => {
     const response = await get(testApp, `/products/category/${c.top.slug}`)
     assert.equal(response.statusCode, 200)
     assert.match(String(response.headers['content-type']), /^text\/html/)
@@ -104,9 +120,7 @@ describe('product listing pages', () => {
     assert.ok(!keys.includes(`product:${c.draft.id}`))
   })
 
-  test('filters come from the query string: attributes (OR within one, AND across), price bucket, in stock, search words, sort', async (t) => {
-    const testApp = await shop(t)
-    const c = await catalog(testApp, await signedIn(testApp, 'editor'))
+  test('filters come from the query string: attributes (OR within one, AND across), price bucket, in stock, search words, sort', async () => {
     const page = async (query: string) => {
       const response = await get(testApp, `/products/category/${c.top.slug}?${query}`)
       assert.equal(response.statusCode, 200, query)
@@ -134,13 +148,19 @@ describe('product listing pages', () => {
     assert.match(html, new RegExp(`name="category" value="${c.sub.slug}" checked`))
   })
 
-  test('pages follow with a cursor (next) and back to the first page', async (t) => {
-    const testApp = await shop(t)
-    const editor = await signedIn(testApp, 'editor')
+  test('pages follow with a cursor (next) and back to the first page', async () => {
     const category = await makeCategory(testApp, editor)
     const count = PRODUCTS_PER_PAGE + 2
-    for (let i = 0; i < count; i++)
-      await makeProduct(testApp, editor, { name: `Item ${String(i).padStart(2, '0')}`, status: 'active', category_ids: [category.id] })
+    for (let i = 0; i < count; i++) {
+      const name = `Item ${String(i).padStart(2, '0')}`
+      await createProduct(testApp.database.db, {
+        sku: `I-${unique()}`,
+        name,
+        price_minor: 100,
+        status: 'active',
+        category_ids: [category.id],
+      })
+    }
     const first = await get(testApp, `/products/category/${category.slug}?sort=name`)
     const names = namesIn(first.body)
     assert.equal(names.length, PRODUCTS_PER_PAGE)
@@ -158,9 +178,7 @@ describe('product listing pages', () => {
     assert.match(second.body, new RegExp(`<a rel="prev" href="/products/category/${category.slug}\\?sort&#x3D;name">`))
   })
 
-  test('bad query strings are ignored, never a 4xx or 5xx page: non-numeric price, unknown attribute, huge limit, bad cursor or sort', async (t) => {
-    const testApp = await shop(t)
-    const c = await catalog(testApp, await signedIn(testApp, 'editor'))
+  test('bad query strings are ignored, never a 4xx or 5xx page: non-numeric price, unknown attribute, huge limit, bad cursor or sort', async () => {
     const all = [`Green shirt ${c.word}`, `Blue shirt ${c.word}`, `Red coat ${c.word}`]
     for (const query of [
       'price=abc',
@@ -194,10 +212,7 @@ describe('product listing pages', () => {
     assert.match(response.body, /name="category" value="" checked/)
   })
 
-  test('unknown, inactive or malformed categories and products are the theme’s 404 page', async (t) => {
-    const testApp = await shop(t)
-    const editor = await signedIn(testApp, 'editor')
-    const c = await catalog(testApp, editor)
+  test('unknown, inactive or malformed categories and products are the theme’s 404 page', async () => {
     const archived = await makeProduct(testApp, editor, { status: 'archived' })
     for (const url of [
       '/products/category/no-such-category',
@@ -219,12 +234,8 @@ describe('product listing pages', () => {
 })
 
 describe('product page', () => {
-  test('a product with images, attributes and categories: gallery with srcset, prices, stock, description and an Offer', async (t) => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-product-pages-'))
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }))
-    const testApp = await shop(t, { DATA_DIR: dataDir })
+  test('a product with images, attributes and categories: gallery with srcset, prices, stock, description and an Offer', async () => {
     const { db } = testApp.database
-    const editor = await signedIn(testApp, 'editor')
     const owner = await createUser(db, { role: 'editor' })
     const store = localMediaStore(dataDir)
     const media = await uploadMedia(db, store, owner, {
@@ -291,9 +302,7 @@ describe('product page', () => {
     )
   })
 
-  test('variants: a choice of option values with price and stock each, a price range and an AggregateOffer', async (t) => {
-    const testApp = await shop(t)
-    const editor = await signedIn(testApp, 'editor')
+  test('variants: a choice of option values with price and stock each, a price range and an AggregateOffer', async () => {
     const product = await makeProduct(testApp, editor, {
       status: 'active',
       price_minor: 2000,
@@ -327,9 +336,7 @@ describe('product page', () => {
     )
   })
 
-  test('prices follow the site’s currency and language: EUR in German, USD in English, JPY without decimals', async (t) => {
-    const testApp = await shop(t)
-    const editor = await signedIn(testApp, 'editor')
+  test('prices follow the site’s currency and language: EUR in German, USD in English, JPY without decimals', async () => {
     const admin = await signedIn(testApp, 'admin')
     const product = await makeProduct(testApp, editor, { status: 'active', price_minor: 123456, stock: null })
     const cases: [string, string, string, string][] = [
@@ -349,5 +356,48 @@ describe('product page', () => {
       assert.equal(ld.offers.availability, 'https://schema.org/InStock')
     }
     await call(testApp, 'PATCH', '/api/v1/settings', admin, { currency: 'EUR', language: 'en' })
+  })
+})
+
+describe('products in the sitemap and in site search', () => {
+  test('active products and their categories are in /sitemap.xml with lastmod; drafts are not', async () => {
+    const response = await get(testApp, '/sitemap.xml')
+    assert.equal(response.statusCode, 200)
+    const xml = response.body
+    assert.match(xml, new RegExp(`<url><loc>${PUBLIC_URL}/products</loc><lastmod>[^<]+</lastmod></url>`))
+    for (const slug of [c.red.slug, c.blue.slug, c.green.slug])
+      assert.match(xml, new RegExp(`<url><loc>${PUBLIC_URL}/products/${slug}</loc><lastmod>\\d{4}-\\d\\d-\\d\\dT[^<]+</lastmod></url>`))
+    assert.match(xml, new RegExp(`<loc>${PUBLIC_URL}/products/category/${c.top.slug}</loc>`))
+    assert.match(xml, new RegExp(`<loc>${PUBLIC_URL}/products/category/${c.sub.slug}</loc>`))
+    assert.ok(!xml.includes(`/products/${c.draft.slug}<`))
+    assert.ok(keysOf(response).includes('list:products'))
+  })
+
+  test('site search finds active products, on the /search page and in GET /api/v1/search', async () => {
+    const page = await get(testApp, `/search?q=${c.word}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, new RegExp(`<a href="/products/${c.red.slug}">Red coat ${c.word}</a>`))
+    assert.match(page.body, /<p class="meta">Product<\/p>/)
+    assert.ok(!page.body.includes(c.draft.slug))
+    const keys = keysOf(page)
+    for (const key of ['list:products', `product:${c.red.id}`]) assert.ok(keys.includes(key), `${key} in ${keys.join(' ')}`)
+
+    const api = await get(testApp, `/api/v1/search?q=${encodeURIComponent(`coat ${c.word}`)}`)
+    assert.equal(api.statusCode, 200, api.body)
+    const [hit] = api.json().data
+    assert.equal(hit.type, 'product')
+    assert.equal(hit.id, c.red.id)
+    assert.equal(hit.path, `/products/${c.red.slug}`)
+    assert.match(hit.snippet_html, /<mark>/)
+    const only = await get(testApp, `/api/v1/search?q=${c.word}&type=product`)
+    assert.equal(only.statusCode, 200, only.body)
+    assert.deepEqual(
+      only
+        .json()
+        .data.map((h: { id: number }) => h.id)
+        .sort(),
+      [c.red.id, c.blue.id, c.green.id].sort(),
+    )
+    assert.deepEqual((await get(testApp, `/api/v1/search?q=${c.word}&type=post`)).json().data, [])
   })
 })

@@ -1,7 +1,7 @@
 import { type Db, sql } from '#core/db/database.ts'
 
-/** What search finds: posts and pages today; products join as another kind (not a PostType). */
-export type SearchType = 'post' | 'page'
+/** What search finds: published posts and pages, and active products (issue 11, item 4). */
+export type SearchType = 'post' | 'page' | 'product'
 
 /**
  * One search result as the statement returns it. Every kind of content that is
@@ -86,8 +86,11 @@ export function splitLastWord(q: string): { rest: string; prefix?: string } {
  * snippet is then the start of the text, unmarked.
  */
 export const searchHitsStatement = (f: SearchFilter) => {
-  // The type filter only when given: each shape keeps its own plan (decision 0013).
-  const type = f.type === undefined ? sql`` : sql`and p.type = ${f.type}`
+  // The type filter only when given: each shape keeps its own plan (decision 0013). Products are a
+  // branch of their own, left out when another type is asked for (and the posts' branch for products).
+  const type = f.type === undefined || f.type === 'product' ? sql`` : sql`and p.type = ${f.type}`
+  const posts = f.type !== 'product'
+  const products = f.type === undefined || f.type === 'product'
   const options = `StartSel=${f.markers.start}, StopSel=${f.markers.stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`
   const { rest, prefix } = splitLastWord(f.q)
   // The last word as a prefix (see splitLastWord): quote_literal makes it one
@@ -99,10 +102,25 @@ export const searchHitsStatement = (f: SearchFilter) => {
       : sql`websearch_to_tsquery('english'::regconfig, ${rest}) && to_tsquery('english'::regconfig, quote_literal(${prefix}::text) || ':*')`
   return sql<SearchRow>`with query as (select ${tsq} as tsq),
     hits as (
-      select p.type, p.id, p.title, p.slug, p.excerpt, p.published_at, p.search_text as headline_text,
+      ${
+        posts
+          ? sql`select p.type::text as type, p.id, p.title, p.slug, p.excerpt, p.published_at, p.search_text as headline_text,
         ts_rank_cd(${WEIGHTS}::real[], p.search_vector, query.tsq, 32) as rank
       from posts p, query
-      where p.status = 'published' and p.search_vector @@ query.tsq ${type}
+      where p.status = 'published' and p.search_vector @@ query.tsq ${type}`
+          : sql``
+      }
+      ${posts && products ? sql`union all` : sql``}
+      ${
+        // Active products (their search vector: name and SKU weigh A, the description C; migration 0030);
+        // a product's time is when it was added.
+        products
+          ? sql`select 'product'::text as type, p.id, p.name as title, p.slug, ''::text as excerpt, p.created_at as published_at,
+        p.search_text as headline_text, ts_rank_cd(${WEIGHTS}::real[], p.search_vector, query.tsq, 32) as rank
+      from products p, query
+      where p.status = 'active' and p.search_vector @@ query.tsq`
+          : sql``
+      }
     ),
     page as (
       select type, id, title, slug, excerpt, published_at, headline_text, rank from hits

@@ -20,14 +20,15 @@ export function searchRoutes(app: AppInstance, deps: { db: Db }) {
       schema: {
         operationId: 'searchContent',
         tags: ['search'],
-        summary: 'Search published posts and pages, best match first',
+        summary: 'Search published posts and pages and active products, best match first',
         description:
           'Full-text search over the title, excerpt and body of published posts and pages (never drafts, scheduled or ' +
           'archived content), with English stemming: "publishing" also finds "published". `q` takes web-search syntax: ' +
           '`"exact phrase"`, `-word` to exclude, `or` between alternatives; other punctuation is ignored, and a `q` of only ' +
           'common words ("the", "and") or punctuation finds nothing. A match in the title ranks above one in the excerpt, ' +
           'which ranks above one in the body; ties go to the newest. `snippet_html` is escaped HTML whose only tags are ' +
-          '`<mark>` around the matched words. Filter with `type=post` or `type=page`; page with `limit` and `cursor`.',
+          '`<mark>` around the matched words. Active products are found by name, SKU and description (`type: product`, ' +
+          '`path` their page). Filter with `type=post`, `type=page` or `type=product`; page with `limit` and `cursor`.',
         querystring: SearchQuery,
         response: { 200: SearchPage },
       },

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import { named, Page, QueryString } from '#core/http/schemas.ts'
 import { SEARCH_QUERY_MAX_LENGTH } from './search.service.ts'
 
-const SearchKind = Type.Union([Type.Literal('post'), Type.Literal('page')])
+const SearchKind = Type.Union([Type.Literal('post'), Type.Literal('page'), Type.Literal('product')])
 
 /**
  * `q` is checked here and again, after trimming, by the service (which the
@@ -28,10 +28,10 @@ export const SearchHit = named(
     id: Type.Integer(),
     title: Type.String(),
     slug: Type.String(),
-    path: Type.String({ description: 'the public URL path: /blog/{slug} for a post, /{slug} for a page' }),
+    path: Type.String({ description: 'the public URL path: /blog/{slug} for a post, /{slug} for a page, /products/{slug} for a product' }),
     excerpt: Type.String(),
     snippet_html: Type.String({ description: 'a passage of the body, HTML-escaped; its only tags are <mark> around the matches' }),
-    published_at: Type.String({ format: 'date-time' }),
+    published_at: Type.String({ format: 'date-time', description: 'when it was published (a product: when it was added)' }),
     rank: Type.Number({ description: 'relevance between 0 and 1; higher is better' }),
   }),
 )

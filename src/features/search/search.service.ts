@@ -2,6 +2,7 @@ import type { Db } from '#core/db/database.ts'
 import { escapeHtml } from '#core/escape-html.ts'
 import { invalid } from '#core/http/errors.ts'
 import { publicPath } from '../content/content.service.ts'
+import { productPath } from '../products/pages.views.ts'
 import { listSearchHits, type SearchRow, type SearchType } from './search.queries.ts'
 
 /** The longest `q`, after trimming (the public search form can use it as its maxlength). */
@@ -48,7 +49,7 @@ const toHit = (row: SearchRow): SearchHit => ({
   id: row.id,
   title: row.title,
   slug: row.slug,
-  path: publicPath(row.type, row.slug),
+  path: row.type === 'product' ? productPath(row.slug) : publicPath(row.type, row.slug),
   excerpt: row.excerpt,
   snippet_html: highlightSnippet(row.headline),
   published_at: row.published_at,
@@ -56,8 +57,9 @@ const toHit = (row: SearchRow): SearchHit => ({
 })
 
 /**
- * Full-text search of published posts and pages, the same for every caller
- * (drafts, scheduled and archived content never match). `q` takes websearch
+ * Full-text search of published posts and pages and active products, the
+ * same for every caller (drafts, scheduled and archived content, and products
+ * that are not active, never match); a product's `published_at` is when it was added. `q` takes websearch
  * syntax ("exact phrase", -word, or); any other punctuation is ignored, and a
  * `q` with no searchable words (only stop words or punctuation) finds nothing.
  * Best match first (title over excerpt over body), then newest. `snippet_html`

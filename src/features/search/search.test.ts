@@ -267,7 +267,7 @@ const badQueries: [string, string, string][] = [
   ['a cursor that is not base64 JSON', 'q=word&cursor=nonsense', 'cursor'],
   ['a cursor with a negative offset', `q=word&cursor=${Buffer.from('{"offset":-5}').toString('base64url')}`, 'cursor'],
   ['an id cursor from another list', `q=word&cursor=${Buffer.from('{"id":5}').toString('base64url')}`, 'cursor'],
-  ['an unknown type', 'q=word&type=product', 'type'],
+  ['an unknown type', 'q=word&type=user', 'type'],
   ['an unknown parameter', 'q=word&sort=newest', 'sort'],
 ]
 

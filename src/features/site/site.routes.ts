@@ -246,7 +246,12 @@ export function siteRoutes(app: AppInstance, deps: SiteDeps) {
           older: found.hasMore ? pageUrl('/search', page + 1, extra) : null,
         },
       },
-      [tags.list('posts'), tags.list('pages'), ...found.hits.map((hit) => tags.content(hit.type, hit.id))],
+      [
+        tags.list('posts'),
+        tags.list('pages'),
+        tags.list('products'),
+        ...found.hits.map((hit) => (hit.type === 'product' ? tags.product(hit.id) : tags.content(hit.type, hit.id))),
+      ],
     )
   })
 

@@ -321,7 +321,14 @@ describe('caching headers', () => {
     for (const url of ['/', '/blog']) for (const key of card) assert.ok((await keys(url)).includes(key), `${url} ${key}`)
     const feed = await keys('/feed.xml')
     for (const key of ['site', 'list:posts', `post:${post.id}`, `user:${writer.id}`, `tag:${tag.id}`]) assert.ok(feed.includes(key), key)
-    assert.deepEqual(await keys('/sitemap.xml'), ['list:categories', 'list:pages', 'list:posts', 'list:tags'])
+    assert.deepEqual(await keys('/sitemap.xml'), [
+      'list:categories',
+      'list:pages',
+      'list:posts',
+      'list:product-categories',
+      'list:products',
+      'list:tags',
+    ])
     // Every key is from the change feed's vocabulary (core/changes/tags.ts).
     for (const url of ['/', `/blog/${post.slug}`, '/feed.xml', '/search?q=post', '/no-such-page']) {
       for (const key of await keys(url)) assert.ok(isChangeTag(key), `${url}: ${key}`)
