@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { CompiledQuery, type RawBuilder } from 'kysely'
-import type { Db } from '#core/db/database.ts'
+import { type Db, sql } from '#core/db/database.ts'
 import { buildTestApp } from '../../../test/app.ts'
 import { testDatabaseKind } from '../../../test/db.ts'
 import { CURRENCY_SETTING } from '../settings/settings.service.ts'
@@ -10,6 +10,7 @@ import {
   countFacetsStatement,
   findCategory,
   findProductStatement,
+  listProducts,
   listProductsByRelevanceStatement,
   listProductsStatement,
   PRICE_FACET,
@@ -42,23 +43,32 @@ async function explain(db: Db, statement: RawBuilder<unknown>) {
 }
 
 /**
- * Issue 11, item 3: with 100,000 products, every list, facet and get statement
+ * How many products the test seeds. Issue 11 names 100,000; 20,000 gives the
+ * same plans (the statements' shapes do not depend on the size: a list walks
+ * its sort index whenever a page's rows are a small part of the catalog, and
+ * counts come from the bitmaps) in a fifth of the time, which CI runs twice.
+ * `PLANS_CATALOG=100000` runs it at the issue's size.
+ */
+const CATALOG = Number(process.env.PLANS_CATALOG ?? 20_000)
+
+/**
+ * Issue 11, item 3: with a large catalog (CATALOG products), every list, facet and get statement
  * shape is served by indexes or the facet bitmaps: none reads products or
  * product_facets sequentially.
- * PostgreSQL only: PGlite's planner is the same code, but a 100,000-product
- * seed in WebAssembly would make the suite minutes slower for no new signal.
+ * PostgreSQL only: PGlite's planner is the same code, but a large seed in
+ * WebAssembly would make the suite minutes slower for no new signal.
  */
-describe('product query plans at 100,000 products', {
-  skip: testDatabaseKind() !== 'postgres' && 'PostgreSQL only (100,000-product seed)',
+describe('product query plans on a large catalog', {
+  skip: testDatabaseKind() !== 'postgres' && 'PostgreSQL only (a large seed)',
 }, () => {
   test('no list, facet or get statement scans products sequentially', { timeout: 600_000 }, async (t) => {
     const { database } = await buildTestApp(t, { privateDatabase: true })
     const db = database.db
-    await seedProducts(db, { count: 100_000, batch: 100_000 })
+    await seedProducts(db, { count: CATALOG, batch: CATALOG })
     const top = (await findCategory(db, { slug: 'seed-1' }))?.id as number
     const leaf = (await findCategory(db, { slug: 'seed-2-3' }))?.id as number
     const base: ProductFilter = { publicOnly: true, attributes: new Map() }
-    // A leaf category and one colour: a few hundred of the 100,000 (under one in 200: read from the bitmap).
+    // A leaf category and one colour: one in 280 of the catalog (under one in 200: read from the bitmap).
     const few: ProductFilter = { ...base, categoryId: leaf, attributes: new Map([['colour', ['red']]]) }
     const page = { sort: 'price', after: undefined, limit: 20 } as const
     const filters: [string, ProductFilter][] = [
@@ -100,8 +110,8 @@ describe('product query plans at 100,000 products', {
         ])
       shapes.push([`facets, ${name}`, countFacetsStatement(f, [CATEGORY_FACET, PRICE_FACET, 'colour', 'size'])])
     }
-    shapes.push(['get by id', findProductStatement({ id: 50_000 }, true, CURRENCY_SETTING)])
-    shapes.push(['get by slug', findProductStatement({ slug: 'seed-product-50000' }, true, CURRENCY_SETTING)])
+    shapes.push(['get by id', findProductStatement({ id: CATALOG / 2 }, true, CURRENCY_SETTING)])
+    shapes.push(['get by slug', findProductStatement({ slug: `seed-product-${CATALOG / 2}` }, true, CURRENCY_SETTING)])
     const seqScans: string[] = []
     for (const [name, statement] of shapes) {
       const { all, ms } = await explain(db, statement)
@@ -118,5 +128,27 @@ describe('product query plans at 100,000 products', {
     assert.ok(executed(walk.all, 'products_price_idx'), 'many matches: down the sort index')
     const sparse = await explain(db, listProductsStatement(few, page, CURRENCY_SETTING))
     assert.ok(executed(sparse.all, 'products_pkey') && !executed(sparse.all, 'products_price_idx'), 'few matches: by id from the bitmap')
+    // And both give the rows a plain statement on the source tables gives (the facets test checks this on small catalogs,
+    // where only the first branch runs).
+    for (const [label, f, categoryId] of [
+      ['many', { ...base, categoryId: top }, top],
+      ['few', few, leaf],
+    ] as const) {
+      for (const sort of ['price', '-created_at'] as const) {
+        const got = await listProducts(db, f, { ...page, sort }, CURRENCY_SETTING)
+        const order = sort === 'price' ? sql`p.price_minor, p.id` : sql`p.created_at desc, p.id desc`
+        const colour = f.attributes.get('colour')
+        const expected = await sql<{ id: number }>`select p.id from products p where p.status = 'active'
+            and p.id in (select l.product_id from product_category_links l join product_categories c on c.id = l.category_id
+              where c.id = ${categoryId} or c.parent_id = ${categoryId})
+            and (${colour === undefined} or p.attributes ->> 'colour' = any(${colour ?? []}::text[]))
+          order by ${order} limit ${page.limit + 1}`.execute(db)
+        assert.deepEqual(
+          got.map((r) => r.id),
+          expected.rows.map((r) => r.id),
+          `${label} matches, sort ${sort}`,
+        )
+      }
+    }
   })
 })

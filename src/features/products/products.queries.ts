@@ -216,6 +216,15 @@ const bitsAnd = (indexes: number[]) =>
  */
 const hasBit = (bits: RawBuilder<unknown>, id: RawBuilder<unknown>) => sql`substring(${bits} from ${id}::int + 1 for 1) = B'1'`
 
+/**
+ * hasBit for the sort-index walk of a list, which runs only when at least one
+ * product in SPARSE matches: written as a CASE, which the planner estimates at
+ * half the rows (an equality it would estimate at 0.5 %, and on a small catalog
+ * prefer a sequential scan and a sort to the walk that stops at the limit).
+ */
+const hasBitDense = (bits: RawBuilder<unknown>, id: RawBuilder<unknown>) =>
+  sql`(case when ${id} < length(${bits}) then get_bit(${bits}, ${id}::int) = 1 else false end)`
+
 // --- list -------------------------------------------------------------------
 
 /** The list orders (decision 0013 keysets; indexes of migration 0030). `relevance` ranks by q and pages by offset. */
@@ -248,7 +257,9 @@ const ZERO_WORD = sql.raw(`B'${'0'.repeat(64)}'`)
  * one of two plans by how many products match (`n.matches`, exact):
  * - many: down the sort index, each row's bit tested, stopping at the limit;
  * - few (under one in SPARSE): the set bits read 64 at a time from the bitmap
- *   (a word of zeros skipped whole), those products fetched by id and sorted;
+ *   (a word of zeros skipped whole), those products fetched by primary key
+ *   (`offset 0` keeps it a lookup per id: on a small catalog the planner would
+ *   otherwise hash-join them with a sequential scan) and sorted;
  * - none: neither runs.
  * Each branch is gated by a one-time filter, so only one is executed.
  */
@@ -266,15 +277,14 @@ function bitmapPage(
       n as (select coalesce(bit_count(f.b), 0) as matches, coalesce(bit_count(c0.b), 0) as total from f, c0),
       page as materialized (
         (select p.id from products p
-          where (select n.matches > 0 and n.matches * ${SPARSE} >= n.total from n) and ${hasBit(fb, sql`p.id`)} and ${rows}
+          where (select n.matches > 0 and n.matches * ${SPARSE} >= n.total from n) and ${hasBitDense(fb, sql`p.id`)} and ${rows}
           order by ${order.orderBy} limit ${limit})
         union all
-        (select p.id from products p
-          where (select n.matches > 0 and n.matches * ${SPARSE} < n.total from n)
-            and p.id in (select w.k * 64 + j.j from generate_series(0, length(${fb}) / 64 - 1) as w(k)
-              cross join generate_series(0, 63) as j(j)
-              where substring(${fb} from w.k * 64 + 1 for 64) <> ${ZERO_WORD} and get_bit(${fb}, w.k * 64 + j.j) = 1)
-            and ${rows}
+        (select p.id from (select w.k * 64 + j.j as id from generate_series(0, length(${fb}) / 64 - 1) as w(k)
+            cross join generate_series(0, 63) as j(j)
+            where substring(${fb} from w.k * 64 + 1 for 64) <> ${ZERO_WORD} and get_bit(${fb}, w.k * 64 + j.j) = 1) x
+          cross join lateral (select * from products p where p.id = x.id offset 0) p
+          where (select n.matches > 0 and n.matches * ${SPARSE} < n.total from n) and ${rows}
           order by ${order.orderBy} limit ${limit}))`
 }
 
