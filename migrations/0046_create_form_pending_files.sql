@@ -15,3 +15,7 @@ create table form_pending_files (
 
 create index form_pending_files_sha256_idx on form_pending_files (sha256);
 create index form_pending_files_created_idx on form_pending_files (created_at);
+
+-- A form may ask the browser for a proof of work (ALTCHA; decision 0021): off by
+-- default, and a definition's version keeps it with the rest of the settings.
+alter table forms add column proof_of_work boolean not null default false;

@@ -15053,6 +15053,7 @@ export interface operations {
                         honeypot: string;
                         /** @description when the form asks for a proof of work: the ALTCHA challenge (solve it with the altcha widget or altcha-lib, send the base64 payload as `_altcha`); null otherwise */
                         altcha: {
+                            /** @description algorithm, nonce, salt, cost, keyLength, keyPrefix, data… */
                             parameters: {
                                 [key: string]: unknown;
                             };

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { badRequest, HttpError, invalid } from '#core/http/errors.ts'
 import { HONEYPOT_FIELD, type RawValue, TOKEN_FIELD } from './forms.fields.ts'
+import { ALTCHA_FIELD } from './forms.pow.ts'
 import { MAX_FILE_BYTES } from './forms.schemas.ts'
 import type { UploadedFile } from './forms.service.ts'
 
@@ -9,12 +10,18 @@ export const MULTIPART_LIMITS = { fileSize: MAX_FILE_BYTES, files: 5, fields: 12
 /** The url-encoded and JSON body limit of a form post. */
 export const FORM_BODY_LIMIT = 256 * 1024
 
-export type FormBody = { values: Record<string, RawValue>; files: UploadedFile[]; token: unknown; honeypot: unknown }
+export type FormBody = { values: Record<string, RawValue>; files: UploadedFile[]; token: unknown; honeypot: unknown; altcha: unknown }
 
-/** Splits the token and the honeypot from the values a visitor sent. */
+/** Splits the token, the honeypot and the proof of work from the values a visitor sent. */
 function split(fields: Record<string, RawValue>, files: UploadedFile[]): FormBody {
-  const { [TOKEN_FIELD]: token, [HONEYPOT_FIELD]: honeypot, ...values } = fields
-  return { values, files, token: Array.isArray(token) ? token[0] : token, honeypot: Array.isArray(honeypot) ? honeypot.join('') : honeypot }
+  const { [TOKEN_FIELD]: token, [HONEYPOT_FIELD]: honeypot, [ALTCHA_FIELD]: altcha, ...values } = fields
+  return {
+    values,
+    files,
+    token: Array.isArray(token) ? token[0] : token,
+    honeypot: Array.isArray(honeypot) ? honeypot.join('') : honeypot,
+    altcha: Array.isArray(altcha) ? altcha[0] : altcha,
+  }
 }
 
 /**

@@ -53,10 +53,11 @@ describe('a form embedded in a page by [form:<slug>]', () => {
     const { db } = testApp.database
     const closed = await createFormVia(testApp, contactForm({ status: 'closed' }))
     const author = await createUser(db, { role: 'author' })
-    for (const [tag, expectedTag] of [
+    const cases: [string, string][] = [
       ['no-such-form', 'list:forms'],
       [closed.slug, `form:${closed.id}`],
-    ]) {
+    ]
+    for (const [tag, expectedTag] of cases) {
       const slug = uniqueSlug('post')
       await createPost(db, author, { type: 'post', slug, body: `Before.\n\n[form:${tag}]\n\nAfter.`, published: true })
       const page = await testApp.app.inject({ method: 'GET', url: `/blog/${slug}` })

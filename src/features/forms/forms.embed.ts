@@ -3,6 +3,7 @@ import type { Clock } from '#core/clock.ts'
 import type { Db } from '#core/db/database.ts'
 import { FORM_EMBED_ATTRIBUTE, FORM_EMBED_HTML } from '../content/markdown.ts'
 import type { Theme } from '../site/theme.ts'
+import { issueToken, type ProofOfWork } from './forms.pow.ts'
 import { findFormBySlug } from './forms.queries.ts'
 import type { RenderTokens } from './forms.spam.ts'
 import { formView } from './forms.views.ts'
@@ -32,7 +33,7 @@ export type FormEmbedder = (html: string) => Promise<EmbeddedForms>
  * closed, a short "This form is not available" notice. HTML without a
  * placeholder comes back as it is, without a query.
  */
-export function formEmbedder(deps: { db: Db; clock: Clock; theme: Theme; tokens: RenderTokens }): FormEmbedder {
+export function formEmbedder(deps: { db: Db; clock: Clock; theme: Theme; tokens: RenderTokens; pow: ProofOfWork }): FormEmbedder {
   return async (html) => {
     if (!html.includes(FORM_EMBED_ATTRIBUTE)) return { html, tags: [], perVisitor: false }
     const slugs = [...new Set(Array.from(html.matchAll(FORM_EMBED_HTML), (match) => match[1] as string))].slice(0, MAX_FORMS_PER_PAGE)
@@ -41,14 +42,14 @@ export function formEmbedder(deps: { db: Db; clock: Clock; theme: Theme; tokens:
     const shown: ChangeTag[] = []
     let perVisitor = false
     const now = deps.clock()
-    slugs.forEach((slug, index) => {
+    for (const [index, slug] of slugs.entries()) {
       const form = forms[index]
       shown.push(form ? tags.form(Number(form.id)) : tags.list('forms'))
       const open = form?.status === 'open'
       if (form && open) perVisitor = true
-      const view = form && open ? formView(form, { token: deps.tokens.issue(Number(form.id), now) }) : null
+      const view = form && open ? formView(form, await issueToken(deps, form, now)) : null
       rendered.set(slug, deps.theme.render('form-embed', { form: view }))
-    })
+    }
     const unavailable = deps.theme.render('form-embed', { form: null })
     return {
       html: html.replace(FORM_EMBED_HTML, (_, slug: string) => rendered.get(slug) ?? unavailable),

@@ -8,6 +8,7 @@ import { findSite } from '../site/site.queries.ts'
 import { layoutTags, pageMeta, siteView } from '../site/site.views.ts'
 import type { Theme } from '../site/theme.ts'
 import { readFormBody } from './forms.body.ts'
+import { altchaWidget, issueToken, type ProofOfWork } from './forms.pow.ts'
 import type { FormRow } from './forms.queries.ts'
 import { SlugParams } from './forms.schemas.ts'
 import { getOpenForm, type SubmitDeps, submitForm } from './forms.service.ts'
@@ -26,9 +27,9 @@ export const DEFAULT_THANKS = 'Thank you: your message has been sent.'
  */
 export function formPages(
   app: AppInstance,
-  deps: Pick<Deps, 'db' | 'clock' | 'config'> & { theme: Theme; tokens: RenderTokens; submitDeps: SubmitDeps },
+  deps: Pick<Deps, 'db' | 'clock' | 'config'> & { theme: Theme; tokens: RenderTokens; pow: ProofOfWork; submitDeps: SubmitDeps },
 ) {
-  const { db, theme, tokens } = deps
+  const { db, theme } = deps
 
   async function sendForm(reply: FastifyReply, form: FormRow, status: number, options: Parameters<typeof formView>[1]) {
     const site = siteView(await findSite(db))
@@ -41,9 +42,14 @@ export function formPages(
     return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
   }
 
+  const widget = altchaWidget()
+  app.get(widget.path, { schema: { hide: true } }, (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(widget.body),
+  )
+
   app.get('/forms/:slug', { schema: { hide: true, params: SlugParams } }, async (request, reply) => {
     const form = await getOpenForm(db, request.params.slug)
-    return sendForm(reply, form, 200, { token: tokens.issue(Number(form.id), deps.clock()) })
+    return sendForm(reply, form, 200, await issueToken(deps, form, deps.clock()))
   })
 
   // The form is public and anonymous: a signed-in editor trying their own form posts it as any visitor
@@ -56,8 +62,9 @@ export function formPages(
     } catch (error) {
       if (!(error instanceof HttpError) || error.code !== 'submission_invalid') throw error
       // The same token again (it was not used): the visitor's time on the form keeps counting.
-      const token = typeof body.token === 'string' && body.token.length <= 200 ? body.token : tokens.issue(Number(form.id), deps.clock())
-      return sendForm(reply, form, 422, { token, values: body.values, errors: error.fields })
+      const reuse = typeof body.token === 'string' && body.token.length <= 200 ? body.token : undefined
+      const issued = await issueToken(deps, form, deps.clock(), reuse)
+      return sendForm(reply, form, 422, { ...issued, values: body.values, errors: error.fields })
     }
     return reply
       .code(303)

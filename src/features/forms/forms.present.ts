@@ -12,6 +12,7 @@ export const presentForm = (row: FormRow) => ({
   notify_emails: row.notify_emails,
   status: row.status,
   retention_days: row.retention_days,
+  proof_of_work: row.proof_of_work,
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),
 })

@@ -13,6 +13,7 @@ export type FormRow = {
   notify_emails: string[]
   status: 'open' | 'closed'
   retention_days: number | null
+  proof_of_work: boolean
   created_at: Date
   updated_at: Date
 }
@@ -21,14 +22,15 @@ export type FormRow = {
 export type FormDefinition = Omit<FormRow, 'id' | 'version' | 'created_at' | 'updated_at'>
 
 const FORM_COLUMNS = sql`id, slug, name, version, fields, success_message, redirect_path, notify_emails, status, retention_days,
-  created_at, updated_at`
+  proof_of_work, created_at, updated_at`
 // jsonb goes as text and is cast on the server: postgres.js would JSON-encode a jsonb-typed parameter a second time.
 const json = (value: unknown) => sql`${JSON.stringify(value)}::text::jsonb`
 
 export const insertForm = (db: Db, form: FormDefinition, now: Date) =>
-  sql<FormRow>`insert into forms (slug, name, fields, success_message, redirect_path, notify_emails, status, retention_days, created_at, updated_at)
+  sql<FormRow>`insert into forms (slug, name, fields, success_message, redirect_path, notify_emails, status, retention_days, proof_of_work,
+      created_at, updated_at)
     values (${form.slug}, ${form.name}, ${json(form.fields)}, ${form.success_message}, ${form.redirect_path}, ${json(form.notify_emails)},
-            ${form.status}, ${form.retention_days}, ${now}, ${now})
+            ${form.status}, ${form.retention_days}, ${form.proof_of_work}, ${now}, ${now})
     returning ${FORM_COLUMNS}`
     .execute(db)
     .then((r) => r.rows[0] as FormRow)
@@ -37,7 +39,8 @@ export const insertForm = (db: Db, form: FormDefinition, now: Date) =>
 export const updateFormDefinition = (db: Db, id: number, form: FormDefinition, now: Date) =>
   sql<FormRow>`update forms set slug = ${form.slug}, name = ${form.name}, fields = ${json(form.fields)},
       success_message = ${form.success_message}, redirect_path = ${form.redirect_path}, notify_emails = ${json(form.notify_emails)},
-      status = ${form.status}, retention_days = ${form.retention_days}, version = version + 1, updated_at = ${now}
+      status = ${form.status}, retention_days = ${form.retention_days}, proof_of_work = ${form.proof_of_work}, version = version + 1,
+      updated_at = ${now}
     where id = ${id} returning ${FORM_COLUMNS}`
     .execute(db)
     .then((r) => r.rows[0] as FormRow)
@@ -53,6 +56,7 @@ export const insertFormVersion = (db: Db, form: FormRow) =>
       notify_emails: form.notify_emails,
       status: form.status,
       retention_days: form.retention_days,
+      proof_of_work: form.proof_of_work,
     })}, ${form.updated_at})`.execute(db)
 
 export const findForm = (db: Db, id: number) =>

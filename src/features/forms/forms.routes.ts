@@ -13,6 +13,7 @@ import { formEmbedder } from './forms.embed.ts'
 import { HONEYPOT_FIELD } from './forms.fields.ts'
 import { submissionMail } from './forms.mail.ts'
 import { DEFAULT_THANKS, formPages } from './forms.pages.ts'
+import { issueToken, proofOfWork } from './forms.pow.ts'
 import { presentForm, presentSubmission } from './forms.present.ts'
 import { FORM_SORT, SUBMISSION_SORT } from './forms.queries.ts'
 import {
@@ -67,7 +68,8 @@ export async function formsRoutes(
   deps.paths.reserve('forms', ['forms'])
   deps.mail.register(submissionMail)
   const tokens = renderTokens(deps.secrets)
-  const submitDeps: SubmitDeps = { db, clock, privateStore, tokens, publicUrl: deps.config.publicUrl }
+  const pow = proofOfWork(deps.secrets)
+  const submitDeps: SubmitDeps = { db, clock, privateStore, tokens, pow, publicUrl: deps.config.publicUrl }
   const editor = requireRole('editor')
 
   // --- definitions ---------------------------------------------------------
@@ -340,7 +342,7 @@ export async function formsRoutes(
           slug: form.slug,
           name: form.name,
           fields: form.fields,
-          token: tokens.issue(Number(form.id), clock()),
+          ...(await issueToken({ tokens, pow }, form, clock())),
           honeypot: HONEYPOT_FIELD,
         })
       },
@@ -375,9 +377,9 @@ export async function formsRoutes(
       },
     )
 
-    formPages(scope, { db, clock, config: deps.config, theme: deps.theme, tokens, submitDeps })
+    formPages(scope, { db, clock, config: deps.config, theme: deps.theme, tokens, pow, submitDeps })
   })
 
   // For the public site: a page's `[form:<slug>]` becomes the form (forms.embed.ts).
-  return { embedForms: formEmbedder({ db, clock, theme: deps.theme, tokens }) }
+  return { embedForms: formEmbedder({ db, clock, theme: deps.theme, tokens, pow }) }
 }

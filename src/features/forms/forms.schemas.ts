@@ -1,3 +1,4 @@
+import type { Challenge } from 'altcha-lib'
 import { type Static, type TLiteral, type TUnion, Type } from 'typebox'
 import { Id, PageQuery, QueryString } from '#core/http/schemas.ts'
 
@@ -84,6 +85,9 @@ const formFields = {
   notify_emails: Type.Array(Type.String({ format: 'email', maxLength: 254 }), { maxItems: 10, uniqueItems: true }),
   status: literals(FORM_STATUSES),
   retention_days: Type.Union([Type.Integer({ minimum: 1, maximum: 36_500 }), Type.Null()]),
+  proof_of_work: Type.Boolean({
+    description: 'ask the browser to solve an ALTCHA proof-of-work challenge; a submission without a valid solution is stored as spam',
+  }),
 }
 const optional = <T extends Record<string, Parameters<typeof Type.Optional>[0]>>(properties: T) =>
   Object.fromEntries(Object.entries(properties).map(([key, schema]) => [key, Type.Optional(schema)])) as {
@@ -105,6 +109,14 @@ export const Form = Type.Object({
 })
 export type Form = Static<typeof Form>
 
+/** An ALTCHA (v2) challenge, signed by the server and bound to the render token it came with. */
+export const AltchaChallenge = Type.Unsafe<Challenge>(
+  Type.Object({
+    parameters: Type.Object({}, { additionalProperties: true, description: 'algorithm, nonce, salt, cost, keyLength, keyPrefix, data…' }),
+    signature: Type.String(),
+  }),
+)
+
 /** What a headless front end needs to show a form: its fields and a fresh render token (`_token`). */
 export const PublicForm = Type.Object({
   slug: Type.String(),
@@ -112,6 +124,10 @@ export const PublicForm = Type.Object({
   fields: Type.Array(FormField),
   token: Type.String({ description: 'send it back as `_token`: it proves the form was shown before it was filled in' }),
   honeypot: Type.String({ description: 'the name of the field that must stay empty' }),
+  altcha: Type.Union([AltchaChallenge, Type.Null()], {
+    description:
+      'when the form asks for a proof of work: the ALTCHA challenge (solve it with the altcha widget or altcha-lib, send the base64 payload as `_altcha`); null otherwise',
+  }),
 })
 
 export const FormListQuery = QueryString({ ...PageQuery })

@@ -15,6 +15,7 @@ import { queueFormSubmittedEvent } from '../webhooks/webhooks.events.ts'
 import { checkDefinition, type RawValue, validateValues } from './forms.fields.ts'
 import { scheduleRetention } from './forms.jobs.ts'
 import { subjectFor, submissionMail } from './forms.mail.ts'
+import type { ProofOfWork } from './forms.pow.ts'
 import {
   deleteFormRow,
   deletePendingFiles,
@@ -68,6 +69,7 @@ export async function createForm(db: Db, body: CreateFormBody, now: Date): Promi
     notify_emails: body.notify_emails ?? [],
     status: body.status ?? 'open',
     retention_days: body.retention_days ?? null,
+    proof_of_work: body.proof_of_work ?? false,
   })
   return db.transaction().execute(async (trx) => {
     const form = await slugTaken(() => insertForm(trx, definition, now))
@@ -92,6 +94,7 @@ export async function updateForm(db: Db, id: number, patch: UpdateFormBody, now:
       notify_emails: patch.notify_emails ?? before.notify_emails,
       status: patch.status ?? before.status,
       retention_days: patch.retention_days !== undefined ? patch.retention_days : before.retention_days,
+      proof_of_work: patch.proof_of_work ?? before.proof_of_work,
     })
     const form = await slugTaken(() => updateFormDefinition(trx, id, definition, now))
     await insertFormVersion(trx, form)
@@ -145,6 +148,8 @@ export type SubmissionInput = {
   files: UploadedFile[]
   token: unknown
   honeypot: unknown
+  /** The ALTCHA payload, checked when the form asks for a proof of work. */
+  altcha: unknown
   ip: string
   userAgent: string | undefined
 }
@@ -152,7 +157,12 @@ export type SubmissionInput = {
 export type SubmissionOutcome = { submission: SubmissionRow; spam: SpamReason | null }
 
 /** What submitting needs: the database, the clock, the private file store, the token signer and the site's URL. */
-export type SubmitDeps = Pick<Deps, 'db' | 'clock'> & { privateStore: MediaStore; tokens: RenderTokens; publicUrl: string }
+export type SubmitDeps = Pick<Deps, 'db' | 'clock'> & {
+  privateStore: MediaStore
+  tokens: RenderTokens
+  pow: ProofOfWork
+  publicUrl: string
+}
 
 /** A 422 naming each bad field (the form page shows them beside the fields). */
 const submissionInvalid = (errors: FieldError[]) =>
@@ -170,7 +180,7 @@ const loadFileType = async () => (await import('file-type')).fileTypeFromBuffer
  * webhook event joins this transaction (issue 12, item 6).
  *
  * Spam (the honeypot filled, a token missing, forged, too fast, too old or
- * replayed) is stored with status `spam` and its reason, without mail; the
+ * replayed, a proof of work the form asks for missing or wrong) is stored with status `spam` and its reason, without mail; the
  * caller answers it exactly as an accepted submission.
  */
 export async function submitForm(deps: SubmitDeps, form: FormRow, input: SubmissionInput): Promise<SubmissionOutcome> {
@@ -187,6 +197,7 @@ export async function submitForm(deps: SubmitDeps, form: FormRow, input: Submiss
     typeof input.honeypot === 'string' ? input.honeypot !== '' : input.honeypot !== undefined && input.honeypot !== null
   const token = deps.tokens.check(input.token, form.id, now)
   let spam: SpamReason | null = honeypotFilled ? 'honeypot' : 'spam' in token ? token.spam : null
+  if (spam === null && form.proof_of_work) spam = await deps.pow.check(input.altcha, 'spam' in token ? undefined : token.nonce)
 
   const present = new Set(input.files.map((file) => file.field))
   const { values, errors } = validateValues(form.fields, input.values, present)

@@ -15,7 +15,16 @@ import type { SecretBox } from '#core/security/secret-box.ts'
 export const MIN_FILL_MS = 3000
 export const MAX_AGE_MS = 24 * 60 * 60 * 1000
 
-export type SpamReason = 'honeypot' | 'token_missing' | 'token_invalid' | 'too_fast' | 'too_old' | 'replayed'
+export type SpamReason =
+  | 'honeypot'
+  | 'token_missing'
+  | 'token_invalid'
+  | 'too_fast'
+  | 'too_old'
+  | 'replayed'
+  // The form asks for a proof of work (forms.pow.ts) and the submission has none, or a wrong one.
+  | 'pow_missing'
+  | 'pow_invalid'
 
 export type RenderTokens = {
   issue(formId: number, now: Date): string
@@ -24,6 +33,9 @@ export type RenderTokens = {
 }
 
 const VERSION = 'v1'
+
+/** The nonce of a token this process issued (a proof-of-work challenge is bound to it). */
+export const nonceOf = (token: string) => token.split('.')[3] ?? ''
 
 export function renderTokens(secrets: Pick<SecretBox, 'deriveKey'>): RenderTokens {
   const key = secrets.deriveKey('forms.render-token')

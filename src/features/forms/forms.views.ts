@@ -1,5 +1,7 @@
+import type { Challenge } from 'altcha-lib'
 import type { FieldError } from '#core/http/errors.ts'
 import { HONEYPOT_FIELD, maxLengthOf, TOKEN_FIELD } from './forms.fields.ts'
+import { ALTCHA_FIELD, altchaWidget } from './forms.pow.ts'
 import type { FormRow } from './forms.queries.ts'
 import type { FormField } from './forms.schemas.ts'
 
@@ -8,7 +10,10 @@ import type { FormField } from './forms.schemas.ts'
  * field with its input attributes, the visitor's value kept after an error,
  * and its message; plain values only, escaped by the template.
  */
-export function formView(form: FormRow, options: { token: string; values?: Record<string, unknown>; errors?: FieldError[] }) {
+export function formView(
+  form: FormRow,
+  options: { token: string; altcha?: Challenge | null; values?: Record<string, unknown>; errors?: FieldError[] },
+) {
   const values = options.values ?? {}
   const errors = new Map((options.errors ?? []).map((error) => [error.field, error.message]))
   const fields = form.fields.map((field, index) => fieldView(field, index, values[field.name], errors.get(field.name)))
@@ -19,6 +24,10 @@ export function formView(form: FormRow, options: { token: string; values?: Recor
     multipart: form.fields.some((field) => field.type === 'file'),
     token_field: TOKEN_FIELD,
     token: options.token,
+    // The ALTCHA widget's challenge (JSON, for its `challenge` attribute), or '' when the form asks for no proof of work.
+    altcha: options.altcha ? JSON.stringify(options.altcha) : '',
+    altcha_field: ALTCHA_FIELD,
+    altcha_script: options.altcha ? altchaWidget().path : '',
     honeypot: HONEYPOT_FIELD,
     fields,
     // The error summary at the top links to each field (WCAG 3.3.1).
