@@ -16,8 +16,10 @@ import { ADMIN_DIST_DIR, type AdminManifest } from '../src/features/admin-ui/man
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-/** Builds admin/main.tsx into `outDir` (dist/admin by default); answers the manifest it wrote. */
-export async function buildAdmin(outDir = ADMIN_DIST_DIR): Promise<AdminManifest> {
+/** Builds admin/ into `finalDir` (dist/admin by default); answers the manifest it wrote. */
+export async function buildAdmin(finalDir = ADMIN_DIST_DIR): Promise<AdminManifest> {
+  // Built beside the old one, then swapped in: a server starting meanwhile reads a whole build.
+  const outDir = `${finalDir}.building-${process.pid}`
   const assetsDir = path.join(outDir, 'assets')
   fs.rmSync(outDir, { recursive: true, force: true })
   const result = await esbuild.build({
@@ -84,6 +86,8 @@ export async function buildAdmin(outDir = ADMIN_DIST_DIR): Promise<AdminManifest
   const preloads = manifest.firstLoad.filter((file) => file.endsWith('.js') && file !== manifest.entry)
   fs.writeFileSync(path.join(outDir, 'index.html'), shellHtml(manifest, preloads))
   fs.writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  fs.rmSync(finalDir, { recursive: true, force: true })
+  fs.renameSync(outDir, finalDir)
   return manifest
 }
 

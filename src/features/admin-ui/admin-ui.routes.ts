@@ -37,7 +37,7 @@ const AssetParams = Type.Object({ file: Type.String() })
  * picks the screen; the setup link `/admin/setup?token=…` is one of them);
  * `/admin/assets/<hashed name>` answers a built file, precompressed, cached for
  * a year (its name changes with its content). Only names the build's manifest
- * lists are served, read once per app.
+ * lists are served, read into memory when the app is built.
  *
  * The shell calls nothing but the documented /api/v1 API. It is not built when
  * dist/admin/ is missing (npm install builds it): then /admin says so with a 503.
@@ -45,19 +45,15 @@ const AssetParams = Type.Object({ file: Type.String() })
 export function adminUiRoutes(app: AppInstance, deps: Pick<Deps, 'paths'>, distDir = ADMIN_DIST_DIR) {
   deps.paths.reserve('admin', ['admin'])
   const build = readAdminBuild(distDir)
+  // Every listed file, read once at start (a few hundred KB): a rebuild of dist/admin while the
+  // server runs cannot leave the index it serves pointing at files that are gone.
   const assets = new Map<string, { type: string; body: Record<Encoding, Buffer> }>()
-  const asset = (file: string) => {
-    if (!build || !Object.hasOwn(build.manifest.files, file)) return undefined
-    let cached = assets.get(file)
-    if (!cached) {
-      const at = (suffix: string) => fs.readFileSync(path.join(distDir, 'assets', `${file}${suffix}`))
-      cached = {
-        type: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-        body: { identity: at(''), br: at('.br'), gzip: at('.gz') },
-      }
-      assets.set(file, cached)
-    }
-    return cached
+  for (const file of Object.keys(build?.manifest.files ?? {})) {
+    const at = (suffix: string) => fs.readFileSync(path.join(distDir, 'assets', `${file}${suffix}`))
+    assets.set(file, {
+      type: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+      body: { identity: at(''), br: at('.br'), gzip: at('.gz') },
+    })
   }
 
   const shell = (_request: FastifyRequest, reply: FastifyReply) => {
@@ -75,7 +71,7 @@ export function adminUiRoutes(app: AppInstance, deps: Pick<Deps, 'paths'>, distD
   app.get('/admin/*', { schema: { hide: true } }, shell)
 
   app.get('/admin/assets/:file', { schema: { hide: true, params: AssetParams } }, (request, reply) => {
-    const found = asset(request.params.file)
+    const found = assets.get(request.params.file)
     if (!found) return reply.callNotFound()
     const encoding = pickEncoding(request.headers['accept-encoding'])
     reply.header('cache-control', 'public, max-age=31536000, immutable').header('vary', 'Accept-Encoding').type(found.type)

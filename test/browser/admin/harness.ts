@@ -64,16 +64,23 @@ function assertAdminBuilt() {
   assert.deepEqual(stale, [], 'admin/ changed after the last build: run `npm run build:admin`')
 }
 
-/** Starts the app (on a controlled clock) and Chromium for one test file; both end with `cleanups`. */
+/**
+ * Starts the app (on a controlled clock) and Chromium for one test file; both end with `cleanups`.
+ * `privateDatabase`: a database of its own (a site without an administrator, for the setup link).
+ */
 export async function startAdmin(
   cleanups: (() => unknown)[],
-  options: { env?: Record<string, string>; clock?: TestClock } = {},
+  options: { env?: Record<string, string>; clock?: TestClock; privateDatabase?: boolean } = {},
 ): Promise<AdminHarness> {
   assertAdminBuilt()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plinth-admin-browser-'))
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }))
   const clock = options.clock ?? testClock(new Date())
-  const { testApp, origin } = await listenTestApp(cleanups, { clock, env: { DATA_DIR: dataDir, ...options.env } })
+  const { testApp, origin } = await listenTestApp(cleanups, {
+    clock,
+    env: { DATA_DIR: dataDir, ...options.env },
+    privateDatabase: options.privateDatabase ?? false,
+  })
   const browser = await launchChromium(cleanups)
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true })
 
