@@ -188,11 +188,13 @@ const bitCtes = (conditions: BitCondition[]) =>
   sql.join(
     conditions.map((c, i) => {
       const stored = sql`select b.bits from product_facet_bits b where b.name = ${c.name} and b.value = any(${c.values}::text[])`
+      // Of the same length as the stored bitmaps (a product past their end has no facet rows: it matches nothing).
+      const length = sql`(select length(b.bits) from product_facet_bits b limit 1)`
       const made =
         c.rows &&
         sql`select m.bits from (${bitsOfRows(
-          sql`(select '' as name, '' as value, r.id as product_id from (${c.rows}) r)`,
-          sql`(select length(b.bits) from product_facet_bits b limit 1)`,
+          sql`(select '' as name, '' as value, r.id as product_id from (${c.rows}) r where r.id < ${length})`,
+          length,
         )}) m`
       return sql`${sql.raw(`c${i}`)} as (select bit_or(x.bits) || B'' as b from (${made ? sql`${stored} union all ${made}` : stored}) x)`
     }),
