@@ -352,7 +352,10 @@ export function changeStock(db: Db, id: number, delta: number, variantId?: numbe
     const crossed = (changed.before === 0) !== (changed.stock === 0)
     // In or out of stock: the product's '@in_stock' facet row follows (lists filter and count by it).
     if (crossed && variantId === undefined) await syncFacetsOf(trx, id)
-    await recordChanges(trx, crossed ? [tags.product(id), tags.list('products')] : [tags.product(id)])
+    // A product's own stock also moves its updated_at, which /sitemap.xml shows as lastmod (a page tagged
+    // list:products only); a variant's stock changes its product's page and, crossing zero, the lists.
+    const listChanged = crossed || variantId === undefined
+    await recordChanges(trx, listChanged ? [tags.product(id), tags.list('products')] : [tags.product(id)])
     return { id, variant_id: variantId ?? null, stock: changed.stock }
   })
 }

@@ -16,6 +16,8 @@ import { createContent, PUBLISH_SCHEDULED_JOB, publishContent, scheduleContent, 
 import { createTerm } from '../content/terms.service.ts'
 import { MEDIA_VARIANTS_JOB, uploadMedia } from '../media/media.service.ts'
 import { makeImage, multipart } from '../media/media.testing.ts'
+import { createCategory } from '../products/categories.service.ts'
+import { createProduct } from '../products/products.service.ts'
 import { prepareSetupLink } from '../users/admin/setup.service.ts'
 
 /**
@@ -51,6 +53,9 @@ type World = {
   page: { id: number; slug: string }
   draft: { id: number; slug: string }
   draftPage: { id: number; slug: string }
+  product: { id: number; slug: string }
+  draftProduct: { id: number; slug: string }
+  productCategory: { id: number; slug: string }
   pages: string[]
 }
 
@@ -301,6 +306,77 @@ const WRITES: Write[] = [
   },
 ]
 
+/** The catalog's writes (issue 11): the public product pages show what they change. */
+const PRODUCT_WRITES: Write[] = [
+  {
+    covers: 'POST /api/v1/products',
+    does: 'creates an active product (the listing and search show it)',
+    changesPages: true,
+    run: (w) => send(w, 'POST', '/api/v1/products', { sku: `N-${w.word}`, name: `New ${w.word}`, price_minor: 500, status: 'active' }),
+  },
+  {
+    covers: 'POST /api/v1/products',
+    does: 'creates a draft product',
+    changesPages: false,
+    run: (w) =>
+      send(w, 'POST', '/api/v1/products', { sku: `D-${w.word}`, name: `Hidden ${w.word}`, price_minor: 500, attributes: { zz: 'x' } }),
+  },
+  {
+    covers: 'PATCH /api/v1/products/:id',
+    does: 'changes the price and name of an active product',
+    changesPages: true,
+    run: (w) => send(w, 'PATCH', `/api/v1/products/${w.product.id}`, { name: `Renamed ${w.word}`, price_minor: 4321 }),
+  },
+  {
+    covers: 'PATCH /api/v1/products/:id',
+    does: 'makes a draft product active',
+    changesPages: true,
+    run: (w) => send(w, 'PATCH', `/api/v1/products/${w.draftProduct.id}`, { status: 'active' }),
+  },
+  {
+    covers: 'PATCH /api/v1/products/:id',
+    does: 'archives an active product',
+    changesPages: true,
+    run: (w) => send(w, 'PATCH', `/api/v1/products/${w.product.id}`, { status: 'archived' }),
+  },
+  {
+    covers: 'DELETE /api/v1/products/:id',
+    does: 'deletes an active product',
+    changesPages: true,
+    run: (w) => send(w, 'DELETE', `/api/v1/products/${w.product.id}`),
+  },
+  {
+    covers: 'POST /api/v1/products/:id/stock',
+    does: 'takes one from a small stock (the page says how many are left)',
+    changesPages: true,
+    run: (w) => send(w, 'POST', `/api/v1/products/${w.product.id}/stock`, { delta: -1 }),
+  },
+  {
+    covers: 'POST /api/v1/products/:id/stock',
+    does: 'sells the last ones (out of stock)',
+    changesPages: true,
+    run: (w) => send(w, 'POST', `/api/v1/products/${w.product.id}/stock`, { delta: -3 }),
+  },
+  {
+    covers: 'POST /api/v1/product-categories',
+    does: 'creates a product category',
+    changesPages: false,
+    run: (w) => send(w, 'POST', '/api/v1/product-categories', { name: `Category ${w.word}` }),
+  },
+  {
+    covers: 'PATCH /api/v1/product-categories/:id',
+    does: "renames an active product's category",
+    changesPages: true,
+    run: (w) => send(w, 'PATCH', `/api/v1/product-categories/${w.productCategory.id}`, { name: `Renamed ${w.word}` }),
+  },
+  {
+    covers: 'DELETE /api/v1/product-categories/:id',
+    does: "deletes an active product's category",
+    changesPages: true,
+    run: (w) => send(w, 'DELETE', `/api/v1/product-categories/${w.productCategory.id}`),
+  },
+]
+
 /** Writes that need a site without an administrator (the welcome page): each gets a database of its own. */
 const EMPTY_SITE_WRITES: Write[] = [
   {
@@ -366,15 +442,6 @@ const EXEMPT: Record<string, string> = {
   'PATCH /api/v1/forms/:id|:slug/submissions': 'submission status: shown on no public page',
   'PATCH /api/v1/forms/:id|:slug/submissions/:submissionId': 'submission status: shown on no public page',
   'DELETE /api/v1/forms/:id|:slug/submissions/:submissionId': 'deletes a submission: shown on no public page',
-  // The catalog's public pages are issue 11's item 4, not built yet: its writes record product:<id>,
-  // product-category:<id> and list:products (products.test.ts checks them) for the pages to come.
-  'POST /api/v1/products': 'no public page shows products yet; records product:<id>, list:products',
-  'PATCH /api/v1/products/:id': 'no public page shows products yet; records product:<id>, list:products',
-  'DELETE /api/v1/products/:id': 'no public page shows products yet; records product:<id>, list:products',
-  'POST /api/v1/products/:id/stock': 'no public page shows products yet; records product:<id>, list:products',
-  'POST /api/v1/product-categories': 'no public page shows products yet; records product-category:<id>',
-  'PATCH /api/v1/product-categories/:id': 'no public page shows products yet; records product-category:<id>',
-  'DELETE /api/v1/product-categories/:id': 'no public page shows products yet; records product-category:<id>',
   'job forms.delete_expired_submissions': 'retention: deletes submissions, shown on no public page',
   // Webhooks (issue 12, item 6): subscriptions and their deliveries are shown on no public page (decision 0022).
   'POST /api/v1/webhooks': 'a webhook subscription: shown on no public page',
@@ -492,6 +559,24 @@ async function makeWorld({ testApp, clock }: { testApp: TestApp; clock: TestCloc
   const page = await published('page', `Page ${w}`)
   const draft = (await createContent(db, 'post', writer, { title: `Draft ${w}`, slug: `draft-${word()}`, body: w })).row
   const draftPage = (await createContent(db, 'page', writer, { title: `Draft page ${w}`, slug: `draft-page-${word()}`, body: w })).row
+  const productCategory = await createCategory(db, { name: `Shelf ${w}` })
+  const product = await createProduct(db, {
+    sku: `P-${w}`,
+    name: `Product ${w}`,
+    price_minor: 1999,
+    stock: 3,
+    status: 'active',
+    description: `Made for ${w}.`,
+    attributes: { colour: 'red' },
+    category_ids: [productCategory.id],
+    images: [{ media_id: cover.id, alt: 'Product' }],
+  })
+  const draftProduct = await createProduct(db, {
+    sku: `Q-${w}`,
+    name: `Draft product ${w}`,
+    price_minor: 999,
+    category_ids: [productCategory.id],
+  })
   const pages = [
     '/',
     '/blog',
@@ -503,9 +588,13 @@ async function makeWorld({ testApp, clock }: { testApp: TestApp; clock: TestCloc
     '/feed.xml',
     '/sitemap.xml',
     `/search?q=${w}`,
+    '/products',
+    `/products/category/${productCategory.slug}`,
+    `/products/${product.slug}`,
     // Not found until published.
     `/blog/${draft.slug}`,
     `/${draftPage.slug}`,
+    `/products/${draftProduct.slug}`,
   ]
   return {
     testApp,
@@ -521,6 +610,9 @@ async function makeWorld({ testApp, clock }: { testApp: TestApp; clock: TestCloc
     page,
     draft,
     draftPage,
+    product,
+    draftProduct,
+    productCategory,
     pages,
   }
 }
@@ -534,14 +626,14 @@ describe('every write records the tags of the public pages it changes', () => {
     )
     assert.ok(writes.includes('PATCH /api/v1/posts/:id'), 'the route table was read')
     const jobs = Object.keys(jobHandlers(testApp.deps)).map((name) => `job ${name}`)
-    const covered = new Set([...WRITES, ...EMPTY_SITE_WRITES].map((write) => write.covers))
+    const covered = new Set([...WRITES, ...PRODUCT_WRITES, ...EMPTY_SITE_WRITES].map((write) => write.covers))
     const missing = [...writes, ...jobs].filter((write) => !covered.has(write) && !(write in EXEMPT))
     assert.deepEqual(missing, [], 'add these to the coverage table (or to EXEMPT, saying why no public page can change)')
     const stale = [...covered, ...Object.keys(EXEMPT)].filter((entry) => !writes.includes(entry) && !jobs.includes(entry))
     assert.deepEqual(stale, [], 'these entries name no route or job of the app')
   })
 
-  for (const write of WRITES) {
+  for (const write of [...WRITES, ...PRODUCT_WRITES]) {
     test(`${write.covers}: ${write.does}`, async (t) => {
       const world = await makeWorld(await coverageApp(t))
       const { changed, uncovered } = await checkWrite(world.testApp, world.pages, () => write.run(world))
