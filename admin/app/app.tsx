@@ -5,19 +5,11 @@ import { api, hasRole, signInPath, type User, whenSignedOut } from '../api.ts'
 import { Button } from '../ui/button.tsx'
 import { Progress } from '../ui/progress.tsx'
 import { Layout } from './layout.tsx'
-import { matchPath, navigate, useLocation } from './router.tsx'
-import { type AdminRoute, routes, type Screen } from './routes.tsx'
+import { navigate, useLocation } from './router.tsx'
+import { type AdminRoute, findRoute, type Screen } from './routes.tsx'
 import { SessionContext } from './session.tsx'
 
 const loaded = new Map<AdminRoute, Screen>()
-
-function findRoute(path: string): { route: AdminRoute; params: Record<string, string> } | undefined {
-  for (const route of routes) {
-    const params = matchPath(route.path, path)
-    if (params) return { route, params }
-  }
-  return undefined
-}
 
 export function App() {
   const where = useLocation()

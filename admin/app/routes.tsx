@@ -5,6 +5,7 @@
 // is the screen component). The first matching entry wins; add yours in its group.
 import type { ComponentType } from 'preact'
 import type { Role } from '../api.ts'
+import { matchPath } from './router.tsx'
 
 export type ScreenProps = { params: Record<string, string> }
 export type Screen = ComponentType<ScreenProps>
@@ -61,3 +62,12 @@ export const routes: AdminRoute[] = [
   { path: '/admin/mail', title: 'Outgoing mail', nav: 'System', access: 'admin', load: () => import('../screens/system/mail.tsx') },
   { path: '/admin/jobs', title: 'Jobs', nav: 'System', access: 'admin', load: () => import('../screens/system/jobs.tsx') },
 ]
+
+/** The screen for a path (without its query), with the path's parameters; undefined when there is none. */
+export function findRoute(path: string): { route: AdminRoute; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    const params = matchPath(route.path, path)
+    if (params) return { route, params }
+  }
+  return undefined
+}

@@ -1,9 +1,11 @@
 // The dashboard (GET /api/v1/dashboard): counts, recent posts, new form submissions,
 // failed jobs and webhook deliveries, recent security events. The API leaves out (null)
 // what the role may not see, and so does the screen. A member has nothing to manage here.
+import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { api, type FormProblem, hasRole, load, type Schemas } from '../../api.ts'
 import { Link } from '../../app/router.tsx'
+import { findRoute } from '../../app/routes.tsx'
 import { useSession } from '../../app/session.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
 import { FormError } from '../../ui/field.tsx'
@@ -12,6 +14,11 @@ import { Table } from '../../ui/table.tsx'
 
 type Data = Schemas['Dashboard']
 const when = (iso: string) => new Date(iso).toLocaleString()
+
+/** A link to an admin screen, or the plain text while that screen does not exist yet. */
+function ScreenLink({ href, children }: { href: string; children: ComponentChildren }) {
+  return findRoute(href.split('?')[0] ?? href) ? <Link href={href}>{children}</Link> : <span>{children}</span>
+}
 
 export default function DashboardScreen() {
   const { me } = useSession()
@@ -85,7 +92,10 @@ export default function DashboardScreen() {
                     rows={data.new_form_submissions}
                     rowKey={(item) => item.id}
                     columns={[
-                      { header: 'Form', cell: (item) => <Link href={`/admin/forms/${item.form_id}/submissions`}>{item.form_name}</Link> },
+                      {
+                        header: 'Form',
+                        cell: (item) => <ScreenLink href={`/admin/forms/${item.form_id}/submissions`}>{item.form_name}</ScreenLink>,
+                      },
                       { header: 'Received', cell: (item) => when(item.created_at) },
                     ]}
                   />
@@ -103,7 +113,7 @@ export default function DashboardScreen() {
                     rows={data.failed_jobs}
                     rowKey={(job) => job.id}
                     columns={[
-                      { header: 'Job', cell: (job) => <Link href="/admin/jobs?status=dead">{job.name}</Link> },
+                      { header: 'Job', cell: (job) => <ScreenLink href="/admin/jobs?status=dead">{job.name}</ScreenLink> },
                       { header: 'Attempts', class: 'num', cell: (job) => job.attempts },
                       { header: 'Last error', cell: (job) => job.last_error ?? '' },
                       { header: 'When', cell: (job) => when(job.updated_at) },
@@ -125,7 +135,9 @@ export default function DashboardScreen() {
                     columns={[
                       {
                         header: 'Event',
-                        cell: (delivery) => <Link href={`/admin/webhooks/${delivery.subscription_id}`}>{delivery.event_type}</Link>,
+                        cell: (delivery) => (
+                          <ScreenLink href={`/admin/webhooks/${delivery.subscription_id}`}>{delivery.event_type}</ScreenLink>
+                        ),
                       },
                       { header: 'Attempts', class: 'num', cell: (delivery) => delivery.attempts },
                       { header: 'When', cell: (delivery) => when(delivery.updated_at) },
@@ -153,7 +165,7 @@ export default function DashboardScreen() {
                   />
                 )}
                 <p>
-                  <Link href="/admin/audit">The whole audit log</Link>
+                  <ScreenLink href="/admin/audit">The whole audit log</ScreenLink>
                 </p>
               </section>
             ) : null}
@@ -183,10 +195,10 @@ function Counts({ data }: { data: Data }) {
         .filter((tile): tile is [string, number, string] => tile[1] !== null)
         .map(([label, value, href]) => (
           <li key={label} class={label.startsWith('Failed') && value > 0 ? 'attention' : undefined}>
-            <Link href={href}>
+            <ScreenLink href={href}>
               <span class="count">{value}</span>
               <span class="count-label">{label}</span>
-            </Link>
+            </ScreenLink>
           </li>
         ))}
     </ul>
