@@ -389,27 +389,6 @@ const EMPTY_SITE_WRITES: Write[] = [
       await send(w, 'POST', '/api/v1/setup', { token, email: uniqueEmail('admin'), password: TEST_PASSWORD, name: 'Owner' }, {})
     },
   },
-  {
-    covers: 'POST /admin/setup',
-    does: 'the first administrator is created with the setup form',
-    changesPages: true,
-    run: async (w) => {
-      const link = await prepareSetupLink(w.testApp.deps.db, PUBLIC_URL, w.clock())
-      const form = new URLSearchParams({
-        token: new URL(link as string).searchParams.get('token') as string,
-        email: uniqueEmail('admin'),
-        password: TEST_PASSWORD,
-        name: 'Owner',
-      })
-      const response = await w.testApp.app.inject({
-        method: 'POST',
-        url: '/admin/setup',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: form.toString(),
-      })
-      assert.equal(response.statusCode, 201, response.body)
-    },
-  },
 ]
 
 /** Writes that cannot change a public page, and why; the route-table check accepts these without a run. */
