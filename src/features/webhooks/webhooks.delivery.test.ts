@@ -168,6 +168,42 @@ describe('deliveries', () => {
     )
   })
 
+  test('product.created, product.updated and product.deleted reach a subscriber; a stock change sends nothing', async (t) => {
+    const testApp = await buildWebhooksApp(t)
+    const receiver = await startReceiver(t)
+    await allowPrivate(testApp, testApp.admin, true)
+    const hook = await createWebhookVia(testApp, testApp.admin, {
+      url: receiver.url(),
+      events: ['product.created', 'product.updated', 'product.deleted'],
+    })
+    const headers = testApp.admin
+    const created = await testApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/products',
+      headers,
+      payload: { sku: 'HOOK-1', name: 'Hook mug', price_minor: 1250, stock: 5, status: 'active' },
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const id = created.json().id as number
+    const patched = await testApp.app.inject({ method: 'PATCH', url: `/api/v1/products/${id}`, headers, payload: { price_minor: 1500 } })
+    assert.equal(patched.statusCode, 200, patched.body)
+    const stock = await testApp.app.inject({ method: 'POST', url: `/api/v1/products/${id}/stock`, headers, payload: { delta: -1 } })
+    assert.equal(stock.statusCode, 200, stock.body)
+    const deleted = await testApp.app.inject({ method: 'DELETE', url: `/api/v1/products/${id}`, headers })
+    assert.equal(deleted.statusCode, 204, deleted.body)
+    testApp.clock.advance(60_000)
+    startWorker(t, testApp)
+    await waitFor('three deliveries', () => receiver.received.length >= 3)
+    const events = receiver.received.map((request) => verifySignature(request, hook.secret, testApp.clock().getTime()))
+    const byType = Object.fromEntries(events.map((event) => [event.type, event.data]))
+    assert.deepEqual(Object.keys(byType).sort(), ['product.created', 'product.deleted', 'product.updated'])
+    assert.equal(byType['product.created']?.sku, 'HOOK-1')
+    assert.equal(byType['product.created']?.stock, 5)
+    assert.equal(byType['product.updated']?.price_minor, 1500)
+    assert.deepEqual(byType['product.deleted'], { id })
+    assert.equal((await deliveriesOf(testApp, hook.id)).length, 3, 'none for the stock change')
+  })
+
   test('a 500 is retried on the schedule (1 min, then 5 min), each attempt recorded, until the receiver answers 2xx', async (t) => {
     const testApp = await buildWebhooksApp(t)
     const receiver = await startReceiver(t)
