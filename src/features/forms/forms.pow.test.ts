@@ -32,21 +32,22 @@ describe('proof of work (ALTCHA) on a form that asks for it', () => {
 
     const good = await challengeFor(testApp, form.slug)
     assert.ok(good.altcha, 'the token comes with a challenge')
-    assert.equal((await submit({ _token: good.token, _altcha: await solve(good.altcha) })).statusCode, 201)
+    const solved = await solve(good.altcha)
+    assert.equal((await submit({ _token: good.token, _altcha: solved })).statusCode, 201)
 
     const missing = await challengeFor(testApp, form.slug)
     assert.equal((await submit({ _token: missing.token })).statusCode, 201)
 
-    const forged = await challengeFor(testApp, form.slug)
-    const payload = JSON.parse(Buffer.from(await solve(forged.altcha as Challenge), 'base64').toString('utf8'))
-    // A key the solver did not find (the signature on the challenge vouches for the right one only).
-    payload.solution.derivedKey = '00'.repeat(32)
-    assert.equal((await submit({ _token: forged.token, _altcha: Buffer.from(JSON.stringify(payload)).toString('base64') })).statusCode, 201)
+    // A made-up solution of the right challenge: a key the solver did not find (the server signed the right one only).
+    const another = await challengeFor(testApp, form.slug)
+    const forged = { challenge: another.altcha, solution: { counter: 7, derivedKey: '00'.repeat(32) } }
+    assert.equal((await submit({ _token: another.token, _altcha: Buffer.from(JSON.stringify(forged)).toString('base64') })).statusCode, 201)
 
     // A solution is bound to the token it came with: solved once, it does not carry another token.
-    const [first, second] = [await challengeFor(testApp, form.slug), await challengeFor(testApp, form.slug)]
-    assert.equal((await submit({ _token: second.token, _altcha: await solve(first.altcha as Challenge) })).statusCode, 201)
-    assert.equal((await submit({ _token: first.token, _altcha: 'not base64 json' })).statusCode, 201)
+    const second = await challengeFor(testApp, form.slug)
+    assert.equal((await submit({ _token: second.token, _altcha: solved })).statusCode, 201)
+    const third = await challengeFor(testApp, form.slug)
+    assert.equal((await submit({ _token: third.token, _altcha: 'not base64 json' })).statusCode, 201)
 
     const stored = await sql<{ status: string; spam_reason: string | null }>`
       select status, spam_reason from form_submissions where form_id = ${form.id} order by id`.execute(testApp.database.db)
