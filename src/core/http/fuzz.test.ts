@@ -378,6 +378,8 @@ const MAIN_TABLES = [
   'settings',
   'mail_outbox',
   'jobs',
+  'webhook_subscriptions',
+  'webhook_deliveries',
 ]
 
 /** Row counts of the main tables and the change feed's last id, as one comparable string. */
