@@ -147,6 +147,7 @@ function EditorForm({ kind, initial, onCreated }: { kind: Kind; initial: Post | 
   const [busy, setBusy] = useState<string | undefined>(undefined)
   const [confirmDelete, setConfirmDelete] = useState(false)
   const [publishAt, setPublishAt] = useState('')
+  const [bodyResets, setBodyResets] = useState(0)
   const saving = useRef<Promise<Post | undefined> | undefined>(undefined)
 
   // Authors change only their own drafts (the API's rule): anything else opens read-only.
@@ -189,7 +190,9 @@ function EditorForm({ kind, initial, onCreated }: { kind: Kind; initial: Post | 
         setSaveState('saved')
         if (post === undefined) {
           onCreated(result)
-          navigate(`/admin/${many}/${result.id}`, { replace: true })
+          // The address becomes the post's without a navigation: the layout would move focus
+          // to the screen's start, out of the editor the writer is typing in.
+          history.replaceState(null, '', `/admin/${many}/${result.id}`)
         }
         return result
       } catch (error) {
@@ -263,6 +266,7 @@ function EditorForm({ kind, initial, onCreated }: { kind: Kind; initial: Post | 
     const draft = draftOf(result)
     saved.current = { draft, cover: result.cover }
     setForm(draft)
+    setBodyResets((count) => count + 1)
     setCover(result.cover)
     setPost(result)
     setSaveState('saved')
@@ -331,6 +335,7 @@ function EditorForm({ kind, initial, onCreated }: { kind: Kind; initial: Post | 
               <MarkdownEditor
                 label="Body"
                 value={form.body}
+                reset={bodyResets}
                 readOnly={!editable}
                 onChange={(body) => setForm((current) => ({ ...current, body }))}
               />

@@ -18,11 +18,14 @@ const THEME = EditorView.theme({
 
 export function MarkdownEditor({
   value,
+  reset,
   label,
   readOnly = false,
   onChange,
 }: {
   value: string
+  /** Changed (from 0) by the screen when `value` is replaced from outside. */
+  reset: number
   label: string
   readOnly?: boolean
   onChange: (value: string) => void
@@ -71,13 +74,15 @@ export function MarkdownEditor({
     }
   }, [readOnly])
 
-  // A value from outside (a restored revision, the saved post loaded again) replaces the text.
+  // A value from outside (a restored revision) replaces the text when `reset` changes, and only
+  // then: while the writer types, `value` trails the editor's text by a render or more, and
+  // writing it back would undo keystrokes (and loop, each undo being a change again).
   useEffect(() => {
     const editor = view.current
-    if (!editor) return
+    if (!editor || reset === 0) return
     const current = editor.state.doc.toString()
     if (current !== value) editor.dispatch({ changes: { from: 0, to: current.length, insert: value } })
-  }, [value])
+  }, [reset])
 
   return <div class="markdown-editor" ref={host} />
 }

@@ -1,0 +1,250 @@
+// The admin's content and media screens in Chromium (issue 13): upload images in the media
+// library (several at once, a progress bar each), write a post in the Markdown editor with
+// the server's live preview, autosave, pick a cover from the library, publish it and find
+// it on the public site; compare and restore a revision; where an image is used; an
+// author sees no Publish button. axe-core, screenshots at 1280 and 390 px and no console
+// or CSP errors on every screen. `npm run build:admin` first; `npm run test:browser`.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { Page } from 'playwright-core'
+import sharp from 'sharp'
+import { sql } from '../../../src/core/db/database.ts'
+import { TEST_PASSWORD } from '../../factories.ts'
+import { type AdminHarness, startAdmin } from './harness.ts'
+
+const cleanups: (() => unknown)[] = []
+let admin: AdminHarness
+
+before(async () => {
+  admin = await startAdmin(cleanups)
+})
+
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+})
+
+const image = (format: 'png' | 'jpeg', colour: { r: number; g: number; b: number }) =>
+  sharp({ create: { width: 640, height: 400, channels: 3, background: colour } })
+    .toFormat(format)
+    .toBuffer()
+
+type PostRow = { id: number; title: string; slug: string; body: string; status: string; cover_media_id: number | null }
+const postById = async (id: number) =>
+  (await sql<PostRow>`select id, title, slug, body, status, cover_media_id from posts where id = ${id}`.execute(admin.testApp.database.db))
+    .rows[0]
+const revisionCount = async (id: number) =>
+  Number(
+    (await sql<{ n: number }>`select count(*) as n from post_revisions where post_id = ${id}`.execute(admin.testApp.database.db)).rows[0]
+      ?.n,
+  )
+
+/** Signs in through the sign-in screen, straight to `next` (the screens under test, not the dashboard). */
+async function signInTo(page: Page, email: string, next: string, heading: string) {
+  await page.goto(`${admin.origin}/admin/sign-in?next=${encodeURIComponent(next)}`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(TEST_PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor()
+}
+
+/** The editor's id from its URL, once the first save has created the post. */
+async function editorPostId(page: Page): Promise<number> {
+  await page.waitForURL(/\/admin\/posts\/\d+$/)
+  return Number(new URL(page.url()).pathname.split('/').at(-1))
+}
+
+/** Types into the CodeMirror body (its content element is labelled "Body"). */
+async function typeBody(page: Page, text: string) {
+  const body = page.getByRole('textbox', { name: 'Body' })
+  await body.click()
+  await page.keyboard.press('ControlOrMeta+End')
+  await page.keyboard.type(text)
+}
+
+describe('the admin: content and media', () => {
+  test('an editor uploads images, writes a post with a cover, previews, autosaves, publishes it and restores a revision', {
+    timeout: 300_000,
+  }, async () => {
+    const editor = await admin.user('editor', { name: 'Eddie Editor' })
+    const tab = await admin.page()
+    const { page } = tab
+    // The media library: two files at once, each with its bar, then the grid.
+    await signInTo(page, editor.email, '/admin/media', 'Media')
+    await page.getByText('No media yet.').waitFor()
+    await page.getByLabel('Choose files').setInputFiles([
+      { name: 'sunrise.png', mimeType: 'image/png', buffer: await image('png', { r: 240, g: 120, b: 30 }) },
+      { name: 'sea.jpg', mimeType: 'image/jpeg', buffer: await image('jpeg', { r: 20, g: 90, b: 200 }) },
+    ])
+    const uploads = page.getByRole('list', { name: 'Uploads' })
+    await uploads.getByRole('listitem').filter({ hasText: 'sunrise.png' }).getByText('Done').waitFor()
+    await uploads.getByRole('listitem').filter({ hasText: 'sea.jpg' }).getByText('Done').waitFor()
+    assert.equal(await uploads.getByRole('progressbar').count(), 2, 'a progress bar per file')
+    const grid = page.getByRole('list', { name: 'Media items' })
+    await grid.getByRole('button', { name: 'Edit sunrise.png' }).waitFor()
+    await grid.getByRole('button', { name: 'Edit sea.jpg' }).waitFor()
+    await admin.check(tab, 'media')
+
+    // Alt text, and where the image is used (nowhere yet).
+    await grid.getByRole('button', { name: 'Edit sunrise.png' }).click()
+    const detail = page.getByRole('dialog', { name: 'sunrise.png' })
+    await detail.getByText('Not used anywhere.').waitFor()
+    await detail.getByLabel('Alt text').fill('An orange sunrise')
+    await detail.getByRole('button', { name: 'Save alt text' }).click()
+    await page.getByText('Alt text saved.').waitFor()
+    await admin.check(tab, 'media-item')
+    await detail.getByRole('button', { name: 'Close' }).click()
+    const [sunrise] = (
+      await sql<{ id: number; alt: string }>`select id, alt from media where original_name = 'sunrise.png'`.execute(
+        admin.testApp.database.db,
+      )
+    ).rows
+    assert.equal(sunrise?.alt, 'An orange sunrise')
+
+    // The posts list, then a new post: the first save (once a title is there) creates it.
+    await page.getByRole('link', { name: 'Posts' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Posts' }).waitFor()
+    await page.getByText('No posts yet.').waitFor()
+    await admin.check(tab, 'posts-empty')
+    await page.getByRole('link', { name: 'New post' }).click()
+    await page.getByRole('heading', { level: 1, name: 'New post' }).waitFor()
+    await page.getByLabel('Title', { exact: true }).fill('My first post')
+    await typeBody(page, '# Hello\n\nSome **bold** words and a [link](https://example.org).')
+    // The server's preview: the site's renderer (heading ids, sanitised).
+    const preview = page.getByRole('region', { name: 'Preview' })
+    await preview.locator('h1#hello').waitFor()
+    await preview.locator('strong', { hasText: 'bold' }).waitFor()
+    const id = await editorPostId(page)
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor()
+    await page.getByRole('heading', { level: 1, name: 'Edit post' }).waitFor()
+    let row = await postById(id)
+    assert.equal(row?.title, 'My first post')
+    assert.equal(row?.slug, 'my-first-post')
+    assert.equal(row?.status, 'draft')
+    assert.match(row?.body ?? '', /Some \*\*bold\*\* words/)
+    const firstBody = row?.body ?? ''
+
+    // Autosave again after more typing; the cover from the library; tags by name.
+    await typeBody(page, '\n\nA second paragraph.')
+    await page.getByRole('button', { name: 'Choose cover' }).click()
+    const picker = page.getByRole('dialog', { name: 'Choose an image' })
+    await picker.getByRole('button', { name: 'Choose sunrise.png' }).click()
+    await page.getByRole('img', { name: 'An orange sunrise' }).waitFor()
+    await page.getByLabel('Tags').fill('Databases, Node')
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor()
+    await assert.doesNotReject(async () => {
+      for (let i = 0; i < 50; i++) {
+        row = await postById(id)
+        if (row?.cover_media_id === sunrise?.id && row?.body.includes('A second paragraph.')) return
+        await page.waitForTimeout(100)
+      }
+      throw new Error(`not autosaved: ${JSON.stringify(row)}`)
+    })
+    await admin.check(tab, 'editor')
+
+    // Publish: on the public site at its URL, with the cover and the rendered body.
+    await page.getByRole('button', { name: 'Publish', exact: true }).click()
+    await page.getByText('Published.').waitFor()
+    await page.getByRole('link', { name: '/blog/my-first-post' }).waitFor()
+    assert.equal((await postById(id))?.status, 'published')
+    const site = await admin.page()
+    const response = await site.page.goto(`${admin.origin}/blog/my-first-post`)
+    assert.equal(response?.status(), 200)
+    await site.page.getByRole('heading', { name: 'My first post' }).first().waitFor()
+    await site.page.locator('strong', { hasText: 'bold' }).waitFor()
+    await site.page.getByText('A second paragraph.').waitFor()
+    await site.page.getByRole('img', { name: 'An orange sunrise' }).first().waitFor()
+
+    // The library now says where the image is used; deleting it asks with that said.
+    await page.getByRole('link', { name: 'Media' }).click()
+    await page.getByRole('list', { name: 'Media items' }).getByRole('button', { name: 'Edit sunrise.png' }).click()
+    const used = page.getByRole('dialog', { name: 'sunrise.png' })
+    await used.getByRole('link', { name: 'My first post' }).waitFor()
+    await used.getByText('(post, published, cover)').waitFor()
+    await used.getByRole('button', { name: 'Delete' }).click()
+    await page
+      .getByRole('dialog', { name: 'Delete sunrise.png?' })
+      .getByText(/used in 1 place/)
+      .waitFor()
+    await page.getByRole('dialog', { name: 'Delete sunrise.png?' }).getByRole('button', { name: 'Cancel' }).click()
+    await used.getByRole('button', { name: 'Close' }).click()
+
+    await page.goto(`${admin.origin}/admin/posts/${id}`)
+    await page.getByRole('heading', { level: 1, name: 'Edit post' }).waitFor()
+
+    // Revisions: the first one against the editor's text, then restored as a new revision.
+    const before = await revisionCount(id)
+    assert.ok(before >= 2, `autosave kept revisions (${before})`)
+    await page.getByRole('button', { name: 'Revisions' }).click()
+    const revisions = page.getByRole('dialog', { name: 'Revisions' })
+    await revisions.getByRole('button', { name: /^#1 / }).click()
+    await revisions.locator('.diff ins', { hasText: 'A second paragraph.' }).waitFor()
+    await admin.check(tab, 'revisions')
+    await revisions.getByRole('button', { name: 'Restore revision #1' }).click()
+    await page.getByRole('dialog', { name: 'Restore revision #1?' }).getByRole('button', { name: 'Restore' }).click()
+    await page.getByText('Revision 1 restored as a new revision.').waitFor()
+    assert.equal((await postById(id))?.body, firstBody)
+    assert.equal(await revisionCount(id), before + 1)
+    await page.getByRole('region', { name: 'Preview' }).locator('h1#hello').waitFor()
+    assert.equal(
+      await page
+        .getByRole('textbox', { name: 'Body' })
+        .textContent()
+        .then((text) => text?.includes('A second paragraph.')),
+      false,
+    )
+    // Revision #1 had no cover: restoring it removed the cover too.
+    await page.getByText('No cover.').waitFor()
+
+    // The unused one is deleted after the question.
+    await page.getByRole('link', { name: 'Media' }).click()
+    await page.getByRole('list', { name: 'Media items' }).getByRole('button', { name: 'Edit sea.jpg' }).click()
+    const sea = page.getByRole('dialog', { name: 'sea.jpg' })
+    await sea.getByText('Not used anywhere.').waitFor()
+    await sea.getByRole('button', { name: 'Delete' }).click()
+    await page.getByRole('dialog', { name: 'Delete sea.jpg?' }).getByRole('button', { name: 'Delete' }).click()
+    await page.getByText('Deleted sea.jpg.').waitFor()
+    await page.getByRole('list', { name: 'Media items' }).getByRole('button', { name: 'Edit sea.jpg' }).waitFor({ state: 'detached' })
+
+    // The list finds the post by a word of its body, with its status.
+    await page.getByRole('link', { name: 'Posts' }).click()
+    await page.getByLabel('Search').fill('hello')
+    await page.waitForURL(/q=hello/)
+    await page.getByRole('link', { name: 'My first post' }).waitFor()
+    await page.getByLabel('Status').selectOption('draft')
+    await page.getByText('No posts match these filters.').waitFor()
+    await page.getByLabel('Status').selectOption('published')
+    await page.getByRole('link', { name: 'My first post' }).waitFor()
+    await admin.check(tab, 'posts')
+
+    // Pages share the screens.
+    await page.getByRole('link', { name: 'Pages', exact: true }).click()
+    await page.getByRole('heading', { level: 1, name: 'Pages' }).waitFor()
+    await page.getByRole('link', { name: 'New page' }).click()
+    await page.getByLabel('Title', { exact: true }).fill('About us')
+    await page.waitForURL(/\/admin\/pages\/\d+$/)
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor()
+    assert.equal(await page.getByLabel('Tags').count(), 0, 'pages have no tags')
+    await admin.check(tab, 'page-editor')
+  })
+
+  test('an author writes a draft that autosaves, and sees no Publish button', async () => {
+    const author = await admin.user('author', { name: 'Ann Author' })
+    const tab = await admin.page()
+    const { page } = tab
+    await signInTo(page, author.email, '/admin/posts', 'Posts')
+    await page.getByRole('link', { name: 'New post' }).click()
+    await page.getByLabel('Title', { exact: true }).fill('An author’s draft')
+    await typeBody(page, 'Waiting for an editor.')
+    const id = await editorPostId(page)
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor()
+    await page.getByText('An editor publishes your draft when it is ready.').waitFor()
+    for (const name of ['Publish', 'Schedule', 'Unpublish', 'Archive']) {
+      assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, `no ${name} button for an author`)
+    }
+    // An unknown tag is the API's field error, shown next to the field; nothing else is lost.
+    await page.getByLabel('Tags').fill('No such tag anywhere')
+    await page.locator('#field-tags-error').waitFor()
+    assert.equal((await postById(id))?.status, 'draft')
+    await admin.check(tab, 'editor-author')
+  })
+})
