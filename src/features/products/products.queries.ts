@@ -566,7 +566,11 @@ export function updateProduct(db: Db, id: number, p: Partial<ProductFields>) {
 }
 
 /** Deletes a product (its facet rows go with it by the foreign key) and clears its bit in every facet bitmap. */
+const INT_MAX = 2_147_483_647
+
 export async function deleteProductRow(db: Db, id: number) {
+  // A product's bit is at its id, an int: a larger id (a valid path parameter) names no product.
+  if (id > INT_MAX) return undefined
   await lockFacetBits(db)
   await sql`update product_facet_bits set bits = set_bit(bits, ${id}::int, 0) where ${hasBit(sql`bits`, sql`${id}::bigint`)}`.execute(db)
   return sql<{ id: number; status: ProductStatus }>`delete from products where id = ${id} returning id, status`
