@@ -37,7 +37,7 @@ export function previewRoutes(app: AppInstance, deps: { db: Db; clock: Clock }) 
       onRequest: requireRole('author'),
       schema: {
         operationId: 'previewMarkdown',
-        tags: ['posts', 'pages'],
+        tags: ['posts'],
         summary: 'Render Markdown as a save would, without saving',
         description: `Authors and up. The same renderer and sanitiser as a save of a post or page. At most ${PREVIEW_LIMIT.limit} a minute per user (then 429 for a minute).`,
         body: PreviewBody,
