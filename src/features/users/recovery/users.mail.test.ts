@@ -41,7 +41,10 @@ describe('the users feature registers the mails it sends', () => {
       /^Hello Rosa <b>& Co<\/b>\n\n.*reset the password.*\n\nChoose a new password: http:\/\/[^\s]+\/admin\/password-reset\/confirm\?token=[\w-]{43}\n/s,
     )
     assert.match(mail?.html ?? '', /<h1[^>]*>Hello Rosa &lt;b&gt;&amp; Co&lt;\/b&gt;<\/h1>/)
-    assert.match(mail?.html ?? '', /<a href="http:\/\/[^"]+\/admin\/password-reset\/confirm\?token=[\w-]{43}"[^>]*>Choose a new password<\/a>/)
+    assert.match(
+      mail?.html ?? '',
+      /<a href="http:\/\/[^"]+\/admin\/password-reset\/confirm\?token=[\w-]{43}"[^>]*>Choose a new password<\/a>/,
+    )
   })
 
   test('a sign-up’s verification mail renders through the app’s templates, without the name the visitor typed', async (t) => {
