@@ -569,8 +569,11 @@ export function updateProduct(db: Db, id: number, p: Partial<ProductFields>) {
 const INT_MAX = 2_147_483_647
 
 export async function deleteProductRow(db: Db, id: number) {
-  // A product's bit is at its id, an int: a larger id (a valid path parameter) names no product.
+  // A product's bit is at its id, an int: a larger id (a valid path parameter) names no product, and
+  // an id with no product must not reach set_bit (the bit strings are only as long as the largest id).
   if (id > INT_MAX) return undefined
+  const found = await sql`select 1 from products where id = ${id}`.execute(db)
+  if (found.rows.length === 0) return undefined
   await lockFacetBits(db)
   await sql`update product_facet_bits set bits = set_bit(bits, ${id}::int, 0) where ${hasBit(sql`bits`, sql`${id}::bigint`)}`.execute(db)
   return sql<{ id: number; status: ProductStatus }>`delete from products where id = ${id} returning id, status`
