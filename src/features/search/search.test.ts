@@ -307,7 +307,8 @@ describe('search: bad input', () => {
       "zz'",
       'the',
       '"a" or zz',
-      'ab\\',
+      // Not 'ab': PostgreSQL's parser reads a random title like 'Post 6e89ab' as the number 6e89 and the word ab.
+      'qx\\',
     ]) {
       const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/search', query: { q } })
       assert.equal(response.statusCode, 200, `${q}: ${response.body}`)
