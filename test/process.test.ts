@@ -232,7 +232,11 @@ describe(`the server process on ${kind}`, () => {
       // (decision 0003): the start applies only the migrations the image lacks.
       assert.deepEqual(applied, names.slice(names.length - applied.length))
     }
-    assert.ok(server.logs().some((line) => line.msg === 'ready'))
+    // /readyz answers 200 a moment before the 'ready' line reaches this process through the pipe.
+    await until(
+      () => "the 'ready' log line",
+      () => (server.logs().some((line) => line.msg === 'ready') ? true : undefined),
+    )
 
     const status = await runCli(t, site, ['migrate', 'status'])
     if (kind === 'postgres') {
