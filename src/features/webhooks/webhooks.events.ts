@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '#core/db/database.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
-import { databaseNow, insertDeliveriesForEvent } from './webhooks.queries.ts'
+import { insertDeliveriesForEvent } from './webhooks.queries.ts'
 import type { WebhookEvent } from './webhooks.schemas.ts'
 
 /** The job that makes one attempt at one delivery (webhooks.jobs.ts). */
@@ -18,13 +18,13 @@ export type DeliverPayload = { delivery_id: number; attempt: number }
  * without one leaves the time to the database.
  */
 export async function enqueueWebhookEvent(trx: Db, type: WebhookEvent, data: Record<string, unknown>, now?: Date): Promise<void> {
-  const createdAt = now ?? (await databaseNow(trx))
-  const ids = await insertDeliveriesForEvent(trx, { id: randomUUID(), type, createdAt, data })
-  for (const id of ids) await queueAttempt(trx, id, 1, createdAt)
+  const ids = await insertDeliveriesForEvent(trx, { id: randomUUID(), type, createdAt: now, data })
+  // Without a clock the job is due at the transaction's time too (enqueueJob's default).
+  for (const id of ids) await queueAttempt(trx, id, 1, now)
 }
 
 /** Queues attempt `attempt` of a delivery at `runAt`. */
-export const queueAttempt = (db: Db, deliveryId: number, attempt: number, runAt: Date) =>
+export const queueAttempt = (db: Db, deliveryId: number, attempt: number, runAt: Date | undefined) =>
   enqueueJob(db, { name: DELIVER_JOB, payload: { delivery_id: deliveryId, attempt } satisfies DeliverPayload, runAt })
 
 type ContentItem = { type: 'post' | 'page'; id: number; status: string; title?: string; slug?: string; published_at?: Date | null }

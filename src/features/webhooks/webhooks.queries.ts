@@ -90,7 +90,6 @@ const DELIVERY_COLUMNS = sql`id, subscription_id, event_id, event_type, event_cr
   redelivery_of, created_at, updated_at`
 
 /** The transaction's time, for an event whose writer has no clock at hand. */
-export const databaseNow = (db: Db) => sql<{ now: Date }>`select now() as now`.execute(db).then((r) => r.rows[0]?.now as Date)
 
 export type NewEvent = { id: string; type: string; createdAt: Date; data: unknown }
 
@@ -98,13 +97,14 @@ export type NewEvent = { id: string; type: string; createdAt: Date; data: unknow
  * One pending delivery of `event` to every active subscription that asked for
  * its type, in one statement; answers their ids (none without subscribers).
  */
-export const insertDeliveriesForEvent = (db: Db, event: NewEvent) =>
+/** `createdAt` undefined: the transaction's time (`now()`), without a round trip to ask for it. */
+export const insertDeliveriesForEvent = (db: Db, event: Omit<NewEvent, 'createdAt'> & { createdAt: Date | undefined }) =>
   // The data is sent as text and cast on the server (decision 0002).
   sql<{
     id: number
   }>`insert into webhook_deliveries (subscription_id, event_id, event_type, event_created_at, data, next_attempt_at, created_at)
-    select id, ${event.id}::uuid, ${event.type}, ${event.createdAt}, ${JSON.stringify(event.data)}::text::jsonb, ${event.createdAt}, ${event.createdAt}
-      from webhook_subscriptions
+    select id, ${event.id}::uuid, ${event.type}, at.now, ${JSON.stringify(event.data)}::text::jsonb, at.now, at.now
+      from webhook_subscriptions, (select coalesce(${event.createdAt ?? null}::timestamptz, now()) as now) at
      where status = 'active' and ${event.type} = any(events)
     returning id`
     .execute(db)
