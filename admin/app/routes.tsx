@@ -48,6 +48,11 @@ export const routes: AdminRoute[] = [
   { path: '/admin/pages/:id', title: 'Page', access: 'author', load: () => import('../screens/content/editor.tsx') },
   { path: '/admin/media', title: 'Media', nav: 'Content', access: 'author', load: () => import('../screens/media/library.tsx') },
 
+  // Forms (issue 13): the builder and each form's submissions inbox; the forms API is for editors and admins.
+  { path: '/admin/forms', title: 'Forms', nav: 'Forms', access: 'editor', load: () => import('../screens/forms/list.tsx') },
+  { path: '/admin/forms/:id', title: 'Form', access: 'editor', load: () => import('../screens/forms/builder.tsx') },
+  { path: '/admin/forms/:id/submissions', title: 'Submissions', access: 'editor', load: () => import('../screens/forms/inbox.tsx') },
+
   // People, Site and System (H7).
   { path: '/admin/users', title: 'Users', nav: 'People', access: 'admin', load: () => import('../screens/users/users.tsx') },
   { path: '/admin/profile', title: 'Your profile', nav: 'People', access: 'member', load: () => import('../screens/profile/profile.tsx') },
