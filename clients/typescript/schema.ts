@@ -1604,7 +1604,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/forms/{slug}/submit": {
+    "/api/v1/forms/{slug}/submissions": {
         parameters: {
             query?: never;
             header?: never;
@@ -1615,7 +1615,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a form as JSON or multipart/form-data (public)
-         * @description The body holds the field values by name, `_token` from createFormToken, and nothing in the honeypot field. Unknown fields are dropped. A submission the spam traps catch is answered exactly as an accepted one.
+         * @description The body holds the field values by name, `_token` from createFormToken, and nothing in the honeypot field. Unknown fields are dropped. A submission the spam traps catch is answered exactly as an accepted one. The path takes the form’s slug; the editors’ routes on the same path (GET, PATCH) take its id.
          *
          *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
          */
@@ -1634,7 +1634,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List webhook subscriptions, newest first (admins)
+         * List webhook subscriptions, newest first, each with its newest delivery’s state (admins)
          * @description Needs the admin role (an API token also needs the admin scope).
          */
         get: operations["listWebhooks"];
@@ -1728,7 +1728,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A webhook’s deliveries, newest first; filter by status (admins)
+         * A webhook’s deliveries, newest first, each with its newest attempt; filter by status (admins)
          * @description Needs the admin role (an API token also needs the admin scope).
          */
         get: operations["listWebhookDeliveries"];
@@ -2171,6 +2171,11 @@ export interface components {
              * @example en
              */
             language: string;
+            /**
+             * @description ISO 4217 code of the currency product prices are in (integer minor units of it)
+             * @example EUR
+             */
+            currency: string;
         };
         SiteSettings: {
             /** @description The site name, shown in page titles and feeds */
@@ -2300,15 +2305,58 @@ export interface components {
             payload: unknown;
             attempt_log: components["schemas"]["WebhookAttempt"][];
         };
-        WebhookDeliveryPage: {
-            data: components["schemas"]["WebhookDelivery"][];
+        WebhookDeliveryListItem: {
+            id: number;
+            webhook_id: number;
+            /** Format: uuid */
+            event_id: string;
+            event_type: string;
+            /** @description pending: not yet delivered (retries remain); failed: every attempt failed */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            next_attempt_at: string | null;
+            redelivery_of: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The newest attempt; null before the first */
+            last_attempt: {
+                outcome: "succeeded" | "http_error" | "timeout" | "network_error" | "refused";
+                status_code: number | null;
+                duration_ms: number;
+                error: string | null;
+                /** @description The first 1 KiB of the answer */
+                response_excerpt: string | null;
+            } | null;
+        };
+        WebhookDeliveryListItemPage: {
+            data: components["schemas"]["WebhookDeliveryListItem"][];
             /** @description null on the last page */
             next_cursor: string | null;
             /** @description with `?include_total=true`: the items the filters select, on all pages */
             total?: number;
         };
-        WebhookPage: {
-            data: components["schemas"]["Webhook"][];
+        WebhookListItem: {
+            id: number;
+            url: string;
+            events: ("form.submitted" | "post.published" | "post.updated" | "post.unpublished" | "post.deleted" | "page.published" | "page.updated" | "page.unpublished" | "page.deleted" | "product.created" | "product.updated" | "product.deleted")[];
+            status: "active" | "paused";
+            description: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The newest delivery (status, event, when); null before the first */
+            last_delivery: {
+                status: "pending" | "succeeded" | "failed";
+                event_type: string;
+                /** Format: date-time */
+                created_at: string;
+            } | null;
+        };
+        WebhookListItemPage: {
+            data: components["schemas"]["WebhookListItem"][];
             /** @description null on the last page */
             next_cursor: string | null;
             /** @description with `?include_total=true`: the items the filters select, on all pages */
@@ -15376,13 +15424,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: WebhookPage */
+            /** @description OK: WebhookListItemPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookPage"];
+                    "application/json": components["schemas"]["WebhookListItemPage"];
                 };
             };
             /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
@@ -16318,13 +16366,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: WebhookDeliveryPage */
+            /** @description OK: WebhookDeliveryListItemPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                    "application/json": components["schemas"]["WebhookDeliveryListItemPage"];
                 };
             };
             /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */

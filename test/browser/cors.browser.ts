@@ -128,7 +128,7 @@ describe('CORS from a page on another origin, in Chromium', () => {
     )
     assert.deepEqual(results.read, {
       status: 200,
-      body: { title: 'My Plinth site', description: 'A new website built on Plinth.', language: 'en' },
+      body: { title: 'My Plinth site', description: 'A new website built on Plinth.', language: 'en', currency: 'EUR' },
     })
     assert.equal('status' in results.tokenWrite && results.tokenWrite.status, 201, JSON.stringify(results.tokenWrite))
     assert.equal('status' in results.tokenWrite && results.tokenWrite.body.title, 'Written with a token')

@@ -5,6 +5,10 @@ export const SiteInfo = Type.Object(
     title: Type.String({ description: 'The site name, shown in page titles and feeds' }),
     description: Type.String(),
     language: Type.String({ description: 'BCP 47 language tag of the site content', examples: ['en'] }),
+    currency: Type.String({
+      description: 'ISO 4217 code of the currency product prices are in (integer minor units of it)',
+      examples: ['EUR'],
+    }),
   },
   { $id: 'SiteInfo', additionalProperties: false },
 )

@@ -33,12 +33,17 @@ function settingsFrom(byKey: Record<string, unknown>): SiteSettings {
 }
 
 /** The settings keys that make up SiteInfo (the public site reads them inside its page queries). */
-export const SITE_INFO_KEYS: readonly string[] = [SETTINGS.title.key, SETTINGS.description.key, SETTINGS.language.key]
+export const SITE_INFO_KEYS: readonly string[] = [
+  SETTINGS.title.key,
+  SETTINGS.description.key,
+  SETTINGS.language.key,
+  SETTINGS.currency.key,
+]
 
 /** SiteInfo from stored settings values by key, with defaults for what is unset. */
 export function siteInfoFrom(byKey: Record<string, unknown>): SiteInfo {
-  const { title, description, language } = settingsFrom(byKey)
-  return { title, description, language }
+  const { title, description, language, currency } = settingsFrom(byKey)
+  return { title, description, language, currency }
 }
 
 /** The public description of the site: what themes, feeds and front ends show. */

@@ -9,15 +9,20 @@ import type { Role } from '../users/users.schemas.ts'
 import { upsertSetting } from './settings.queries.ts'
 import { isSignupEnabled, updateSettings } from './settings.service.ts'
 
-test('GET /api/v1/site answers the site information from the database', async (t) => {
+test('GET /api/v1/site answers the site information from the database, the currency of prices included', async (t) => {
   const { app, database } = await buildTestApp(t)
   const first = await app.inject({ method: 'GET', url: '/api/v1/site' })
   assert.equal(first.statusCode, 200)
-  assert.deepEqual(first.json(), { title: 'My Plinth site', description: 'A new website built on Plinth.', language: 'en' })
+  assert.deepEqual(first.json(), {
+    title: 'My Plinth site',
+    description: 'A new website built on Plinth.',
+    language: 'en',
+    currency: 'EUR',
+  })
 
-  await updateSettings(database.db, null, { title: 'Bakery Rosa', language: 'it' }, { ip: 'test', userAgent: undefined })
+  await updateSettings(database.db, null, { title: 'Bakery Rosa', language: 'it', currency: 'JPY' }, { ip: 'test', userAgent: undefined })
   const second = await app.inject({ method: 'GET', url: '/api/v1/site' })
-  assert.deepEqual(second.json(), { title: 'Bakery Rosa', description: 'A new website built on Plinth.', language: 'it' })
+  assert.deepEqual(second.json(), { title: 'Bakery Rosa', description: 'A new website built on Plinth.', language: 'it', currency: 'JPY' })
 })
 
 type Headers = Record<string, string>
@@ -218,7 +223,7 @@ describe('site settings API', () => {
       },
     })
     const site = await testApp.app.inject({ method: 'GET', url: '/api/v1/site' })
-    assert.deepEqual(site.json(), { title: 'Public name', description: 'A new website built on Plinth.', language: 'en' })
+    assert.deepEqual(site.json(), { title: 'Public name', description: 'A new website built on Plinth.', language: 'en', currency: 'EUR' })
   })
 
   test('sign-up is refused with 403 on a new site until an admin allows it', async (t) => {
