@@ -91,7 +91,7 @@ describe('file fields', () => {
       ])
       const post = await testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submit`,
+        url: `/api/v1/forms/${form.slug}/submissions`,
         headers: { 'content-type': body.contentType },
         payload: body.payload,
       })
@@ -111,7 +111,7 @@ describe('file fields', () => {
     const body = multipart([{ name: 'photo', filename: 'huge.png', contentType: 'image/png', bytes: Buffer.alloc(10 * 1024 * 1024 + 10) }])
     const post = await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submit`,
+      url: `/api/v1/forms/${form.slug}/submissions`,
       headers: { 'content-type': body.contentType },
       payload: body.payload,
     })
@@ -141,7 +141,7 @@ describe('file fields', () => {
       ])
       return testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submit`,
+        url: `/api/v1/forms/${form.slug}/submissions`,
         headers: { 'content-type': body.contentType },
         payload: body.payload,
       })

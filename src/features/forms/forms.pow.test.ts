@@ -28,7 +28,7 @@ describe('proof of work (ALTCHA) on a form that asks for it', () => {
     const testApp = await buildFormsApp(t)
     const form = await createFormVia(testApp, contactForm({ proof_of_work: true }))
     const submit = (body: Record<string, unknown>) =>
-      testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${form.slug}/submit`, payload: { ...jsonValues, ...body } })
+      testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${form.slug}/submissions`, payload: { ...jsonValues, ...body } })
 
     const good = await challengeFor(testApp, form.slug)
     assert.ok(good.altcha, 'the token comes with a challenge')

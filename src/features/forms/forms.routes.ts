@@ -349,7 +349,7 @@ export async function formsRoutes(
     )
 
     scope.post(
-      '/api/v1/forms/:slug/submit',
+      '/api/v1/forms/:slug/submissions',
       {
         bodyLimit: FORM_BODY_LIMIT,
         // A visitor's submission never acts for a signed-in caller: their session is not read, so no CSRF token is needed.
@@ -360,7 +360,8 @@ export async function formsRoutes(
           summary: 'Submit a form as JSON or multipart/form-data (public)',
           description:
             'The body holds the field values by name, `_token` from createFormToken, and nothing in the honeypot field. Unknown fields are dropped. ' +
-            'A submission the spam traps catch is answered exactly as an accepted one.',
+            'A submission the spam traps catch is answered exactly as an accepted one. ' +
+            'The path takes the form’s slug; the editors’ routes on the same path (GET, PATCH) take its id.',
           params: SlugParams,
           consumes: ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'],
           response: {

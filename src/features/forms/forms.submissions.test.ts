@@ -16,7 +16,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
 async function submit(testApp: FormsTestApp, slug: string, values: Record<string, unknown>, remoteAddress = '192.0.2.1') {
   const response = await testApp.app.inject({
     method: 'POST',
-    url: `/api/v1/forms/${slug}/submit`,
+    url: `/api/v1/forms/${slug}/submissions`,
     remoteAddress,
     payload: { ...values, _token: await tokenFor(testApp, slug) },
   })
@@ -162,7 +162,7 @@ describe('notification mail', () => {
     // Spam: the honeypot filled in.
     await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submit`,
+      url: `/api/v1/forms/${form.slug}/submissions`,
       remoteAddress: '192.0.2.99',
       payload: { ...jsonValues, website_url: 'x', _token: await tokenFor(testApp, form.slug) },
     })
@@ -212,7 +212,7 @@ describe('retention', () => {
       ])
       const post = await testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submit`,
+        url: `/api/v1/forms/${form.slug}/submissions`,
         remoteAddress,
         headers: { 'content-type': body.contentType },
         payload: body.payload,

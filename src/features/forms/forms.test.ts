@@ -183,7 +183,7 @@ describe('public submission (no JavaScript)', () => {
       payload: urlencoded(goodValues),
     })
     assert.equal(post.statusCode, 410)
-    const api = await testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${form.slug}/submit`, payload: goodValues })
+    const api = await testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${form.slug}/submissions`, payload: goodValues })
     assert.equal(api.statusCode, 410)
     assert.equal(api.json().code, 'form_closed')
     assert.equal((await testApp.app.inject({ method: 'GET', url: `/forms/${uniqueSlug('nope')}` })).statusCode, 404)
@@ -224,7 +224,7 @@ describe('a signed-in editor on the public form', () => {
     testApp.clock.advance(10_000)
     const api = await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submit`,
+      url: `/api/v1/forms/${form.slug}/submissions`,
       headers: cookie,
       payload: { ...goodValues, _token: tokens.json().token },
     })
@@ -245,7 +245,7 @@ describe('a signed-in editor on the public form', () => {
     for (const headers of [{ cookie: testApp.editor.cookie as string }, {}]) {
       const api = await testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submit`,
+        url: `/api/v1/forms/${form.slug}/submissions`,
         headers: { ...headers, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
         payload: { ...goodValues, _token: 'x' },
       })
@@ -311,7 +311,7 @@ describe('spam traps', () => {
     for (const expected of ['new', 'spam']) {
       const post = await testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submit`,
+        url: `/api/v1/forms/${form.slug}/submissions`,
         payload: { ...goodValues, _token: token },
       })
       assert.equal(post.statusCode, 201)
@@ -325,7 +325,7 @@ describe('spam traps', () => {
     const one = await createFormVia(testApp, contactForm())
     const other = await createFormVia(testApp, contactForm())
     const token = await tokenFor(testApp, other.slug)
-    await testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${one.slug}/submit`, payload: { ...goodValues, _token: token } })
+    await testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${one.slug}/submissions`, payload: { ...goodValues, _token: token } })
     assert.equal((await submissionsOf(testApp.database.db, one.id))[0]?.spam_reason, 'token_invalid')
   })
 })

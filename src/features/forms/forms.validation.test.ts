@@ -85,7 +85,7 @@ describe('each field type is validated on the server (JSON submissions)', () => 
       for (const value of bad) {
         const response = await testApp.app.inject({
           method: 'POST',
-          url: `/api/v1/forms/${form.slug}/submit`,
+          url: `/api/v1/forms/${form.slug}/submissions`,
           remoteAddress: remoteAddress(),
           payload: { f: value, _token: await tokenFor(testApp, form.slug) },
         })
@@ -101,7 +101,7 @@ describe('each field type is validated on the server (JSON submissions)', () => 
       for (const [value, stored] of good) {
         const response = await testApp.app.inject({
           method: 'POST',
-          url: `/api/v1/forms/${form.slug}/submit`,
+          url: `/api/v1/forms/${form.slug}/submissions`,
           remoteAddress: remoteAddress(),
           payload: { ...(value === undefined ? {} : { f: value }), _token: await tokenFor(testApp, form.slug), extra: 'dropped' },
         })
@@ -116,7 +116,7 @@ describe('each field type is validated on the server (JSON submissions)', () => 
   test('a JSON body that is not an object is a 400; an unknown form 404', async (t) => {
     const testApp = await buildFormsApp(t)
     const form = await createFormVia(testApp, contactForm())
-    const array = await testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${form.slug}/submit`, payload: [1, 2] })
+    const array = await testApp.app.inject({ method: 'POST', url: `/api/v1/forms/${form.slug}/submissions`, payload: [1, 2] })
     assert.equal(array.statusCode, 400)
     const unknown = await testApp.app.inject({ method: 'POST', url: '/api/v1/forms/no-such-form/submit', payload: goodValues })
     assert.equal(unknown.statusCode, 404)
@@ -131,7 +131,7 @@ describe('abuse limits', () => {
     for (let i = 0; i < SUBMISSION_LIMITS.perAddress.limit; i++) {
       const response = await testApp.app.inject({
         method: 'POST',
-        url: `/api/v1/forms/${form.slug}/submit`,
+        url: `/api/v1/forms/${form.slug}/submissions`,
         remoteAddress: '192.0.2.7',
         payload: { ...goodValues, consent: true, _token: await tokenFor(testApp, form.slug) },
       })
@@ -139,7 +139,7 @@ describe('abuse limits', () => {
     }
     const limited = await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submit`,
+      url: `/api/v1/forms/${form.slug}/submissions`,
       remoteAddress: '192.0.2.7',
       payload: { ...goodValues, consent: true, _token: await tokenFor(testApp, form.slug) },
     })
@@ -150,7 +150,7 @@ describe('abuse limits', () => {
     assert.equal(page.statusCode, 429, 'the HTML post counts against the same limit')
     const other = await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submit`,
+      url: `/api/v1/forms/${form.slug}/submissions`,
       remoteAddress: '198.51.100.9',
       payload: { ...goodValues, consent: true, _token: await tokenFor(testApp, form.slug) },
     })
@@ -160,7 +160,7 @@ describe('abuse limits', () => {
     testApp.clock.advance(SUBMISSION_LIMITS.perAddress.lockMs + 1000)
     const later = await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submit`,
+      url: `/api/v1/forms/${form.slug}/submissions`,
       remoteAddress: '192.0.2.7',
       payload: { ...goodValues, consent: true, _token: await tokenFor(testApp, form.slug) },
     })
@@ -187,7 +187,7 @@ describe('abuse limits', () => {
       tokenFor(testApp, form.slug).then((token) =>
         testApp.app.inject({
           method: 'POST',
-          url: `/api/v1/forms/${form.slug}/submit`,
+          url: `/api/v1/forms/${form.slug}/submissions`,
           remoteAddress,
           payload: { ...goodValues, consent: true, _token: token },
         }),

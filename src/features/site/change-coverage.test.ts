@@ -416,7 +416,7 @@ const EXEMPT: Record<string, string> = {
   'PATCH /api/v1/forms/:id|:slug': 'records form:<id>; the form page is uncached, the thank-you page tagged form:<id>',
   'DELETE /api/v1/forms/:id|:slug': 'records form:<id>; the form page is uncached, the thank-you page tagged form:<id>',
   'POST /api/v1/forms/:id|:slug/tokens': 'issues a render token; writes nothing',
-  'POST /api/v1/forms/:id|:slug/submit': 'stores a submission: shown on no public page',
+  'POST /api/v1/forms/:id|:slug/submissions': 'stores a submission: shown on no public page',
   'POST /forms/:slug': 'stores a submission: shown on no public page',
   'PATCH /api/v1/forms/:id|:slug/submissions': 'submission status: shown on no public page',
   'PATCH /api/v1/forms/:id|:slug/submissions/:submissionId': 'submission status: shown on no public page',

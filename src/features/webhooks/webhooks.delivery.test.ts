@@ -31,7 +31,7 @@ const values = { name: 'Rosa', email: 'rosa@example.com', topic: 'Sales', messag
 async function submitForm(testApp: FormsTestApp, slug: string) {
   const response = await testApp.app.inject({
     method: 'POST',
-    url: `/api/v1/forms/${slug}/submit`,
+    url: `/api/v1/forms/${slug}/submissions`,
     remoteAddress: '192.0.2.7',
     payload: { ...values, _token: await tokenFor(testApp, slug) },
   })
@@ -144,7 +144,7 @@ describe('deliveries', () => {
     const form = await createFormVia(testApp, contactForm())
     const spam = await testApp.app.inject({
       method: 'POST',
-      url: `/api/v1/forms/${form.slug}/submit`,
+      url: `/api/v1/forms/${form.slug}/submissions`,
       remoteAddress: '192.0.2.8',
       payload: { ...values, website_url: 'x', _token: await tokenFor(testApp, form.slug) },
     })
