@@ -99,6 +99,13 @@ describe('deliveries', () => {
       list.json().data.map((item: { id: number }) => item.id),
       [delivery.id],
     )
+    assert.deepEqual(list.json().data[0].last_attempt, {
+      outcome: 'succeeded',
+      status_code: 200,
+      duration_ms: json.attempt_log[0].duration_ms,
+      error: null,
+      response_excerpt: 'ok',
+    })
     const none = await testApp.app.inject({
       method: 'GET',
       url: `/api/v1/webhooks/${hook.id}/deliveries?status=failed`,
@@ -113,6 +120,12 @@ describe('deliveries', () => {
       headers: testApp.admin,
     })
     assert.equal(cross.statusCode, 404)
+    // The list shows each subscription's newest delivery (the admin's list), none yet for the new one.
+    const hooks = await testApp.app.inject({ method: 'GET', url: '/api/v1/webhooks?limit=100', headers: testApp.admin })
+    assert.equal(hooks.statusCode, 200, hooks.body)
+    const byId = new Map((hooks.json().data as { id: number; last_delivery: unknown }[]).map((item) => [item.id, item.last_delivery]))
+    assert.deepEqual(byId.get(hook.id), { status: 'succeeded', event_type: 'form.submitted', created_at: json.created_at })
+    assert.equal(byId.get(other.id), null)
   })
 
   test('post.published, post.updated and post.unpublished reach a subscriber, signed; a draft’s save and a spam submission send nothing', async (t) => {

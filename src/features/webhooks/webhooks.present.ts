@@ -1,4 +1,4 @@
-import type { AttemptRow, DeliveryRow, SubscriptionRow } from './webhooks.queries.ts'
+import type { AttemptRow, DeliveryListRow, DeliveryRow, SubscriptionListRow, SubscriptionRow } from './webhooks.queries.ts'
 import type { WebhookEvent } from './webhooks.schemas.ts'
 
 /** A subscription as the API shows it: never its secret (the one place a row becomes output, STYLE §8). */
@@ -10,6 +10,19 @@ export const presentWebhook = (row: SubscriptionRow) => ({
   description: row.description,
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),
+})
+
+/** A subscription in the list: with its newest delivery's state (null before the first). */
+export const presentWebhookListItem = (row: SubscriptionListRow) => ({
+  ...presentWebhook(row),
+  last_delivery:
+    row.last_delivery_status === null || row.last_delivery_created_at === null
+      ? null
+      : {
+          status: row.last_delivery_status,
+          event_type: row.last_delivery_event_type ?? '',
+          created_at: row.last_delivery_created_at.toISOString(),
+        },
 })
 
 /** The answer to a create or a rotation: the secret in clear, this once. */
@@ -29,6 +42,21 @@ export const presentDelivery = (row: DeliveryRow) => ({
   redelivery_of: row.redelivery_of === null ? null : Number(row.redelivery_of),
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),
+})
+
+/** A delivery in the log: with its newest attempt's outcome, HTTP status, duration and answer (null before the first). */
+export const presentDeliveryListItem = (row: DeliveryListRow) => ({
+  ...presentDelivery(row),
+  last_attempt:
+    row.last_outcome === null
+      ? null
+      : {
+          outcome: row.last_outcome,
+          status_code: row.last_status_code,
+          duration_ms: row.last_duration_ms ?? 0,
+          error: row.last_error,
+          response_excerpt: row.last_response_excerpt,
+        },
 })
 
 export const presentAttempt = (row: AttemptRow) => ({

@@ -17,10 +17,23 @@ const SUBSCRIPTION_COLUMNS = sql`id, url, events, status, secret_sealed, descrip
 export const WEBHOOK_SORT: Sort = { name: 'webhooks', direction: 'desc', key: null }
 export const DELIVERY_SORT: Sort = { name: 'webhook-deliveries', direction: 'desc', key: null }
 
+/** A subscription in the list, with its newest delivery (null before the first): what the admin's list shows. */
+export type SubscriptionListRow = SubscriptionRow & {
+  last_delivery_status: 'pending' | 'succeeded' | 'failed' | null
+  last_delivery_event_type: string | null
+  last_delivery_created_at: Date | null
+}
+
 export const listSubscriptionRows = (db: Db, options: { limit: number; after: Cursor | undefined }) => {
-  const page = keyset(WEBHOOK_SORT, { id: sql`id` }, options.after)
-  return sql<SubscriptionRow & { cursor_key: null }>`select ${SUBSCRIPTION_COLUMNS}, ${page.cursorKey} from webhook_subscriptions
-    where ${page.after} order by ${page.orderBy} limit ${options.limit + 1}`
+  const page = keyset(WEBHOOK_SORT, { id: sql`s.id` }, options.after)
+  // The newest delivery per listed subscription: one index probe each on (subscription_id, id).
+  return sql<SubscriptionListRow & { cursor_key: null }>`select s.id, s.url, s.events, s.status, s.secret_sealed, s.description,
+        s.created_at, s.updated_at, last.status as last_delivery_status, last.event_type as last_delivery_event_type,
+        last.created_at as last_delivery_created_at, ${page.cursorKey}
+      from webhook_subscriptions s
+      left join lateral (select d.status, d.event_type, d.created_at from webhook_deliveries d
+                          where d.subscription_id = s.id order by d.id desc limit 1) last on true
+     where ${page.after} order by ${page.orderBy} limit ${options.limit + 1}`
     .execute(db)
     .then((r) => r.rows)
 }
@@ -120,16 +133,32 @@ export const insertDelivery = (db: Db, subscriptionId: number, event: NewEvent, 
     .execute(db)
     .then((r) => r.rows[0] as DeliveryRow)
 
+/** A delivery in the log, with its newest attempt (null before the first): what the admin's delivery log shows. */
+export type DeliveryListRow = DeliveryRow & {
+  last_outcome: AttemptRow['outcome'] | null
+  last_status_code: number | null
+  last_duration_ms: number | null
+  last_error: string | null
+  last_response_excerpt: string | null
+}
+
 export const listDeliveryRows = (
   db: Db,
   subscriptionId: number,
   options: { limit: number; after: Cursor | undefined; status: DeliveryRow['status'] | undefined },
 ) => {
   // The filter is in the statement only when given (decision 0013).
-  const page = keyset(DELIVERY_SORT, { id: sql`id` }, options.after)
-  return sql<DeliveryRow & { cursor_key: null }>`select ${DELIVERY_COLUMNS}, ${page.cursorKey} from webhook_deliveries
-    where subscription_id = ${subscriptionId} ${options.status ? sql`and status = ${options.status}` : sql``} and ${page.after}
-    order by ${page.orderBy} limit ${options.limit + 1}`
+  const page = keyset(DELIVERY_SORT, { id: sql`d.id` }, options.after)
+  // The newest attempt per listed delivery: one probe each of the (delivery_id, number) primary key.
+  return sql<DeliveryListRow & { cursor_key: null }>`select d.id, d.subscription_id, d.event_id, d.event_type, d.event_created_at,
+        d.data, d.status, d.attempts, d.next_attempt_at, d.redelivery_of, d.created_at, d.updated_at,
+        a.outcome as last_outcome, a.status_code as last_status_code, a.duration_ms as last_duration_ms, a.error as last_error,
+        a.response_excerpt as last_response_excerpt, ${page.cursorKey}
+      from webhook_deliveries d
+      left join lateral (select outcome, status_code, duration_ms, error, response_excerpt from webhook_attempts
+                          where delivery_id = d.id order by number desc limit 1) a on true
+     where d.subscription_id = ${subscriptionId} ${options.status ? sql`and d.status = ${options.status}` : sql``} and ${page.after}
+     order by ${page.orderBy} limit ${options.limit + 1}`
     .execute(db)
     .then((r) => r.rows)
 }

@@ -4,17 +4,26 @@ import { type AppInstance, IdParams, Page, problems } from '#core/http/schemas.t
 import { requestMeta } from '../users/audit.ts'
 import type { Actor } from '../users/login/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
-import { presentDelivery, presentDeliveryDetail, presentWebhook, presentWebhookWithSecret } from './webhooks.present.ts'
+import {
+  presentDelivery,
+  presentDeliveryDetail,
+  presentDeliveryListItem,
+  presentWebhook,
+  presentWebhookListItem,
+  presentWebhookWithSecret,
+} from './webhooks.present.ts'
 import { DELIVERY_SORT, WEBHOOK_SORT } from './webhooks.queries.ts'
 import {
   CreateWebhookBody,
   Delivery,
   DeliveryDetail,
+  DeliveryListItem,
   DeliveryListQuery,
   DeliveryParams,
   UpdateWebhookBody,
   WEBHOOK_EVENTS,
   Webhook,
+  WebhookListItem,
   WebhookListQuery,
   WebhookWithSecret,
 } from './webhooks.schemas.ts'
@@ -52,15 +61,15 @@ export function webhooksRoutes(app: AppInstance, deps: WebhookDeps) {
       schema: {
         operationId: 'listWebhooks',
         tags,
-        summary: 'List webhook subscriptions, newest first (admins)',
+        summary: 'List webhook subscriptions, newest first, each with its newest delivery’s state (admins)',
         querystring: WebhookListQuery,
-        response: { 200: Page(Webhook) },
+        response: { 200: Page(WebhookListItem) },
       },
     },
     async (request) => {
       const { limit, cursor } = request.query
       const rows = await listWebhooks(db, { limit, after: decodeCursor(WEBHOOK_SORT, cursor) })
-      return toPage(rows, limit, presentWebhook, WEBHOOK_SORT)
+      return toPage(rows, limit, presentWebhookListItem, WEBHOOK_SORT)
     },
   )
 
@@ -167,16 +176,16 @@ export function webhooksRoutes(app: AppInstance, deps: WebhookDeps) {
       schema: {
         operationId: 'listWebhookDeliveries',
         tags,
-        summary: 'A webhook’s deliveries, newest first; filter by status (admins)',
+        summary: 'A webhook’s deliveries, newest first, each with its newest attempt; filter by status (admins)',
         params: IdParams,
         querystring: DeliveryListQuery,
-        response: { 200: Page(Delivery), ...problems('not_found') },
+        response: { 200: Page(DeliveryListItem), ...problems('not_found') },
       },
     },
     async (request) => {
       const { limit, cursor, status } = request.query
       const rows = await listDeliveries(db, request.params.id, { limit, after: decodeCursor(DELIVERY_SORT, cursor), status })
-      return toPage(rows, limit, presentDelivery, DELIVERY_SORT)
+      return toPage(rows, limit, presentDeliveryListItem, DELIVERY_SORT)
     },
   )
 

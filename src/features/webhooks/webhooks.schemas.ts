@@ -95,6 +95,25 @@ const webhookFields = {
 /** A subscription as every read shows it: never its secret. */
 export const Webhook = named('Webhook', Type.Object(webhookFields))
 
+/** A subscription in the list (GET /webhooks): with its newest delivery's state, for the admin's list. */
+export const WebhookListItem = named(
+  'WebhookListItem',
+  Type.Object({
+    ...webhookFields,
+    last_delivery: Type.Union(
+      [
+        Type.Object({
+          status: literals(DELIVERY_STATUSES),
+          event_type: Type.String(),
+          created_at: Type.String({ format: 'date-time' }),
+        }),
+        Type.Null(),
+      ],
+      { description: 'The newest delivery (status, event, when); null before the first' },
+    ),
+  }),
+)
+
 /** The answer to a create or a secret rotation: the only times the secret is shown. */
 export const WebhookWithSecret = named(
   'WebhookWithSecret',
@@ -135,6 +154,27 @@ export const Attempt = named(
     status_code: Type.Union([Type.Integer(), Type.Null()]),
     error: Type.Union([Type.String(), Type.Null()]),
     response_excerpt: Type.Union([Type.String(), Type.Null()], { description: 'The first 1 KiB of the answer' }),
+  }),
+)
+
+/** A delivery in the log (GET /webhooks/{id}/deliveries): with its newest attempt, for the admin's delivery log. */
+export const DeliveryListItem = named(
+  'WebhookDeliveryListItem',
+  Type.Object({
+    ...deliveryFields,
+    last_attempt: Type.Union(
+      [
+        Type.Object({
+          outcome: literals(ATTEMPT_OUTCOMES),
+          status_code: Type.Union([Type.Integer(), Type.Null()]),
+          duration_ms: Type.Integer({ minimum: 0 }),
+          error: Type.Union([Type.String(), Type.Null()]),
+          response_excerpt: Type.Union([Type.String(), Type.Null()], { description: 'The first 1 KiB of the answer' }),
+        }),
+        Type.Null(),
+      ],
+      { description: 'The newest attempt; null before the first' },
+    ),
   }),
 )
 
