@@ -1195,7 +1195,7 @@ export interface paths {
         };
         /**
          * List products, filtered and sorted, with facet counts on request
-         * @description Anonymous callers and members see active products only. Filters: `category` (a slug; includes sub-categories), `price_min`/`price_max` (integer minor units), `in_stock`, `q` (full text), `attr.<name>=<value>` (several values comma-separated or repeated are OR, different attributes AND). `facets=category,price,<attribute>,…` counts each facet over the filtered set without its own filter. `?slug=` returns the one product with that slug, in full.
+         * @description Anonymous callers and members see active products only. Filters: `category` (a slug; includes sub-categories), `price_min`/`price_max` (integer minor units), `in_stock`, `q` (full text), `attr.<name>=<value>` (several values comma-separated or repeated are OR, different attributes AND). `facets=category,price,<attribute>,…` counts each facet over the filtered set without its own filter. `?slug=` returns the one product with that slug, in full. `include_total=true` adds the count of the filtered list.
          *
          *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
          */
@@ -1271,7 +1271,9 @@ export interface paths {
         };
         /**
          * List product categories (by id; parent_id gives the tree); ?slug= finds one
-         * @description Anyone may call this (signing in is optional; a signed-in caller may be shown more).
+         * @description `include_total=true` adds the count.
+         *
+         *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
          */
         get: operations["listProductCategories"];
         put?: never;
@@ -10510,6 +10512,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description true: the page carries `total`, the number of items the filters select on all pages (counted on each request) */
+                include_total?: boolean;
                 /** @description price, -price, name, -created_at (newest); relevance needs q */
                 sort?: "price" | "-price" | "name" | "-created_at" | "relevance";
                 slug?: string;
@@ -10601,6 +10605,8 @@ export interface operations {
                             updated_at: string;
                         }[];
                         next_cursor: string | null;
+                        /** @description with `?include_total=true`: the items the filters select, on all pages */
+                        total?: number;
                         facets?: {
                             category?: {
                                 id: number;
@@ -11660,6 +11666,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description true: the page carries `total`, the number of items the filters select on all pages (counted on each request) */
+                include_total?: boolean;
                 slug?: string;
             };
             header?: never;

@@ -5,6 +5,7 @@ import type { Cursor } from '#core/http/pagination.ts'
 import { slugOrRandom } from '../content/markdown.ts'
 import {
   type CategoryRow,
+  countCategories,
   deleteCategoryRow,
   findCategory,
   hasChildCategories,
@@ -20,7 +21,11 @@ import {
 import type { CategoryCreate, CategoryPatch } from './products.schemas.ts'
 
 /** Product categories: a tree (a category has at most one parent). Anyone reads them; editors and admins write (the routes check). */
-export const listCategoryPage = (db: Db, page: { after: Cursor | undefined; limit: number; slug?: string }) => listCategories(db, page)
+/** A page of categories, and with `withTotal` how many there are (or have the slug asked for), counted at the same time. */
+export async function listCategoryPage(db: Db, page: { after: Cursor | undefined; limit: number; slug?: string; withTotal?: boolean }) {
+  const [rows, total] = await Promise.all([listCategories(db, page), page.withTotal ? countCategories(db, page.slug) : undefined])
+  return { rows, total }
+}
 
 /** The whole tree, for menus and the public pages (small: read at once). */
 export const getCategoryTree = (db: Db) => listCategoryTree(db)

@@ -193,18 +193,23 @@ describe('product filters and facets against a brute-force count', () => {
         const seen: { id: number; price: { amount_minor: number }; name: string; created_at: string }[] = []
         let cursor: string | null = null
         let facets: Record<string, unknown> | undefined
+        const totals: number[] = []
         do {
           const params = queryOf(f, ['category', 'price', colour, size])
           params.set('sort', sort)
           params.set('limit', '7')
+          params.set('include_total', 'true')
           if (cursor) params.set('cursor', cursor)
           const response = await call(testApp, 'GET', `/api/v1/products?${params}`, headers)
           assert.equal(response.statusCode, 200, `${label}: ${response.body}`)
           const body = response.json()
           seen.push(...body.data)
+          totals.push(body.total)
           facets ??= body.facets
           cursor = body.next_cursor
         } while (cursor)
+        // include_total: the count of the filtered list, the same on every page.
+        assert.deepEqual(new Set(totals), new Set([expected.length]), `${label}: total`)
         assert.deepEqual(
           seen.map((p) => p.id).sort((a, b) => a - b),
           expected.map((p) => p.id).sort((a, b) => a - b),
@@ -243,5 +248,75 @@ describe('product filters and facets against a brute-force count', () => {
         }
       }
     }
+  })
+})
+
+describe('include_total on the product and category lists', () => {
+  test('total counts the filtered products on every page, with full text, relevance and slug too, and only when asked', async (t) => {
+    const testApp = await buildTestApp(t)
+    const editor = await signedIn(testApp, 'editor')
+    const word = `lantern${unique()}`
+    const category = await makeCategory(testApp, editor)
+    const made = []
+    for (let i = 0; i < 5; i++)
+      made.push(
+        await makeProduct(testApp, editor, {
+          name: `${word} ${i}`,
+          price_minor: 1000 + i * 1500,
+          status: i === 4 ? 'draft' : 'active',
+          category_ids: i < 3 ? [category.id] : [],
+        }),
+      )
+    const list = async (query: string, headers: Headers = {}) => {
+      const response = await call(testApp, 'GET', `/api/v1/products?${query}`, headers)
+      assert.equal(response.statusCode, 200, response.body)
+      return response.json() as { data: { id: number }[]; next_cursor: string | null; total?: number; facets?: unknown }
+    }
+    // Without the flag there is no total (a second statement only when asked).
+    assert.equal('total' in (await list(`q=${word}`)), false)
+    // Anonymous callers count active products only; editors all of them.
+    assert.equal((await list(`q=${word}&include_total=true`)).total, 4)
+    assert.equal((await list(`q=${word}&include_total=true`, editor)).total, 5)
+    assert.equal((await list(`q=${word}&sort=relevance&limit=1&include_total=true`)).total, 4)
+    // With a category (the bitmap path) and a price range between bucket edges, on every page of the walk.
+    const first = await list(`category=${category.slug}&price_min=1500&limit=1&include_total=true`)
+    assert.equal(first.total, 2)
+    assert.equal(first.data.length, 1)
+    const second = await list(`category=${category.slug}&price_min=1500&limit=1&include_total=true&cursor=${first.next_cursor}`)
+    assert.equal(second.total, 2)
+    // Beside facets, in the same response shape as the posts list (data, next_cursor, total).
+    const faceted = await list(`category=${category.slug}&facets=price&include_total=true`)
+    assert.equal(faceted.total, 3)
+    assert.deepEqual(Object.keys(faceted).slice(0, 3), ['data', 'next_cursor', 'total'])
+    // ?slug= finds one product (or none): total 1 or 0.
+    assert.equal((await list(`slug=${made[0]?.slug}&include_total=true`)).total, 1)
+    assert.equal((await list(`slug=${made[4]?.slug}&include_total=true`)).total, 0)
+    assert.equal((await list(`q=nothing${unique()}&include_total=true`)).total, 0)
+    // A bad value is a 400 naming the key.
+    const bad = await call(testApp, 'GET', '/api/v1/products?include_total=maybe')
+    assert.equal(bad.statusCode, 400, bad.body)
+    assert.match(bad.body, /include_total/)
+  })
+
+  test('the category list counts all categories, or the one with ?slug=, only when asked', async (t) => {
+    const testApp = await buildTestApp(t)
+    const editor = await signedIn(testApp, 'editor')
+    const one = await makeCategory(testApp, editor)
+    await makeCategory(testApp, editor, { parent_id: one.id })
+    const all = Number(
+      (await sql<{ n: number }>`select count(*)::int as n from product_categories`.execute(testApp.database.db)).rows[0]?.n,
+    )
+    const page = await call(testApp, 'GET', '/api/v1/product-categories?limit=1&include_total=true')
+    assert.equal(page.statusCode, 200, page.body)
+    assert.equal(page.json().total, all)
+    assert.equal(page.json().data.length, 1)
+    const next = await call(testApp, 'GET', `/api/v1/product-categories?limit=1&include_total=true&cursor=${page.json().next_cursor}`)
+    assert.equal(next.json().total, all)
+    const bySlug = await call(testApp, 'GET', `/api/v1/product-categories?slug=${one.slug}&include_total=true`)
+    assert.equal(bySlug.json().total, 1)
+    const without = await call(testApp, 'GET', '/api/v1/product-categories')
+    assert.equal('total' in without.json(), false)
+    const bad = await call(testApp, 'GET', '/api/v1/product-categories?include_total=2')
+    assert.equal(bad.statusCode, 400, bad.body)
   })
 })

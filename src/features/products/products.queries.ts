@@ -397,6 +397,25 @@ export async function countFacets(db: Db, f: ProductFilter, names: string[]): Pr
   return out
 }
 
+/**
+ * The statement of countProducts: how many products `f` selects, whatever the
+ * page. The AND of its conditions' bitmaps is counted, as a facet's counts are
+ * (full text, and a price range between bucket edges, made bitmaps first), so
+ * the total and the facets always agree; no product row is read for the others.
+ */
+export function countProductsStatement(f: ProductFilter) {
+  const bits = bitConditions(f, true)
+  const all = bits.map((_, i) => i)
+  return sql<{ total: number }>`with ${bitCtes(bits)}
+    select coalesce(bit_count(${bitsAnd(all)}), 0)::int as total from ${bitsFrom(all)}`
+}
+
+/** How many products `f` selects (`?include_total=true`). */
+export const countProducts = (db: Db, f: ProductFilter) =>
+  countProductsStatement(f)
+    .execute(db)
+    .then((r) => (r.rows[0] as { total: number }).total)
+
 /** The ids of the attribute names among `names` that some product has (unknown ones are a 400 for the API). */
 export const knownAttributeNames = (db: Db, names: string[]) =>
   sql<{ name: string }>`select n.name from unnest(${names}::text[]) as n(name)
@@ -679,6 +698,13 @@ export function listCategories(db: Db, page: { after: Cursor | undefined; limit:
     .execute(db)
     .then((r) => r.rows)
 }
+
+/** How many categories there are, or (with `slug`) have that slug (`?include_total=true`). */
+export const countCategories = (db: Db, slug: string | undefined) =>
+  sql<{ total: number }>`select count(*)::int as total from product_categories
+    ${slug === undefined ? sql`` : sql`where slug = ${slug}`}`
+    .execute(db)
+    .then((r) => (r.rows[0] as { total: number }).total)
 
 /** Every category (id, parent, slug, name): the tree for facets and menus. */
 export const listCategoryTree = (db: Db) =>

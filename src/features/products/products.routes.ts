@@ -46,7 +46,8 @@ export function productRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'paths'>
           'Anonymous callers and members see active products only. Filters: `category` (a slug; includes sub-categories), ' +
           '`price_min`/`price_max` (integer minor units), `in_stock`, `q` (full text), `attr.<name>=<value>` (several values ' +
           'comma-separated or repeated are OR, different attributes AND). `facets=category,price,<attribute>,…` counts each ' +
-          'facet over the filtered set without its own filter. `?slug=` returns the one product with that slug, in full.',
+          'facet over the filtered set without its own filter. `?slug=` returns the one product with that slug, in full. ' +
+          '`include_total=true` adds the count of the filtered list.',
         querystring: ProductListQuery,
         response: { 200: ProductPage },
       },
@@ -143,14 +144,20 @@ export function productRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'paths'>
         operationId: 'listProductCategories',
         tags: categories,
         summary: 'List product categories (by id; parent_id gives the tree); ?slug= finds one',
+        description: '`include_total=true` adds the count.',
         querystring: CategoryListQuery,
         response: { 200: Page(Category) },
       },
     },
     async (request) => {
       const q = request.query
-      const rows = await listCategoryPage(db, { after: decodeCursor(CATEGORY_SORT, q.cursor), limit: q.limit, slug: q.slug })
-      return toPage(rows, q.limit, presentCategory, CATEGORY_SORT)
+      const { rows, total } = await listCategoryPage(db, {
+        after: decodeCursor(CATEGORY_SORT, q.cursor),
+        limit: q.limit,
+        slug: q.slug,
+        withTotal: q.include_total,
+      })
+      return toPage(rows, q.limit, presentCategory, CATEGORY_SORT, total)
     },
   )
 

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { Id, PageQuery, QueryString } from '#core/http/schemas.ts'
+import { Id, PageQuery, QueryString, TotalQuery } from '#core/http/schemas.ts'
 
 /** The states of a product: only `active` ones are on the site and in anonymous lists. Defined here only. */
 export const ProductStatus = Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('archived')])
@@ -116,6 +116,7 @@ export type ProductSortName = (typeof SORTS)[number]
 export const ProductListQuery = (() => {
   const schema = QueryString({
     ...PageQuery,
+    ...TotalQuery,
     sort: Type.Union(
       SORTS.map((s) => Type.Literal(s)),
       { default: '-created_at', description: 'price, -price, name, -created_at (newest); relevance needs q' },
@@ -201,6 +202,7 @@ export const Facets = Type.Object({
 export const ProductPage = Type.Object({
   data: Type.Array(Product),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
+  total: Type.Optional(Type.Integer({ minimum: 0, description: 'with `?include_total=true`: the items the filters select, on all pages' })),
   facets: Type.Optional(Facets),
 })
 
@@ -238,4 +240,4 @@ export const CategoryCreate = Type.Object(
 export type CategoryCreate = Static<typeof CategoryCreate>
 export const CategoryPatch = Type.Partial(Type.Object(categoryFields), { additionalProperties: false, minProperties: 1 })
 export type CategoryPatch = Static<typeof CategoryPatch>
-export const CategoryListQuery = QueryString({ ...PageQuery, slug: Type.Optional(Slug(100)) })
+export const CategoryListQuery = QueryString({ ...PageQuery, ...TotalQuery, slug: Type.Optional(Slug(100)) })

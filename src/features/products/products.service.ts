@@ -13,6 +13,7 @@ import {
   changeProductStock,
   changeVariantStock,
   countFacets as countFacetRows,
+  countProducts,
   deleteProductRow,
   existingCategoryIds,
   existingMediaIds,
@@ -63,6 +64,7 @@ export type ProductListInput = {
   in_stock?: boolean
   q?: string
   facets?: string
+  include_total?: boolean
   [attribute: `attr.${string}`]: string[] | undefined
 }
 
@@ -147,25 +149,29 @@ export async function listProductPage(db: Db, user: User | undefined, input: Pro
   if (input.slug !== undefined) {
     // How a front end fetches the product behind a URL: the one product, in full (as GET /products/{id}).
     const row = await findProduct(db, { slug: input.slug }, filter.publicOnly, CURRENCY_SETTING)
-    return { data: row && (filter.status === undefined || row.status === filter.status) ? [presentProduct(row)] : [], next_cursor: null }
+    const data = row && (filter.status === undefined || row.status === filter.status) ? [presentProduct(row)] : []
+    return { data, next_cursor: null, ...(input.include_total ? { total: data.length } : {}) }
   }
+  const total = input.include_total ? countProducts(db, filter) : undefined
   if (input.sort === RELEVANCE) {
     const offset = decodeOffsetCursor(RELEVANCE, input.cursor)
-    const [rows, counted] = await Promise.all([
+    const [rows, counted, count] = await Promise.all([
       listProductsByRelevance(db, { ...filter, q: input.q as string }, { offset, limit: input.limit }, CURRENCY_SETTING),
       countFacets(db, filter, facets),
+      total,
     ])
     const data = rows.slice(0, input.limit).map((row) => presentProduct(row))
     const next_cursor = rows.length > input.limit ? encodeOffsetCursor(RELEVANCE, offset + input.limit) : null
-    return { data, next_cursor, ...(counted ? { facets: counted } : {}) }
+    return { data, next_cursor, ...(count === undefined ? {} : { total: count }), ...(counted ? { facets: counted } : {}) }
   }
   const sort = PRODUCT_SORTS[input.sort as KeysetSortName]
   const after: Cursor | undefined = decodeCursor(sort, input.cursor)
-  const [rows, counted] = await Promise.all([
+  const [rows, counted, count] = await Promise.all([
     listProducts(db, filter, { sort: input.sort as KeysetSortName, after, limit: input.limit }, CURRENCY_SETTING),
     countFacets(db, filter, facets),
+    total,
   ])
-  return { ...toPage(rows, input.limit, (row) => presentProduct(row), sort), ...(counted ? { facets: counted } : {}) }
+  return { ...toPage(rows, input.limit, (row) => presentProduct(row), sort, count), ...(counted ? { facets: counted } : {}) }
 }
 
 /** One product by id or slug, as its page shows it; 404 when it does not exist or the caller may not see it. */
