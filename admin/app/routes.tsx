@@ -66,6 +66,8 @@ export const routes: AdminRoute[] = [
   { path: '/admin/audit', title: 'Audit log', nav: 'System', access: 'admin', load: () => import('../screens/system/audit.tsx') },
   { path: '/admin/mail', title: 'Outgoing mail', nav: 'System', access: 'admin', load: () => import('../screens/system/mail.tsx') },
   { path: '/admin/jobs', title: 'Jobs', nav: 'System', access: 'admin', load: () => import('../screens/system/jobs.tsx') },
+  { path: '/admin/webhooks', title: 'Webhooks', nav: 'System', access: 'admin', load: () => import('../screens/webhooks/list.tsx') },
+  { path: '/admin/webhooks/:id', title: 'Webhook', access: 'admin', load: () => import('../screens/webhooks/detail.tsx') },
 ]
 
 /** The screen for a path (without its query), with the path's parameters; undefined when there is none. */

@@ -9,8 +9,8 @@ import { Field, FormError } from '../../ui/field.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
 import { toast } from '../../ui/toast.tsx'
+import { useLoaded } from '../../ui/use-loaded.ts'
 import { when } from './sessions.tsx'
-import { useLoaded } from './use-loaded.ts'
 
 type ApiToken = Schemas['ApiToken']
 type ApiScope = ApiToken['scopes'][number]

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
-import type { FormProblem } from '../../api.ts'
+import type { FormProblem } from '../api.ts'
 
 /** One thing loaded when the component mounts, and again on reload(); a failure is a FormProblem to show. */
 export function useLoaded<Data>(fetch: () => Promise<Data>) {
