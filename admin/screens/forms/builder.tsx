@@ -700,24 +700,14 @@ function FieldEditor({
         </>
       ) : null}
       <div class="actions field-actions">
-        <Button
-          id={`move-up-${field.key}`}
-          onClick={() => onMove(index - 1, 'up')}
-          disabled={index === 0}
-          aria-label={`Move “${title}” up`}
-        >
-          Move up
+        <Button id={`move-up-${field.key}`} onClick={() => onMove(index - 1, 'up')} disabled={index === 0}>
+          Move up<span class="visually-hidden"> “{title}”</span>
         </Button>
-        <Button
-          id={`move-down-${field.key}`}
-          onClick={() => onMove(index + 1, 'down')}
-          disabled={index === count - 1}
-          aria-label={`Move “${title}” down`}
-        >
-          Move down
+        <Button id={`move-down-${field.key}`} onClick={() => onMove(index + 1, 'down')} disabled={index === count - 1}>
+          Move down<span class="visually-hidden"> “{title}”</span>
         </Button>
-        <Button variant="danger" onClick={onRemove} disabled={count === 1} aria-label={`Remove “${title}”`}>
-          Remove
+        <Button variant="danger" onClick={onRemove} disabled={count === 1}>
+          Remove<span class="visually-hidden"> “{title}”</span>
         </Button>
       </div>
     </fieldset>

@@ -214,9 +214,9 @@ function InboxOf({ form }: { form: Form }) {
                   <Link
                     href={`/admin/forms/${form.id}/submissions?${new URLSearchParams({ ...Object.fromEntries(query), open: String(submission.id) })}`}
                     class={submission.status === 'new' ? 'row-title unread' : 'row-title'}
-                    aria-label={`Submission ${submission.id}, ${when(submission.created_at)}`}
                   >
                     {when(submission.created_at)}
+                    <span class="visually-hidden"> (submission {submission.id})</span>
                   </Link>
                 ),
               },

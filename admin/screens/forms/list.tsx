@@ -60,8 +60,8 @@ export default function FormsList(_: ScreenProps) {
             {
               header: 'Submissions',
               cell: (form) => (
-                <Link href={`/admin/forms/${form.id}/submissions`} aria-label={`Submissions of ${form.name}`}>
-                  Inbox
+                <Link href={`/admin/forms/${form.id}/submissions`}>
+                  Submissions<span class="visually-hidden"> of {form.name}</span>
                 </Link>
               ),
             },
