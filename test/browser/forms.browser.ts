@@ -36,7 +36,7 @@ after(async () => {
 })
 
 let counter = 0
-async function newForm() {
+async function newForm(options: { proofOfWork?: boolean } = {}) {
   const slug = `browser-contact-${process.pid}-${++counter}`
   const form = await createForm(
     testApp.database.db,
@@ -44,6 +44,7 @@ async function newForm() {
       name: 'Contact us',
       slug,
       success_message: 'Thanks, we will write back.',
+      ...(options.proofOfWork ? { proof_of_work: true } : {}),
       fields: [
         { name: 'name', label: 'Your name', type: 'text', required: true },
         { name: 'email', label: 'Email', type: 'email', required: true, help: 'We reply to this address.' },
@@ -60,7 +61,8 @@ const stored = async (formId: number) =>
     await sql<{
       status: string
       data: Record<string, unknown>
-    }>`select status, data from form_submissions where form_id = ${formId} order by id`.execute(testApp.database.db)
+      spam_reason: string | null
+    }>`select status, data, spam_reason from form_submissions where form_id = ${formId} order by id`.execute(testApp.database.db)
   ).rows
 
 for (const javaScriptEnabled of [false, true]) {
@@ -136,3 +138,77 @@ for (const javaScriptEnabled of [false, true]) {
     })
   })
 }
+
+// Proof of work (ALTCHA) under the site's own CSP (script-src 'self', style-src 'self', no worker-src): the widget's
+// external build, its stylesheet and its SHA worker are files on this site, so nothing is blocked (decision 0021).
+describe('a form with proof of work', () => {
+  test('with JavaScript on, the widget solves the challenge in workers from this site and the submission is accepted; no CSP violation, no console error', async () => {
+    const form = await newForm({ proofOfWork: true })
+    const context = await browser.newContext({ javaScriptEnabled: true })
+    const page = await context.newPage()
+    const problems: string[] = []
+    await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP violation: ${text}`))
+    // Runs before the page's own scripts, outside its CSP (a DevTools init script).
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (event) =>
+      window.reportViolation(event.violatedDirective + ' blocked ' + (event.blockedURI || 'inline') + ' (' + event.sourceFile + ':' + event.lineNumber + ')'))`)
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`)
+    })
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}: ${request.failure()?.errorText}`))
+    page.on('response', (response) => {
+      if (response.status() >= 400 && response.request().method() === 'GET') problems.push(`HTTP ${response.status()}: ${response.url()}`)
+    })
+    const workers: string[] = []
+    page.on('worker', (worker) => workers.push(worker.url()))
+    try {
+      const response = await page.goto(`${origin}/forms/${form.slug}`)
+      assert.match(String(response?.headers()['content-security-policy']), /script-src 'self'/)
+      await page.getByLabel('Your name').fill('Rosa')
+      await page.getByLabel('Email').fill('rosa@example.com')
+      await page.getByLabel('Message').fill('Hello from a browser that did the work')
+      // The visitor ticks the widget's box; it solves in its workers and fills the hidden `_altcha` field.
+      await page.locator('altcha-widget').getByText("I'm not a robot").click()
+      await page.waitForFunction(
+        () => ((document.querySelector('input[name="_altcha"]') as HTMLInputElement | null)?.value ?? '') !== '',
+        undefined,
+        { timeout: 30_000 },
+      )
+      assert.ok(workers.length > 0, 'the widget started workers')
+      for (const url of workers)
+        assert.match(url, new RegExp(`^${origin}/forms/altcha-sha\\.[0-9a-f]{12}\\.js$`), 'a worker from this site')
+      clock.advance(MIN_FILL_MS + 1000)
+      await Promise.all([page.waitForURL(`${origin}/forms/${form.slug}/thanks`), page.getByRole('button', { name: 'Send' }).click()])
+      const rows = await stored(Number(form.id))
+      assert.deepEqual(
+        rows.map((row) => [row.status, row.spam_reason]),
+        [['new', null]],
+        'the solution is accepted: not spam',
+      )
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('with JavaScript off, the page says why and the message is kept for review as spam (pow_missing)', async () => {
+    const form = await newForm({ proofOfWork: true })
+    const context = await browser.newContext({ javaScriptEnabled: false })
+    const page = await context.newPage()
+    try {
+      await page.goto(`${origin}/forms/${form.slug}`)
+      assert.match((await page.locator('form.plinth-form').textContent()) ?? '', /needs JavaScript/)
+      await page.getByLabel('Your name').fill('Rosa')
+      await page.getByLabel('Email').fill('rosa@example.com')
+      await page.getByLabel('Message').fill('No scripts here')
+      clock.advance(MIN_FILL_MS + 1000)
+      await Promise.all([page.waitForURL(`${origin}/forms/${form.slug}/thanks`), page.getByRole('button', { name: 'Send' }).click()])
+      assert.deepEqual(
+        (await stored(Number(form.id))).map((row) => [row.status, row.spam_reason]),
+        [['spam', 'pow_missing']],
+      )
+    } finally {
+      await context.close()
+    }
+  })
+})

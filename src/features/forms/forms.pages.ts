@@ -8,7 +8,7 @@ import { findSite } from '../site/site.queries.ts'
 import { layoutTags, pageMeta, siteView } from '../site/site.views.ts'
 import type { Theme } from '../site/theme.ts'
 import { readFormBody } from './forms.body.ts'
-import { altchaWidget, issueToken, type ProofOfWork } from './forms.pow.ts'
+import { altchaAssets, issueToken, type ProofOfWork } from './forms.pow.ts'
 import type { FormRow } from './forms.queries.ts'
 import { SlugParams } from './forms.schemas.ts'
 import { getOpenForm, type SubmitDeps, submitForm } from './forms.service.ts'
@@ -42,10 +42,11 @@ export function formPages(
     return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
   }
 
-  const widget = altchaWidget()
-  app.get(widget.path, { schema: { hide: true } }, (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(widget.body),
-  )
+  // The ALTCHA widget's script, stylesheet and worker (forms.pow.ts), each at a URL naming its content.
+  for (const asset of Object.values(altchaAssets()))
+    app.get(asset.path, { schema: { hide: true } }, (_request, reply) =>
+      reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body),
+    )
 
   app.get('/forms/:slug', { schema: { hide: true, params: SlugParams } }, async (request, reply) => {
     const form = await getOpenForm(db, request.params.slug)

@@ -74,6 +74,18 @@ describe('proof of work (ALTCHA) on a form that asks for it', () => {
     assert.equal(widget.statusCode, 200)
     assert.match(String(widget.headers['content-type']), /^text\/javascript/)
     assert.match(String(widget.headers['cache-control']), /immutable/)
+    // The external build (no inline <style>, no blob: workers): its stylesheet and its SHA worker are files here too.
+    const worker = /new Worker\("(\/forms\/altcha-sha\.[0-9a-f]{12}\.js)"\)/.exec(widget.body)?.[1]
+    assert.ok(worker, 'the script registers a worker served from this site')
+    const workerFile = await testApp.app.inject({ method: 'GET', url: worker })
+    assert.equal(workerFile.statusCode, 200)
+    assert.match(String(workerFile.headers['content-type']), /^text\/javascript/)
+    const style = /<link rel="stylesheet" href="(\/forms\/altcha\.[0-9a-f]{12}\.css)">/.exec(page.body)?.[1]
+    assert.ok(style, 'the widget stylesheet is a URL on this site')
+    const css = await testApp.app.inject({ method: 'GET', url: style })
+    assert.equal(css.statusCode, 200)
+    assert.match(String(css.headers['content-type']), /^text\/css/)
+    assert.match(String(css.headers['cache-control']), /immutable/)
     const attribute = /<altcha-widget challenge="([^"]+)" name="_altcha"><\/altcha-widget>/.exec(page.body)?.[1]
     assert.ok(attribute)
     const challenge = JSON.parse(attribute.replaceAll('&quot;', '"')) as Challenge

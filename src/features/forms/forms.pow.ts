@@ -1,5 +1,6 @@
 import { hash, randomInt } from 'node:crypto'
 import fs from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Challenge, createChallenge, verifySolution } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/sha'
@@ -9,19 +10,40 @@ import type { SecretBox } from '#core/security/secret-box.ts'
 import type { FormRow } from './forms.queries.ts'
 import { nonceOf, type RenderTokens, type SpamReason } from './forms.spam.ts'
 
+export type StaticAsset = { path: string; type: string; body: Buffer }
+
 /**
- * The ALTCHA widget (the `altcha` package's self-contained build), served from
- * this site at a URL naming its content (no third-party script, the CSP's
- * script-src 'self' unchanged). Read once per process.
+ * The ALTCHA widget, served from this site at URLs naming their content
+ * (immutable), so that it runs under the site's CSP unchanged (`script-src
+ * 'self'`, `style-src 'self'`, no `worker-src`): the package's *external*
+ * build, which neither injects a <style> nor starts workers from blob: URLs
+ * as the self-contained build does (both refused by that CSP), with its
+ * stylesheet, and its SHA worker as a file of its own, registered for the
+ * SHA algorithms by a line appended to the script. Read once per process.
  */
-export const altchaWidget = (() => {
-  let widget: { path: string; body: Buffer } | undefined
+export const altchaAssets = (() => {
+  let assets: { script: StaticAsset; style: StaticAsset; worker: StaticAsset } | undefined
+  const asset = (name: string, extension: string, type: string, body: Buffer): StaticAsset => ({
+    path: `/forms/${name}.${hash('sha256', body, 'hex').slice(0, 12)}.${extension}`,
+    type,
+    body,
+  })
   return () => {
-    if (!widget) {
-      const body = fs.readFileSync(fileURLToPath(import.meta.resolve('altcha')).replace(/altcha\.js$/, 'altcha.min.js'))
-      widget = { path: `/forms/altcha.${hash('sha256', body, 'hex').slice(0, 12)}.js`, body }
+    if (!assets) {
+      const dist = path.join(path.dirname(fileURLToPath(import.meta.resolve('altcha'))), '..')
+      const read = (file: string) => fs.readFileSync(path.join(dist, file))
+      const worker = asset('altcha-sha', 'js', 'text/javascript; charset=utf-8', read('workers/sha.js'))
+      const register = ['SHA-256', 'SHA-384', 'SHA-512']
+        .map((algorithm) => `$altcha.algorithms.set(${JSON.stringify(algorithm)}, () => new Worker(${JSON.stringify(worker.path)}));`)
+        .join('\n')
+      const script = Buffer.concat([read('external/altcha.min.js'), Buffer.from(`\n${register}\n`)])
+      assets = {
+        script: asset('altcha', 'js', 'text/javascript; charset=utf-8', script),
+        style: asset('altcha', 'css', 'text/css; charset=utf-8', read('external/altcha.css')),
+        worker,
+      }
     }
-    return widget
+    return assets
   }
 })()
 

@@ -1,7 +1,7 @@
 import type { Challenge } from 'altcha-lib'
 import type { FieldError } from '#core/http/errors.ts'
 import { HONEYPOT_FIELD, maxLengthOf, TOKEN_FIELD } from './forms.fields.ts'
-import { ALTCHA_FIELD, altchaWidget } from './forms.pow.ts'
+import { ALTCHA_FIELD, altchaAssets } from './forms.pow.ts'
 import type { FormRow } from './forms.queries.ts'
 import type { FormField } from './forms.schemas.ts'
 
@@ -27,7 +27,8 @@ export function formView(
     // The ALTCHA widget's challenge (JSON, for its `challenge` attribute), or '' when the form asks for no proof of work.
     altcha: options.altcha ? JSON.stringify(options.altcha) : '',
     altcha_field: ALTCHA_FIELD,
-    altcha_script: options.altcha ? altchaWidget().path : '',
+    altcha_script: options.altcha ? altchaAssets().script.path : '',
+    altcha_style: options.altcha ? altchaAssets().style.path : '',
     honeypot: HONEYPOT_FIELD,
     fields,
     // The error summary at the top links to each field (WCAG 3.3.1).
