@@ -283,9 +283,12 @@ describe('the Forms screens', () => {
     assert.equal(await rows.count(), 20)
     await page.getByRole('button', { name: 'Next' }).click()
     await page.getByText('Page 2').waitFor()
+    // The first page's rows stay until the second page arrives.
+    await rows.nth(2).waitFor({ state: 'detached' })
     assert.equal(await rows.count(), 2)
     await page.getByRole('button', { name: 'Previous' }).click()
     await page.getByText('Page 1').waitFor()
+    await rows.nth(19).waitFor()
 
     // The newest (the visitor's) first: its CV downloads from /api/v1/forms/<id>/submissions/<id>/files/<id>.
     await rows.first().getByRole('link').click()
