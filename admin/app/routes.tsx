@@ -53,6 +53,17 @@ export const routes: AdminRoute[] = [
   { path: '/admin/forms/:id', title: 'Form', access: 'editor', load: () => import('../screens/forms/builder.tsx') },
   { path: '/admin/forms/:id/submissions', title: 'Submissions', access: 'editor', load: () => import('../screens/forms/inbox.tsx') },
 
+  // Shop (issue 13, "Products"): the product API is for editors and admins.
+  { path: '/admin/products', title: 'Products', nav: 'Shop', access: 'editor', load: () => import('../screens/products/list.tsx') },
+  { path: '/admin/products/:id', title: 'Product', access: 'editor', load: () => import('../screens/products/editor.tsx') },
+  {
+    path: '/admin/product-categories',
+    title: 'Product categories',
+    nav: 'Shop',
+    access: 'editor',
+    load: () => import('../screens/products/categories.tsx'),
+  },
+
   // People, Site and System (H7).
   { path: '/admin/users', title: 'Users', nav: 'People', access: 'admin', load: () => import('../screens/users/users.tsx') },
   { path: '/admin/profile', title: 'Your profile', nav: 'People', access: 'member', load: () => import('../screens/profile/profile.tsx') },
