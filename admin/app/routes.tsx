@@ -37,6 +37,12 @@ export const routes: AdminRoute[] = [
     access: 'public',
     load: () => import('../screens/auth/password-reset-confirm.tsx'),
   },
+  {
+    path: '/admin/verify-email',
+    title: 'Confirm your email address',
+    access: 'public',
+    load: () => import('../screens/auth/verify-email.tsx'),
+  },
 
   // Overview.
   { path: '/admin', title: 'Dashboard', nav: 'Overview', access: 'member', load: () => import('../screens/dashboard/dashboard.tsx') },

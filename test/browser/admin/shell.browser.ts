@@ -197,6 +197,59 @@ describe('the admin shell', () => {
     assert.deepEqual(tab.problems, [])
   })
 
+  test('the link in a sign-up’s confirmation mail opens the admin’s confirm screen, which verifies the address once', async () => {
+    const boss = await admin.user('admin')
+    const { cookie, csrf } = await logIn(admin.testApp.app, boss.email)
+    const settings = await admin.testApp.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/settings',
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: { signup_enabled: true },
+    })
+    assert.equal(settings.statusCode, 200, settings.body)
+    const email = `vera-${Date.now()}@example.com`
+    const signup = await admin.testApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email, password: 'a fine long passphrase', name: 'Vera' },
+    })
+    assert.equal(signup.statusCode, 202, signup.body)
+    const verifiedAt = () =>
+      sql<{ email_verified_at: Date | null }>`select email_verified_at from users where email = ${email}`
+        .execute(admin.testApp.database.db)
+        .then((r) => r.rows[0]?.email_verified_at)
+    assert.equal(await verifiedAt(), null)
+
+    const mail = await waitFor('the confirmation mail', () =>
+      smtp.received.find((message) => JSON.stringify(message.to ?? '').includes(email)),
+    )
+    const link = /https?:\/\/\S+\/admin\/verify-email\?token=[\w-]+/.exec(mail.text ?? '')?.[0]
+    assert.ok(link, `the mail links to the admin's verify screen: ${mail.text}`)
+    assert.equal(new URL(link).origin, admin.origin)
+
+    const tab = await admin.page()
+    await tab.page.goto(link)
+    await heading(tab.page, 'Confirm your email address')
+    await admin.check(tab, 'verify-email')
+    await tab.page.getByRole('button', { name: 'Confirm my address' }).click()
+    await heading(tab.page, 'Address confirmed')
+    await admin.check(tab, 'verify-email-done')
+    assert.ok(await verifiedAt(), 'the address is verified')
+    // The link works once; the screen says so and where to go.
+    await tab.page.goto(link)
+    await tab.page.getByRole('button', { name: 'Confirm my address' }).click()
+    await tab.page
+      .getByRole('alert')
+      .getByText(/This link is invalid, used or expired/)
+      .waitFor()
+    await tab.page.getByRole('link', { name: 'Sign in' }).waitFor()
+    // Without a token there is nothing to confirm.
+    await tab.page.goto(`${admin.origin}/admin/verify-email`)
+    await tab.page.getByText('Open this page with the link from the confirmation mail.').waitFor()
+    assert.equal(await tab.page.getByRole('button', { name: 'Confirm my address' }).isDisabled(), true)
+    assert.deepEqual(tab.problems, [])
+  })
+
   test('an ended session sends the user to sign in, then back to the screen they asked for', async () => {
     const user = await admin.user('admin', { name: 'Sid Session' })
     const tab = await admin.page()

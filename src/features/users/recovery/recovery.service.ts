@@ -49,7 +49,7 @@ export const sendVerificationMail = (trx: Db, user: MailedUser, publicUrl: strin
     {
       purpose: 'verify_email',
       ttlMs: VERIFY_TTL_MS,
-      path: '/verify-email',
+      path: '/admin/verify-email',
       subject: 'Confirm your email address',
       template: verifyEmailMail,
     },

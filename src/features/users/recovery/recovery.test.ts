@@ -113,7 +113,7 @@ for (const start of TRICKY_HOURS) {
       payload: { email, password: 'a fine long passphrase', name: 'Late' },
     })
     assert.equal(signup.statusCode, 202)
-    const verify = (await tokenMailedTo(database.db, email, '/verify-email')) as string
+    const verify = (await tokenMailedTo(database.db, email, '/admin/verify-email')) as string
     const confirmEmail = () => app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token: verify } })
     clock.advance(VERIFY_TTL_MS)
     assert.equal((await confirmEmail()).statusCode, 400, 'expired after 48 hours')
@@ -133,7 +133,7 @@ describe('email verification', () => {
       payload: { email, password: 'a fine long passphrase', name: 'Vera' },
     })
     assert.equal(signup.statusCode, 202)
-    const token = (await tokenMailedTo(database.db, email, '/verify-email')) as string
+    const token = (await tokenMailedTo(database.db, email, '/admin/verify-email')) as string
     assert.ok(token)
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })).statusCode, 204)
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })).statusCode, 400)
@@ -169,7 +169,7 @@ describe('verification rules', () => {
       payload: { email, current_password: TEST_PASSWORD },
     })
     assert.equal(moved.statusCode, 200)
-    const token = (await tokenMailedTo(database.db, email, '/verify-email')) as string
+    const token = (await tokenMailedTo(database.db, email, '/admin/verify-email')) as string
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })).statusCode, 204)
     assert.equal(
       (await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode,
@@ -190,7 +190,7 @@ describe('verification rules', () => {
     const refused = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'a fine long passphrase' } })
     assert.equal(refused.statusCode, 403)
     assert.equal(refused.json().code, 'email_not_verified')
-    const token = (await tokenMailedTo(database.db, email, '/verify-email')) as string
+    const token = (await tokenMailedTo(database.db, email, '/admin/verify-email')) as string
     await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } })
     await logIn(app, email, 'a fine long passphrase')
   })

@@ -59,7 +59,10 @@ describe('the users feature registers the mails it sends', () => {
     const { payload, mail } = await sendNewestMailTo(testApp, email)
     assert.equal(payload.template, 'users.verify_email')
     assert.equal(mail?.subject, 'Confirm your email address')
-    assert.match(mail?.text ?? '', /^Hello\n\nPlease confirm.*\n\nConfirm my address: http:\/\/[^\s]+\/verify-email\?token=[\w-]{43}\n/s)
+    assert.match(
+      mail?.text ?? '',
+      /^Hello\n\nPlease confirm.*\n\nConfirm my address: http:\/\/[^\s/]+\/admin\/verify-email\?token=[\w-]{43}\n/s,
+    )
     assert.match(mail?.text ?? '', /48 hours/)
   })
 
