@@ -169,11 +169,8 @@ describe('a form with proof of work', () => {
       await page.getByLabel('Message').fill('Hello from a browser that did the work')
       // The visitor ticks the widget's box; it solves in its workers and fills the hidden `_altcha` field.
       await page.locator('altcha-widget').getByText("I'm not a robot").click()
-      await page.waitForFunction(
-        () => ((document.querySelector('input[name="_altcha"]') as HTMLInputElement | null)?.value ?? '') !== '',
-        undefined,
-        { timeout: 30_000 },
-      )
+      await page.locator('altcha-widget [data-state="verified"]').waitFor({ timeout: 30_000 })
+      assert.notEqual(await page.locator('input[name="_altcha"]').inputValue(), '', 'the solution is in the form')
       assert.ok(workers.length > 0, 'the widget started workers')
       for (const url of workers)
         assert.match(url, new RegExp(`^${origin}/forms/altcha-sha\\.[0-9a-f]{12}\\.js$`), 'a worker from this site')
