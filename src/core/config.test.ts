@@ -80,6 +80,8 @@ describe('configuration', () => {
     ['RATE_LIMIT_MAX a fraction', { RATE_LIMIT_MAX: '1.5' }, /^RATE_LIMIT_MAX must be/],
     ['RATE_LIMIT_WINDOW_S zero', { RATE_LIMIT_WINDOW_S: '0' }, /^RATE_LIMIT_WINDOW_S must be a whole number of seconds from 1 to 86400/],
     ['RATE_LIMIT_WINDOW_S over a day', { RATE_LIMIT_WINDOW_S: '86401' }, /^RATE_LIMIT_WINDOW_S must be/],
+    ['FORM_LIMIT_PER_ADDRESS negative', { FORM_LIMIT_PER_ADDRESS: '-1' }, /^FORM_LIMIT_PER_ADDRESS must be a whole number of submissions/],
+    ['FORM_LIMIT_PER_FORM a word', { FORM_LIMIT_PER_FORM: 'many' }, /^FORM_LIMIT_PER_FORM must be a whole number of submissions/],
     ['TRUST_PROXY an empty entry', { TRUST_PROXY: '127.0.0.1,,10.0.0.1' }, /^TRUST_PROXY must be/],
     [
       'CORS_ORIGINS with a path',

@@ -48,6 +48,12 @@ export type Config = Readonly<{
   /** the rate limit's window in seconds (RATE_LIMIT_WINDOW_S, default 60) */
   rateLimitWindowS: number
   /**
+   * Form submissions per client address and form in 10 minutes (FORM_LIMIT_PER_ADDRESS, default 10), and
+   * per form from everyone in an hour (FORM_LIMIT_PER_FORM, default 600); past them, 429. 0 turns one off.
+   */
+  formLimitPerAddress: number
+  formLimitPerForm: number
+  /**
    * The memory the anonymous API response cache may hold, in bytes (RESPONSE_CACHE_MB, default 32; 0 turns
    * it off): core/http/response-cache.ts, decision 0024.
    */
@@ -178,6 +184,17 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     problems.push(`RATE_LIMIT_WINDOW_S must be a whole number of seconds from 1 to 86400 (got "${env.RATE_LIMIT_WINDOW_S}")`)
   }
 
+  const formLimitPerAddress = parseWholeNumber(read('FORM_LIMIT_PER_ADDRESS') ?? '10', 0, 1_000_000_000)
+  if (formLimitPerAddress === undefined) {
+    problems.push(
+      `FORM_LIMIT_PER_ADDRESS must be a whole number of submissions, 0 to turn the limit off (got "${env.FORM_LIMIT_PER_ADDRESS}")`,
+    )
+  }
+  const formLimitPerForm = parseWholeNumber(read('FORM_LIMIT_PER_FORM') ?? '600', 0, 1_000_000_000)
+  if (formLimitPerForm === undefined) {
+    problems.push(`FORM_LIMIT_PER_FORM must be a whole number of submissions, 0 to turn the limit off (got "${env.FORM_LIMIT_PER_FORM}")`)
+  }
+
   const responseCacheMb = parseWholeNumber(read('RESPONSE_CACHE_MB') ?? '32', 0, 4096)
   if (responseCacheMb === undefined) {
     problems.push(`RESPONSE_CACHE_MB must be a whole number of megabytes from 0 (off) to 4096 (got "${env.RESPONSE_CACHE_MB}")`)
@@ -226,6 +243,8 @@ export function parseConfig(env: Env, options: { cwd?: string; stdoutIsTTY?: boo
     trustProxy: trustProxy as Config['trustProxy'],
     rateLimitMax: rateLimitMax as number,
     rateLimitWindowS: rateLimitWindowS as number,
+    formLimitPerAddress: formLimitPerAddress as number,
+    formLimitPerForm: formLimitPerForm as number,
     responseCacheBytes: (responseCacheMb as number) * 1024 * 1024,
     corsOrigins: Object.freeze([...new Set(corsOrigins)]),
     corsAnonymousReads: corsAnonymousReads === 'true',

@@ -135,7 +135,10 @@ export async function getOpenForm(db: Db, slug: string): Promise<FormRow> {
 
 // --- submissions (issue 12, items 2-5) ---------------------------------------
 
-/** Per address and form, and per form from everyone: a flood answers 429 before any work (issue 12, item 3). */
+/**
+ * Per address and form, and per form from everyone: a flood answers 429 before any work (issue 12, item 3).
+ * The counts are the defaults of FORM_LIMIT_PER_ADDRESS and FORM_LIMIT_PER_FORM (SubmitDeps.limits; 0 = off).
+ */
 export const SUBMISSION_LIMITS = {
   perAddress: { limit: 10, windowMs: 10 * 60 * 1000, lockMs: 10 * 60 * 1000 },
   perForm: { limit: 600, windowMs: 60 * 60 * 1000, lockMs: 5 * 60 * 1000 },
@@ -162,6 +165,8 @@ export type SubmitDeps = Pick<Deps, 'db' | 'clock'> & {
   tokens: RenderTokens
   pow: ProofOfWork
   publicUrl: string
+  /** The counts of SUBMISSION_LIMITS from the configuration (0 = that limit off); the defaults when absent. */
+  limits?: { perAddress: number; perForm: number }
 }
 
 /** A 422 naming each bad field (the form page shows them beside the fields). */
@@ -186,11 +191,12 @@ const loadFileType = async () => (await import('file-type')).fileTypeFromBuffer
 export async function submitForm(deps: SubmitDeps, form: FormRow, input: SubmissionInput): Promise<SubmissionOutcome> {
   const { db } = deps
   const now = deps.clock()
+  const limits = deps.limits ?? { perAddress: SUBMISSION_LIMITS.perAddress.limit, perForm: SUBMISSION_LIMITS.perForm.limit }
   for (const [key, rule] of [
-    [`form-address:${form.id}:${input.ip}`, SUBMISSION_LIMITS.perAddress],
-    [`form:${form.id}`, SUBMISSION_LIMITS.perForm],
+    [`form-address:${form.id}:${input.ip}`, { ...SUBMISSION_LIMITS.perAddress, limit: limits.perAddress }],
+    [`form:${form.id}`, { ...SUBMISSION_LIMITS.perForm, limit: limits.perForm }],
   ] as const) {
-    if (!(await takeLimit(db, { key, ...rule }, now))) throw tooManyRequests(rule.lockMs / 1000)
+    if (rule.limit > 0 && !(await takeLimit(db, { key, ...rule }, now))) throw tooManyRequests(rule.lockMs / 1000)
   }
 
   const honeypotFilled =

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import type { FormField } from './forms.schemas.ts'
 import { SUBMISSION_LIMITS } from './forms.service.ts'
-import { buildFormsApp, contactForm, createFormVia, goodValues, tokenFor } from './forms.testing.ts'
+import { buildFormsApp, contactForm, createFormVia, type FormsTestApp, goodValues, tokenFor } from './forms.testing.ts'
 
 const storedCount = async (db: import('#core/db/database.ts').Db, formId: number) =>
   Number((await sql<{ n: number }>`select count(*)::int as n from form_submissions where form_id = ${formId}`.execute(db)).rows[0]?.n)
@@ -165,6 +165,32 @@ describe('abuse limits', () => {
       payload: { ...goodValues, consent: true, _token: await tokenFor(testApp, form.slug) },
     })
     assert.equal(later.statusCode, 201)
+  })
+
+  test('FORM_LIMIT_PER_ADDRESS and FORM_LIMIT_PER_FORM set the counts; 0 turns a limit off', async (t) => {
+    const post = (testApp: FormsTestApp, slug: string, remoteAddress: string) =>
+      tokenFor(testApp, slug).then((token) =>
+        testApp.app.inject({
+          method: 'POST',
+          url: `/api/v1/forms/${slug}/submissions`,
+          remoteAddress,
+          payload: { ...goodValues, consent: true, _token: token },
+        }),
+      )
+    const strict = await buildFormsApp(t, { env: { FORM_LIMIT_PER_ADDRESS: '2', FORM_LIMIT_PER_FORM: '3' } })
+    const form = await createFormVia(strict, contactForm())
+    assert.deepEqual(
+      [(await post(strict, form.slug, '192.0.2.1')).statusCode, (await post(strict, form.slug, '192.0.2.1')).statusCode],
+      [201, 201],
+    )
+    assert.equal((await post(strict, form.slug, '192.0.2.1')).statusCode, 429, 'the third post from one address')
+    assert.equal((await post(strict, form.slug, '192.0.2.2')).statusCode, 201, 'the form’s third post')
+    assert.equal((await post(strict, form.slug, '192.0.2.3')).statusCode, 429, 'the form’s fourth post, from anyone')
+
+    const open = await buildFormsApp(t, { env: { FORM_LIMIT_PER_ADDRESS: '0', FORM_LIMIT_PER_FORM: '0' } })
+    const unlimited = await createFormVia(open, contactForm())
+    for (let i = 0; i <= SUBMISSION_LIMITS.perAddress.limit; i++)
+      assert.equal((await post(open, unlimited.slug, '192.0.2.9')).statusCode, 201)
   })
 
   test('a url-encoded body over the limit is a 413, and nothing is stored', async (t) => {
