@@ -15,6 +15,7 @@ import { toast } from '../../ui/toast.tsx'
 import { type Body, bodyOf, changesOf, EMPTY_FORM, formOf, type ProductForm } from './product-form.ts'
 import { AttributesSection, ImagesSection, VariantsSection } from './product-parts.tsx'
 import {
+  adjustStock,
   createProduct,
   deleteProduct,
   getProduct,
@@ -258,6 +259,17 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
           </Field>
           <fieldset>
             <legend>Stock</legend>
+            {product && product.stock !== null && form.tracked ? (
+              <StockAdjuster
+                product={product}
+                onAdjusted={(stock) => {
+                  // The new level is the saved one: a later save does not send (and overwrite) it.
+                  setProduct({ ...product, stock, in_stock: stock > 0 })
+                  if (saved.current) saved.current = { ...saved.current, stock }
+                  setFormState((current) => ({ ...current, stock: String(stock) }))
+                }}
+              />
+            ) : null}
             <div class="field checkbox-field">
               <label>
                 <input
@@ -271,7 +283,7 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
                 Track stock
               </label>
             </div>
-            {form.tracked ? (
+            {form.tracked && product?.stock !== null && product !== undefined ? null : form.tracked ? (
               <Field label="In stock" name="stock" inputMode="numeric" value={form.stock} error={fields.stock} onInput={set('stock')} />
             ) : (
               <p class="hint">Not tracked: always available.</p>
@@ -336,5 +348,61 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
         </p>
       </Confirm>
     </section>
+  )
+}
+
+/**
+ * A tracked stock changes by adding or taking (POST /api/v1/products/{id}/stock), not by
+ * writing a new level: sales that happen while the form is open are not overwritten.
+ */
+function StockAdjuster({ product, onAdjusted }: { product: Product; onAdjusted: (stock: number) => void }) {
+  const [delta, setDelta] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>(undefined)
+  const adjust = async () => {
+    const text = delta.trim().replace(/^\+/, '')
+    if (!/^-?\d{1,7}$/.test(text) || Number(text) === 0) {
+      setError('Give a whole number to add, like 5, or to take, like -2.')
+      return
+    }
+    setBusy(true)
+    try {
+      const result = await adjustStock(product.id, Number(text))
+      onAdjusted(result.stock)
+      setDelta('')
+      setError(undefined)
+      toast(`Stock is now ${result.stock}.`)
+    } catch (problem) {
+      const { message, fields } = problem as FormProblem
+      setError(fields.delta ?? message)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <div class="stock-adjuster">
+      <p>
+        In stock: <strong>{product.stock}</strong>
+      </p>
+      <Field
+        label="Add or take"
+        name="delta"
+        inputMode="numeric"
+        value={delta}
+        hint="5 adds five; -2 takes two"
+        error={error}
+        onInput={(event) => setDelta(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          // Enter adjusts here instead of submitting the whole product form.
+          if (event.key === 'Enter') {
+            event.preventDefault()
+            void adjust()
+          }
+        }}
+      />
+      <Button busy={busy} onClick={() => void adjust()}>
+        Adjust stock
+      </Button>
+    </div>
   )
 }

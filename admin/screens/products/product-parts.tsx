@@ -1,6 +1,6 @@
 // Parts of the product editor with rows: images (reordered by drag, or by the Move up /
 // Move down buttons: drag alone is not accessible), attributes, options and variants.
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { Button } from '../../ui/button.tsx'
 import { Field } from '../../ui/field.tsx'
 import type { Media } from '../media/media-api.ts'
@@ -59,7 +59,7 @@ export function ImagesSection({
   const [said, setSaid] = useState('')
   // After a move by keyboard, focus follows the image to its new place.
   const focusAfter = useRef<string | undefined>(undefined)
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!focusAfter.current) return
     document.getElementById(focusAfter.current)?.focus()
     focusAfter.current = undefined

@@ -32,6 +32,9 @@ export const getProduct = (id: number) => load(api.GET('/api/v1/products/{id}', 
 export const createProduct = (body: ProductCreate) => load(api.POST('/api/v1/products', { body }))
 export const updateProduct = (id: number, body: ProductPatch) =>
   load(api.PATCH('/api/v1/products/{id}', { params: { path: { id } }, body }))
+/** Adds `delta` (negative: takes) to a tracked stock in one conditional update: never below zero, whatever else changes it meanwhile. */
+export const adjustStock = (id: number, delta: number) =>
+  load(api.POST('/api/v1/products/{id}/stock', { params: { path: { id } }, body: { delta } }))
 export const deleteProduct = (id: number) => load(api.DELETE('/api/v1/products/{id}', { params: { path: { id } } }))
 
 export const createCategory = (body: CategoryCreate) => load(api.POST('/api/v1/product-categories', { body }))

@@ -126,7 +126,7 @@ describe('the admin: products', () => {
     await page.getByRole('status').filter({ hasText: 'Image moved to position 2 of 2.' }).waitFor()
     assert.equal(await page.getByLabel('Alt text of image 1').inputValue(), 'The shirt from the front')
     // Focus stays with the moved image, so the keyboard can keep moving it.
-    assert.equal(await page.evaluate('document.activeElement.getAttribute("aria-label")'), 'Move image 2 up')
+    await page.waitForFunction('document.activeElement?.getAttribute("aria-label") === "Move image 2 up"', undefined, { timeout: 5000 })
 
     await page.getByRole('button', { name: 'Add an option' }).click()
     await page.getByLabel('Option 1 name').fill('size')
@@ -267,10 +267,30 @@ describe('the admin: products', () => {
     await page.waitForURL(/\/admin\/products\/\d+$/)
     await page.getByRole('heading', { level: 1, name: `Edit “Mug ${id}”` }).waitFor()
 
+    // A tracked stock is set once, then changed by adding or taking; taking more than there is is refused next to the field.
+    await page.getByRole('group', { name: 'Stock' }).getByRole('checkbox', { name: 'Track stock' }).check()
+    await page.getByLabel('In stock', { exact: true }).fill('2')
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    await page.getByText('In stock: 2').waitFor()
+    await page.getByLabel('Add or take').fill('-5')
+    await page.getByRole('button', { name: 'Adjust stock' }).click()
+    assert.match(await fieldError(page, 'delta'), /Only 2 in stock/)
+    await page.getByLabel('Add or take').fill('+3')
+    await page.getByLabel('Add or take').press('Enter')
+    await page.getByText('In stock: 5').waitFor()
+    const stockOf = async () =>
+      (await sql<{ stock: number | null }>`select stock from products where sku = ${`MUG-${id}`}`.execute(db())).rows[0]?.stock
+    assert.equal(await stockOf(), 5)
+    // A later save leaves the stock alone (nothing else changed: nothing is sent).
+    await page.getByLabel('Name', { exact: true }).fill(`Mug ${id} (large)`)
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    await page.getByRole('heading', { level: 1, name: `Edit “Mug ${id} (large)”` }).waitFor()
+    assert.equal(await stockOf(), 5)
+
     // Deleting asks first.
     await page.getByRole('button', { name: 'Delete product' }).click()
     await page
-      .getByRole('dialog', { name: `Delete “Mug ${id}”?` })
+      .getByRole('dialog', { name: `Delete “Mug ${id} (large)”?` })
       .getByRole('button', { name: 'Delete product' })
       .click()
     await page.getByRole('heading', { level: 1, name: 'Products' }).waitFor()
