@@ -27,6 +27,11 @@ type OpenApiDocument = { paths?: Record<string, Record<string, Operation>> }
 /** `/api/v1/posts/:id` → `/api/v1/posts/{id}` (the document's form). */
 export const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}')
 
+// The document is the same for every app a process builds (routes and schemas are the modules'): it is
+// built once per process (an app with an API route the first document lacks builds its own).
+let sharedDocument: OpenApiDocument | undefined
+const declaredLoggedIn = new Set<string>()
+
 export function createStatusObserver(): StatusObserver {
   const seen = new Map<string, Set<number>>()
   const fixtureRoutes = new Set<string>()
@@ -35,8 +40,9 @@ export function createStatusObserver(): StatusObserver {
     fixtureRoutes,
     observe(request, reply) {
       const url = request.routeOptions.url
-      if (url === undefined) return
-      // The site scope carries @fastify/swagger's decorator: the document is built once, at ready.
+      // Only the document's routes: the API's, not hidden.
+      if (url === undefined || !url.startsWith('/api/') || (request.routeOptions.schema as { hide?: boolean } | undefined)?.hide) return
+      // The site scope carries @fastify/swagger's decorator.
       documentOf ??= () => (request.server as unknown as { swagger: () => OpenApiDocument }).swagger()
       const method = request.method === 'HEAD' ? 'GET' : request.method
       const key = `${method} ${url}`
@@ -45,7 +51,12 @@ export function createStatusObserver(): StatusObserver {
     },
     finish() {
       if (!documentOf || seen.size === 0) return []
-      const doc = documentOf()
+      sharedDocument ??= documentOf()
+      const known = (doc: OpenApiDocument, key: string) => {
+        const [method, url] = key.split(' ') as [string, string]
+        return doc.paths?.[openApiPath(url)]?.[method.toLowerCase()] !== undefined
+      }
+      const doc = [...seen.keys()].every((key) => known(sharedDocument as OpenApiDocument, key)) ? sharedDocument : documentOf()
       const problems: string[] = []
       const observations: { operation: string; status: number }[] = []
       for (const [key, statuses] of seen) {
@@ -71,12 +82,16 @@ export function createStatusObserver(): StatusObserver {
 function writeLog(doc: OpenApiDocument, observations: { operation: string; status: number }[]) {
   const dir = process.env.PLINTH_STATUS_LOG_DIR
   if (!dir) return
-  const declared = Object.entries(doc.paths ?? {}).flatMap(([url, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({
-      operation: `${method.toUpperCase()} ${url}`,
-      statuses: Object.keys(operation.responses ?? {}).map(Number),
-    })),
-  )
+  // The declared statuses once per process (they are the same for each app), the observations per app.
+  const declared = declaredLoggedIn.has(dir)
+    ? []
+    : Object.entries(doc.paths ?? {}).flatMap(([url, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({
+          operation: `${method.toUpperCase()} ${url}`,
+          statuses: Object.keys(operation.responses ?? {}).map(Number),
+        })),
+      )
+  declaredLoggedIn.add(dir)
   const file = path.join(dir, `${process.pid}.jsonl`)
   fs.appendFileSync(file, `${JSON.stringify({ declared, observations })}\n`)
 }

@@ -88,18 +88,23 @@ export type OpenApiSetup = {
 
 /**
  * Registers @fastify/swagger on `site` (before the features, so it sees their
- * routes) and GET /api/openapi.json: the document is built once when the app is
- * ready and served from memory as one JSON string with an ETag (304 on a match).
+ * routes) and GET /api/openapi.json: the document is built at its first request
+ * (not when the app gets ready: a server need not pay for it before its first
+ * answer, nor a test app that never asks) and then served from memory as one
+ * JSON string with an ETag (304 on a match).
  */
 export async function registerOpenApi(site: FastifyInstance, setup: OpenApiSetup) {
   await site.register(swagger, openApiOptions(setup))
-  let json = ''
-  let etag = ''
-  site.addHook('onReady', async () => {
-    json = JSON.stringify(site.swagger())
-    etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`
-  })
+  let built: { json: string; etag: string } | undefined
+  const document = () => {
+    if (!built) {
+      const json = JSON.stringify(site.swagger())
+      built = { json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` }
+    }
+    return built
+  }
   site.get('/api/openapi.json', { schema: { hide: true } }, async (request, reply) => {
+    const { json, etag } = document()
     reply.header('etag', etag).header('cache-control', 'public, max-age=0, must-revalidate')
     if (ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send()
     return reply.type('application/json; charset=utf-8').send(json)

@@ -69,6 +69,9 @@ function readFolder(dir: string, sub: string): Map<string, Buffer> {
  *
  * Assets are served from memory at `/theme/<content hash>/<name>`: the URL
  * changes when the file does, so they are cached for a year.
+ *
+ * A theme is compiled once per process for the same files (by a hash of their
+ * names and bytes): an app built again — every test builds its own — reuses it.
  */
 export function loadTheme(themeDir: string | undefined): Theme {
   const dirs = themeDir ? [DEFAULT_THEME_DIR, themeDir] : [DEFAULT_THEME_DIR]
@@ -79,7 +82,15 @@ export function loadTheme(themeDir: string | undefined): Theme {
       if (name.endsWith('.hbs')) sources.set(name.slice(0, -4), body.toString('utf8'))
     for (const [name, body] of readFolder(dir, 'assets')) assetFiles.set(name, body)
   }
+  const key = hash('sha256', JSON.stringify([...sources, ...[...assetFiles].map(([name, body]) => [name, hash('sha256', body)])]))
+  const loaded = compiledThemes.get(key) ?? compileTheme(sources, assetFiles)
+  compiledThemes.set(key, loaded)
+  return loaded
+}
 
+const compiledThemes = new Map<string, Theme>()
+
+function compileTheme(sources: Map<string, string>, assetFiles: Map<string, Buffer>): Theme {
   const assets = new Map<string, ThemeAsset>()
   const assetUrls = new Map<string, string>()
   for (const [name, body] of assetFiles) {
