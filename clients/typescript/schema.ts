@@ -1164,6 +1164,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/authors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who content can be filtered by (editors): users who may write and anyone who wrote, by name
+         * @description Id and display name only (no e-mail address or role), for the `author` filter of GET /api/v1/posts and /api/v1/pages. `q`: a part of the name.
+         *
+         *     Needs the editor role or higher.
+         */
+        get: operations["listAuthors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/redirects": {
         parameters: {
             query?: never;
@@ -1444,7 +1466,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List forms, newest first (editors)
+         * List forms, newest first, each with its number of new submissions (editors)
          * @description Needs the editor role or higher.
          */
         get: operations["listForms"];
@@ -1818,6 +1840,18 @@ export interface components {
             /** @description with `?include_total=true`: the items the filters select, on all pages */
             total?: number;
         };
+        Author: {
+            id: number;
+            /** @description the display name */
+            name: string;
+        };
+        AuthorPage: {
+            data: components["schemas"]["Author"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+            /** @description with `?include_total=true`: the items the filters select, on all pages */
+            total?: number;
+        };
         Dashboard: {
             counts: {
                 /** @description by status; an author counts their own */
@@ -2115,6 +2149,13 @@ export interface components {
             created_by: number | null;
             /** Format: date-time */
             created_at: string;
+        };
+        RevisionPage: {
+            data: components["schemas"]["Revision"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
+            /** @description with `?include_total=true`: the items the filters select, on all pages */
+            total?: number;
         };
         SearchHit: {
             type: "post" | "page" | "product";
@@ -7792,7 +7833,10 @@ export interface operations {
     };
     listPostRevisions: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
@@ -7801,15 +7845,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description OK: RevisionPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["Revision"][];
-                    };
+                    "application/json": components["schemas"]["RevisionPage"];
                 };
             };
             /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
@@ -9299,7 +9341,10 @@ export interface operations {
     };
     listPageRevisions: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
@@ -9308,15 +9353,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description OK: RevisionPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["Revision"][];
-                    };
+                    "application/json": components["schemas"]["RevisionPage"];
                 };
             };
             /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
@@ -10367,6 +10410,103 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listAuthors: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                /** @description a part of the name */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: AuthorPage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorPage"];
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. `authentication_required`: Sign in (session cookie) or send an API token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid" | "authentication_required";
+                    };
+                };
+            };
+            /** @description `role_required`: Your role is too low for this route. `scope_required`: The API token lacks the scope this route needs (read, write, admin). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "role_required" | "scope_required";
                     };
                 };
             };
@@ -13299,6 +13439,8 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description submissions with status `new` (not yet read, marked or archived) */
+                            new_submissions: number;
                         }[];
                         /** @description null on the last page */
                         next_cursor: string | null;

@@ -6,6 +6,8 @@ import type { operations } from '../../../clients/typescript/index.ts'
 import { api, load } from '../../api.ts'
 
 export type Form = operations['getForm']['responses'][200]['content']['application/json']
+/** A form in the list, with its count of new (unread) submissions. */
+export type FormListItem = operations['listForms']['responses'][200]['content']['application/json']['data'][number]
 export type FormBody = operations['createForm']['requestBody']['content']['application/json']
 export type FormField = Form['fields'][number]
 export type FieldType = FormField['type']

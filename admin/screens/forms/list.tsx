@@ -1,5 +1,5 @@
 // The forms list (/admin/forms, editors and admins): each form with its status, how many
-// fields it has, its public page and its inbox; cursor paging; "New form".
+// fields it has, how many submissions are still new, its public page and its inbox; cursor paging; "New form".
 
 import { Link } from '../../app/router.tsx'
 import type { ScreenProps } from '../../app/routes.tsx'
@@ -8,7 +8,7 @@ import { FormError } from '../../ui/field.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
-import { type Form, listForms, when } from './forms-api.ts'
+import { type FormListItem, listForms, when } from './forms-api.ts'
 
 export default function FormsList(_: ScreenProps) {
   const list = usePagedList((cursor) => listForms(cursor), 'forms')
@@ -28,7 +28,7 @@ export default function FormsList(_: ScreenProps) {
           <p>Build the first one with “New form”.</p>
         </EmptyState>
       ) : (
-        <Table<Form>
+        <Table<FormListItem>
           caption="Forms"
           rows={list.items}
           rowKey={(form) => form.id}
@@ -55,6 +55,19 @@ export default function FormsList(_: ScreenProps) {
                   </a>
                 ) : (
                   <span class="muted">/forms/{form.slug}</span>
+                ),
+            },
+            {
+              header: 'New',
+              class: 'num',
+              cell: (form) =>
+                form.new_submissions > 0 ? (
+                  <Link href={`/admin/forms/${form.id}/submissions?status=new`} class="new-count">
+                    {form.new_submissions}
+                    <span class="visually-hidden"> new in {form.name}</span>
+                  </Link>
+                ) : (
+                  '0'
                 ),
             },
             {

@@ -17,6 +17,12 @@ export const presentForm = (row: FormRow) => ({
   updated_at: row.updated_at.toISOString(),
 })
 
+/** A form in the list, with its count of new submissions. */
+export const presentFormListItem = (row: FormRow & { new_submissions: number }) => ({
+  ...presentForm(row),
+  new_submissions: Number(row.new_submissions),
+})
+
 export const presentFile = (file: FileRow) => ({
   id: Number(file.id),
   field: file.field,

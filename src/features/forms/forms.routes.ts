@@ -14,7 +14,7 @@ import { HONEYPOT_FIELD } from './forms.fields.ts'
 import { submissionMail } from './forms.mail.ts'
 import { DEFAULT_THANKS, formPages } from './forms.pages.ts'
 import { issueToken, proofOfWork } from './forms.pow.ts'
-import { presentForm, presentSubmission } from './forms.present.ts'
+import { presentForm, presentFormListItem, presentSubmission } from './forms.present.ts'
 import { FORM_SORT, SUBMISSION_SORT } from './forms.queries.ts'
 import {
   BulkStatusBody,
@@ -22,6 +22,7 @@ import {
   CsvQuery,
   FileParams,
   Form,
+  FormListItem,
   FormListQuery,
   PublicForm,
   SlugParams,
@@ -81,15 +82,15 @@ export async function formsRoutes(
       schema: {
         operationId: 'listForms',
         tags: formsTag,
-        summary: 'List forms, newest first (editors)',
+        summary: 'List forms, newest first, each with its number of new submissions (editors)',
         querystring: FormListQuery,
-        response: { 200: Page(Form) },
+        response: { 200: Page(FormListItem) },
       },
     },
     async (request) => {
       const { limit, cursor } = request.query
       const rows = await listForms(db, { limit, after: decodeCursor(FORM_SORT, cursor) })
-      return toPage(rows, limit, presentForm, FORM_SORT)
+      return toPage(rows, limit, presentFormListItem, FORM_SORT)
     },
   )
 

@@ -109,6 +109,12 @@ export const Form = Type.Object({
 })
 export type Form = Static<typeof Form>
 
+/** A form in the list: the form and how many of its submissions are still new (unread). */
+export const FormListItem = Type.Object({
+  ...Form.properties,
+  new_submissions: Type.Integer({ minimum: 0, description: 'submissions with status `new` (not yet read, marked or archived)' }),
+})
+
 /** An ALTCHA (v2) challenge, signed by the server and bound to the render token it came with. */
 export const AltchaChallenge = Type.Unsafe<Challenge>(
   Type.Object({

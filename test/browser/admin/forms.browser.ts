@@ -171,6 +171,11 @@ describe('the Forms screens', () => {
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Forms' }).click()
     await page.getByRole('heading', { level: 1, name: 'Forms' }).waitFor()
     await page.getByRole('link', { name: 'Contact the studio', exact: true }).waitFor()
+    // The list counts the new submissions, linking to the inbox filtered to them.
+    assert.equal(
+      await page.getByRole('link', { name: '2 new in Contact the studio' }).getAttribute('href'),
+      `/admin/forms/${formId}/submissions?status=new`,
+    )
     await admin.check(editorTab, 'forms-list')
     await page.getByRole('link', { name: 'Submissions of Contact the studio' }).click()
     await page.getByRole('heading', { level: 1, name: 'Submissions: Contact the studio' }).waitFor()
