@@ -48,6 +48,15 @@ async function signInTo(page: Page, email: string, next: string, heading: string
   await page.getByRole('heading', { level: 1, name: heading }).waitFor()
 }
 
+/** At 360 px wide the screen scrolls down only: nothing makes the page wider than the window. */
+async function assertFits360(page: Page, screen: string) {
+  const viewport = page.viewportSize()
+  await page.setViewportSize({ width: 360, height: 800 })
+  const width = await page.evaluate('document.documentElement.scrollWidth')
+  if (viewport) await page.setViewportSize(viewport)
+  assert.ok(Number(width) <= 360, `${screen}: the page is ${width} px wide at 360`)
+}
+
 /** The builder's card of field `n` (1-based): a fieldset whose legend is "Field n: …". */
 const card = (page: Page, n: number) => page.getByRole('group', { name: new RegExp(`^Field ${n}:`) })
 
@@ -138,6 +147,7 @@ describe('the Forms screens', () => {
       '/forms/contact-the-studio',
     )
     await admin.check(editorTab, 'forms-builder')
+    await assertFits360(editorTab.page, 'forms-builder')
 
     // A bad definition: the second field takes the first's name; the first gets a pattern RE2 refuses.
     await card(page, 2).getByLabel('Name', { exact: true }).fill('name')
@@ -153,6 +163,7 @@ describe('the Forms screens', () => {
     )
     assert.match((await page.locator('#field-fields-0-pattern-error').textContent()) ?? '', /not a regular expression RE2 accepts/)
     await admin.check(editorTab, 'forms-builder-errors')
+    await assertFits360(editorTab.page, 'forms-builder-errors')
     assert.equal((await formBySlug(slug))?.version, 1, 'nothing was saved')
 
     await card(page, 2).getByLabel('Name', { exact: true }).fill('email')
@@ -177,12 +188,14 @@ describe('the Forms screens', () => {
       `/admin/forms/${formId}/submissions?status=new`,
     )
     await admin.check(editorTab, 'forms-list')
+    await assertFits360(editorTab.page, 'forms-list')
     await page.getByRole('link', { name: 'Submissions of Contact the studio' }).click()
     await page.getByRole('heading', { level: 1, name: 'Submissions: Contact the studio' }).waitFor()
     const rows = page.getByRole('table', { name: 'Submissions of Contact the studio' }).locator('tbody tr')
     await rows.nth(1).waitFor()
     assert.equal(await rows.count(), 2)
     await admin.check(editorTab, 'forms-inbox')
+    await assertFits360(editorTab.page, 'forms-inbox')
 
     // Search: the words of the answers.
     await page.getByLabel('Search').fill('portrait')
@@ -198,6 +211,7 @@ describe('the Forms screens', () => {
       /Your name.*Rosa Luxe.*Email.*rosa@example\.com.*Topic.*Booking.*Message.*A portrait session in May\?/,
     )
     await admin.check(editorTab, 'forms-submission')
+    await assertFits360(editorTab.page, 'forms-submission')
     await page.getByRole('button', { name: 'Back to the inbox' }).click()
     await page.getByRole('heading', { level: 1, name: 'Submissions: Contact the studio' }).waitFor()
     assert.equal(await page.getByLabel('Search').inputValue(), 'portrait', 'the search is kept')
@@ -303,6 +317,7 @@ describe('the Forms screens', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), cv.click()])
     assert.deepEqual(fs.readFileSync(await download.path()), pdf)
     await admin.check(tab, 'forms-submission-file')
+    await assertFits360(tab.page, 'forms-submission-file')
 
     // Delete, after the question; the list has one fewer.
     const submissionId = Number(new URL(page.url()).searchParams.get('open'))
