@@ -8,7 +8,11 @@
  *
  * --exact-latency also reports percentiles of every 2xx response's own
  * latency to the microsecond (autocannon's histogram keeps whole milliseconds).
+ * --bodies <file> (a JSON array of strings) sends each request the next body of
+ * the file instead of --body (the form scenario: a fresh render token each);
+ * past the end it starts again, and says how many it reused.
  */
+import fs from 'node:fs'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 
@@ -22,6 +26,9 @@ export type LoadResult = {
   latencyMs: { p50: number; p99: number; average: number; max: number }
   /** with --exact-latency: latency of 2xx responses in ms, to the µs */
   exactLatencyMs?: { p50: number; p99: number; max: number; count: number }
+  /** with --bodies: how many bodies the requests took (built, not all of them sent), and how many were reused past the end */
+  bodiesUsed?: number
+  bodiesReused?: number
 }
 
 const { values } = parseArgs({
@@ -32,6 +39,7 @@ const { values } = parseArgs({
     header: { type: 'string', multiple: true, default: [] },
     method: { type: 'string', default: 'GET' },
     body: { type: 'string' },
+    bodies: { type: 'string' },
     'exact-latency': { type: 'boolean', default: false },
   },
 })
@@ -43,6 +51,8 @@ for (const header of values.header) {
   headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim()
 }
 
+const bodies = values.bodies === undefined ? undefined : (JSON.parse(fs.readFileSync(values.bodies, 'utf8')) as string[])
+let bodiesUsed = 0
 const instance = autocannon({
   url: values.url,
   duration: Number(values.seconds),
@@ -50,6 +60,15 @@ const instance = autocannon({
   method: values.method,
   headers,
   ...(values.body === undefined ? {} : { body: values.body }),
+  ...(bodies === undefined || bodies.length === 0
+    ? {}
+    : {
+        requests: [
+          {
+            setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[bodiesUsed++ % bodies.length] }),
+          },
+        ],
+      }),
 })
 let latencies: number[] | undefined
 if (values['exact-latency']) {
@@ -67,6 +86,10 @@ const output: LoadResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   latencyMs: { p50: result.latency.p50, p99: result.latency.p99, average: result.latency.average, max: result.latency.max },
+}
+if (bodies) {
+  output.bodiesUsed = bodiesUsed
+  output.bodiesReused = Math.max(0, bodiesUsed - bodies.length)
 }
 if (latencies) {
   const sorted = Float64Array.from(latencies).sort()

@@ -15,7 +15,17 @@ import { printRun, type Run, summarize } from './report.ts'
 import type { Scenario } from './scenarios.ts'
 import type { App } from './startup.ts'
 
-export type LoadOptions = Pick<Scenario, 'method' | 'headers' | 'body'> & { connections?: number; exactLatency?: boolean }
+/**
+ * Bodies that must differ per request (a form post's single-use token): `file()` is a JSON
+ * array of the bodies not yet sent, `advance(n)` drops the first n once a run took them.
+ */
+export type BodySource = { file(): string; advance(used: number): void }
+
+export type LoadOptions = Pick<Scenario, 'method' | 'headers' | 'body'> & {
+  connections?: number
+  exactLatency?: boolean
+  bodies?: BodySource
+}
 
 /** A scenario that cannot run: reported in the table and as a problem (the bench exits non-zero), and the rest go on. */
 export function skip(kind: Kind, scenario: Scenario, why: string, detail = '') {
@@ -183,7 +193,16 @@ export async function load(url: string, options: LoadOptions, seconds: number): 
   if (options.method !== undefined) args.push('--method', options.method)
   if (options.body !== undefined) args.push('--body', options.body)
   if (options.exactLatency) args.push('--exact-latency')
-  return JSON.parse(await runToJson('autocannon', args, settings.loadCpu, 'the load generator')) as LoadResult
+  if (options.bodies) args.push('--bodies', options.bodies.file())
+  const result = JSON.parse(await runToJson('autocannon', args, settings.loadCpu, 'the load generator')) as LoadResult
+  if (options.bodies) {
+    options.bodies.advance(result.bodiesUsed ?? 0)
+    if ((result.bodiesReused ?? 0) > 0) {
+      results.problems.push(`${url}: ${result.bodiesReused} requests reused a body (too few prepared): those posts were replays`)
+      process.exitCode = 1
+    }
+  }
+  return result
 }
 
 /** Runs `node args…` pinned to `cpu` and returns the last line of its output that is a JSON object. */

@@ -25,6 +25,7 @@ import {
   TARGETS,
   tmp,
 } from './context.ts'
+import { benchForms, formsSelected, seedForms } from './forms.ts'
 import { benchLogin } from './login.ts'
 import { benchScenario, skip } from './measure.ts'
 import { createDatabase, serverVersion } from './postgres.ts'
@@ -105,6 +106,9 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
   if (seeded) section.seed = seeded
   const catalog = selected.some(([, scenario]) => scenario.products) ? await seedProducts(kind, env) : undefined
   if (catalog) section.productSeed = catalog
+  // Issue 12's form targets (bench/forms.ts): its forms and 50,000 submissions go in before the second start too.
+  const formsWanted = !startupOnly && formsSelected(only)
+  const formsSeed = formsWanted ? await seedForms(kind, env) : undefined
   const app: App = { ...(await startApp(env)), databaseUrl: databaseEnv.DATABASE_URL }
   try {
     section.healthzEmptyMs = first.healthzMs
@@ -176,6 +180,7 @@ async function benchDatabase(kind: Kind, databaseEnv: Record<string, string>) {
       rows.push(await benchScenario(app, { ...scenario, path, ...(headers ? { headers } : {}) }, id, kind))
     }
     section.scenarios = rows
+    if (formsSeed) section.forms = await benchForms(app, kind, formsSeed)
     if (!startupOnly && (!only || LOGIN.includes(only))) section.login = await benchLogin(app, kind)
   } finally {
     await stopApp(app)
