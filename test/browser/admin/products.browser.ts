@@ -85,6 +85,32 @@ describe('the admin: products', () => {
         [`Linen shirts ${id}`, categories[0]?.id],
       ],
     )
+    // A third category moves under the first, and is deleted after the question; a parent with
+    // sub-categories is not deleted, and the row says why.
+    await create.getByLabel('Name').fill(`Summer ${id}`)
+    await create.getByLabel('Parent').selectOption('')
+    await create.getByRole('button', { name: 'Create category' }).click()
+    const summer = tree.getByRole('listitem').filter({ hasText: `Summer ${id}` })
+    await summer.getByRole('button', { name: `Rename or move Summer ${id}` }).click()
+    await summer.getByLabel(`Parent of Summer ${id}`).selectOption({ label: `Shirts ${id}` })
+    await summer.getByRole('button', { name: 'Save' }).click()
+    await tree
+      .locator('.depth-1')
+      .filter({ hasText: `Summer ${id}` })
+      .waitFor()
+    await summer.getByRole('button', { name: `Delete Summer ${id}` }).click()
+    await page
+      .getByRole('dialog', { name: `Delete “Summer ${id}”?` })
+      .getByRole('button', { name: 'Delete category' })
+      .click()
+    await summer.waitFor({ state: 'detached' })
+    const shirts = tree.getByRole('listitem').filter({ hasText: new RegExp(`^Shirts ${id}`) })
+    await shirts.getByRole('button', { name: `Delete Shirts ${id}` }).click()
+    await page
+      .getByRole('dialog', { name: `Delete “Shirts ${id}”?` })
+      .getByRole('button', { name: 'Delete category' })
+      .click()
+    await shirts.getByRole('alert').filter({ hasText: 'Move or delete its sub-categories first.' }).waitFor()
     await admin.check(tab, 'product-categories')
 
     // Two images in the media library for the product.
