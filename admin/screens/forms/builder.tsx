@@ -228,7 +228,11 @@ function BuilderForm({ initial }: { initial: Form | undefined }) {
     const fieldErrors = problem?.fields ?? {}
     if (fieldErrors[name]) return fieldErrors[name]
     const nested = Object.keys(fieldErrors).find((key) => key.startsWith(`${name}.`))
-    return nested ? `${nested.slice(name.length + 1)} ${fieldErrors[nested]}` : undefined
+    if (!nested) return undefined
+    // `notify_emails.1`, `fields.0.options.2`: an item of a list, named by its place (1 for the first).
+    const rest = nested.slice(name.length + 1)
+    const place = /^\d+$/.test(rest) ? `Line ${Number(rest) + 1}:` : rest
+    return `${place} ${fieldErrors[nested]}`
   }
   const set =
     <K extends keyof Settings>(key: K) =>

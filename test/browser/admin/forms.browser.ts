@@ -171,6 +171,15 @@ describe('the Forms screens', () => {
     await page.getByRole('button', { name: 'Save form' }).click()
     await page.getByText('Saved (version 2)').waitFor()
     assert.equal(await page.locator('#field-fields-1-name-error').count(), 0)
+
+    // A bad address among the notification emails: the schema's 400 names notify_emails.1, shown by that box.
+    await page.getByLabel('Notification emails').fill('studio@example.com\nnot-an-address')
+    await page.getByRole('button', { name: 'Save form' }).click()
+    await page.getByText('The request has invalid fields.').waitFor()
+    assert.match((await page.locator('#field-notify_emails-error').textContent()) ?? '', /^Line 2: must match format "email"/)
+    await page.getByLabel('Notification emails').fill('studio@example.com')
+    await page.getByRole('button', { name: 'Save form' }).click()
+    await page.getByText('Saved (version 3)').waitFor()
   })
 
   test('a visitor sends it; the editor finds it in the inbox, searches, opens it, marks read in bulk and exports the CSV', async () => {
@@ -329,6 +338,21 @@ describe('the Forms screens', () => {
     await page.getByRole('heading', { level: 1, name: 'Submissions: Job applications' }).waitFor()
     assert.ok(!(await statuses(form.id)).some((row) => row.id === submissionId))
     assert.equal((await statuses(form.id)).length, 21)
+
+    // The form itself, from the builder, after the question: it leaves the list.
+    await page.getByRole('link', { name: 'Edit the form' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Form: Job applications' }).waitFor()
+    await page.getByRole('button', { name: 'Delete form' }).click()
+    const question = page.getByRole('dialog', { name: 'Delete “Job applications”?' })
+    await question.getByRole('button', { name: 'Delete form' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Forms' }).waitFor()
+    await page.getByText('Form “Job applications” deleted.').waitFor()
+    assert.equal(await formBySlug('jobs'), undefined)
+    assert.equal(await page.getByRole('link', { name: 'Job applications', exact: true }).count(), 0)
+    // Its address now says so, with the way back.
+    await page.goto(`${admin.origin}/admin/forms/${form.id}`)
+    await page.getByRole('alert').getByText(`The form "${form.id}" was not found.`).waitFor()
+    await page.getByRole('link', { name: 'Back to the forms' }).waitFor()
     assert.deepEqual(tab.problems, [])
   })
 
