@@ -224,6 +224,13 @@ function BuilderForm({ initial }: { initial: Form | undefined }) {
 
   const body = bodyOf(settings, fields)
   const dirty = JSON.stringify(body) !== saved
+  // Leaving the page (reload, close, another site) with unsaved changes asks first.
+  useEffect(() => {
+    if (!dirty) return
+    const ask = (event: BeforeUnloadEvent) => event.preventDefault()
+    addEventListener('beforeunload', ask)
+    return () => removeEventListener('beforeunload', ask)
+  }, [dirty])
   const errorOf = (name: string) => {
     const fieldErrors = problem?.fields ?? {}
     if (fieldErrors[name]) return fieldErrors[name]
