@@ -90,8 +90,9 @@ export function scheduleContent(kind: Kind, id: number, publishAt: string) {
     : load(api.POST('/api/v1/pages/{id}/schedule', { params, body }))
 }
 
-export function listRevisions(kind: Kind, id: number) {
-  const params = { path: { id } }
+/** A page of a post's revisions, newest first (each with its full text, so 10 at a time). */
+export function listRevisions(kind: Kind, id: number, cursor: string | undefined) {
+  const params = { path: { id }, query: { limit: 10, cursor } }
   return kind === 'post'
     ? load(api.GET('/api/v1/posts/{id}/revisions', { params }))
     : load(api.GET('/api/v1/pages/{id}/revisions', { params }))
@@ -116,3 +117,7 @@ export const STATUS_LABELS: Record<Status, string> = {
 /** A date and time in the browser's time zone, short. */
 export const when = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : ''
+
+/** Editors: who content can be filtered by (id and name), by name; `q` a part of the name. */
+export const listAuthors = (query: { q?: string; limit?: number; cursor?: string }) =>
+  load(api.GET('/api/v1/authors', { params: { query } }))

@@ -2,7 +2,7 @@
 // cursor paging with the total. The filters live in the URL, so a list can be linked and
 // the browser's Back returns to it as it was.
 import { useEffect, useState } from 'preact/hooks'
-import { hasRole } from '../../api.ts'
+import { type FormProblem, hasRole, type Schemas } from '../../api.ts'
 import { Link, setQuery, useLocation } from '../../app/router.tsx'
 import { useSession } from '../../app/session.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
@@ -10,7 +10,20 @@ import { Field, FormError } from '../../ui/field.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
-import { Kind, kindOf, type ListQuery, listContent, type Post, plural, STATUS_LABELS, type Status, when } from './content-api.ts'
+import {
+  Kind,
+  kindOf,
+  type ListQuery,
+  listAuthors,
+  listContent,
+  type Post,
+  plural,
+  STATUS_LABELS,
+  type Status,
+  when,
+} from './content-api.ts'
+
+type Author = Schemas['Author']
 
 const STATUSES = Object.keys(STATUS_LABELS) as Status[]
 const SORTS = { newest: 'Newest first', updated: 'Last changed', oldest: 'Oldest first', title: 'Title, A to Z' } as const
@@ -22,7 +35,9 @@ export default function ContentList() {
   const query = where.query
   const status = STATUSES.find((value) => value === query.get('status'))
   const sort = (Object.keys(SORTS) as (keyof typeof SORTS)[]).find((value) => value === query.get('sort')) ?? 'newest'
-  const author = query.get('author') === 'me' ? me?.id : undefined
+  const authorParam = query.get('author') ?? ''
+  // 'me', or (editors) any author's id.
+  const author = authorParam === 'me' ? me?.id : /^[1-9]\d{0,15}$/.test(authorParam) ? Number(authorParam) : undefined
   const q = query.get('q') ?? ''
   // The search box changes the URL once typing pauses, not on every key.
   const [typed, setTyped] = useState(q)
@@ -72,16 +87,20 @@ export default function ContentList() {
             </option>
           ))}
         </Field>
-        <Field
-          as="select"
-          label="Author"
-          name="author"
-          value={query.get('author') === 'me' ? 'me' : ''}
-          onChange={(event) => setQuery({ author: event.currentTarget.value || undefined })}
-        >
-          <option value="">Anyone</option>
-          <option value="me">Me</option>
-        </Field>
+        {hasRole(me?.role, 'editor') ? (
+          <AuthorFilter value={author === undefined ? '' : authorParam} myId={me?.id} />
+        ) : (
+          <Field
+            as="select"
+            label="Author"
+            name="author"
+            value={authorParam === 'me' ? 'me' : ''}
+            onChange={(event) => setQuery({ author: event.currentTarget.value || undefined })}
+          >
+            <option value="">Anyone</option>
+            <option value="me">Me</option>
+          </Field>
+        )}
         <Field as="select" label="Order" name="sort" value={sort} onChange={(event) => setQuery({ sort: event.currentTarget.value })}>
           {Object.entries(SORTS).map(([value, label]) => (
             <option value={value} key={value}>
@@ -127,5 +146,70 @@ export default function ContentList() {
       )}
       <Pager list={list} label={`${Kind(kind)} pages`} />
     </section>
+  )
+}
+
+/**
+ * Editors pick any author (GET /api/v1/authors, by name): the first 100 in the list;
+ * with more, a search box narrows it by name.
+ */
+function AuthorFilter({ value, myId }: { value: string; myId: number | undefined }) {
+  const [typed, setTyped] = useState('')
+  const [find, setFind] = useState('')
+  useEffect(() => {
+    const timer = setTimeout(() => setFind(typed.trim()), 300)
+    return () => clearTimeout(timer)
+  }, [typed])
+  const [authors, setAuthors] = useState<{ data: Author[]; next_cursor: string | null } | undefined>(undefined)
+  const [problem, setProblem] = useState<string | undefined>(undefined)
+  const [many, setMany] = useState(false)
+  useEffect(() => {
+    let current = true
+    listAuthors({ q: find || undefined, limit: 100 }).then(
+      (page) => {
+        if (!current) return
+        setAuthors(page)
+        setProblem(undefined)
+        if (!find && page.next_cursor) setMany(true)
+      },
+      (error: FormProblem) => current && setProblem(error.message),
+    )
+    return () => {
+      current = false
+    }
+  }, [find])
+  const others = (authors?.data ?? []).filter((person) => person.id !== myId)
+  const known = value === '' || value === 'me' || others.some((person) => String(person.id) === value)
+  return (
+    <>
+      {many ? (
+        <Field
+          label="Find an author"
+          name="author-q"
+          type="search"
+          hint="A part of the name"
+          value={typed}
+          onInput={(event) => setTyped(event.currentTarget.value)}
+        />
+      ) : null}
+      <Field
+        as="select"
+        label="Author"
+        name="author"
+        value={value}
+        error={problem}
+        aria-busy={authors === undefined || undefined}
+        onChange={(event) => setQuery({ author: event.currentTarget.value || undefined })}
+      >
+        <option value="">Anyone</option>
+        <option value="me">Me</option>
+        {known ? null : <option value={value}>Author {value}</option>}
+        {others.map((person) => (
+          <option value={String(person.id)} key={person.id}>
+            {person.name}
+          </option>
+        ))}
+      </Field>
+    </>
   )
 }

@@ -7,6 +7,7 @@ import type { FormProblem } from '../../api.ts'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { FormError } from '../../ui/field.tsx'
+import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
 import { Dialog } from '../media/dialog.tsx'
@@ -58,21 +59,19 @@ function RevisionBrowser({
   canRestore: boolean
   onRestored: (post: Post) => void
 }) {
-  const [revisions, setRevisions] = useState<Revision[] | undefined>(undefined)
+  // A save (a new revision) starts the list again at its first page.
+  const list = usePagedList((cursor) => listRevisions(kind, post.id, cursor), `revisions ${post.id} ${post.updated_at}`)
   const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
   const [chosen, setChosen] = useState<Revision | undefined>(undefined)
   const [asking, setAsking] = useState(false)
   const [restoring, setRestoring] = useState(false)
+  const revisions = list.loading && list.items.length === 0 ? undefined : list.items
 
+  // On the first page, the revision before the current one is picked to compare; on another page, its newest.
   useEffect(() => {
-    listRevisions(kind, post.id).then(
-      (result) => {
-        setRevisions(result.data)
-        setChosen(result.data[1] ?? result.data[0])
-      },
-      (error: FormProblem) => setProblem(error),
-    )
-  }, [post.id, post.updated_at])
+    if (list.loading) return
+    setChosen(list.page === 1 ? (list.items[1] ?? list.items[0]) : list.items[0])
+  }, [list.items, list.loading])
 
   const restore = async () => {
     if (!chosen) return
@@ -90,7 +89,7 @@ function RevisionBrowser({
     }
   }
 
-  if (problem && !revisions) return <FormError message={problem.message} />
+  if (list.problem && list.items.length === 0) return <FormError message={list.problem.message} />
   if (!revisions) return <Progress label="Loading the revisions…" />
   return (
     <div class="revision-browser">
@@ -110,6 +109,7 @@ function RevisionBrowser({
           </li>
         ))}
       </ol>
+      <Pager list={list} label="Revision pages" />
       {chosen ? (
         <section class="revision-diff" aria-labelledby="revision-diff-title">
           <h3 id="revision-diff-title">Revision #{chosen.number} compared with the text in the editor</h3>

@@ -1,5 +1,5 @@
 import { presentCover } from '../media/media.present.ts'
-import type { PostView, RevisionRow, TermRef } from './content.queries.ts'
+import type { AuthorRow, PostView, RevisionRow, TermRef } from './content.queries.ts'
 import type { PostType } from './content.schemas.ts'
 import type { TermRow } from './terms.queries.ts'
 
@@ -53,3 +53,5 @@ export const presentRevision = (row: RevisionRow) => ({
 })
 
 export const presentTerm = (row: TermRow) => ({ ...term(row), created_at: row.created_at.toISOString() })
+
+export const presentAuthor = (row: AuthorRow) => ({ id: Number(row.id), name: row.name })

@@ -340,10 +340,16 @@ export const insertRevision = (db: Db, postId: number, createdBy: number, c: Pos
     .execute(db)
     .then((r) => r.rows[0] as RevisionRow)
 
-export const listRevisions = (db: Db, postId: number) =>
-  sql<RevisionRow>`select ${REVISION_COLUMNS} from post_revisions where post_id = ${postId} order by number desc`
+/** Revisions newest first, by number (the (post_id, number) key), then id: a cursor carries both. */
+export const REVISION_SORT = { name: 'revisions', direction: 'desc', key: 'bigint' } as const satisfies Sort
+
+export function listRevisions(db: Db, postId: number, options: { limit: number; after: Cursor | undefined }) {
+  const order = keyset(REVISION_SORT, { key: sql`number`, id: sql`id` }, options.after)
+  return sql<RevisionRow & { cursor_key: number }>`select ${REVISION_COLUMNS}, ${order.cursorKey} from post_revisions
+    where post_id = ${postId} and ${order.after} order by ${order.orderBy} limit ${options.limit + 1}`
     .execute(db)
     .then((r) => r.rows)
+}
 
 export const findRevision = (db: Db, postId: number, number: number) =>
   sql<RevisionRow>`select ${REVISION_COLUMNS} from post_revisions where post_id = ${postId} and number = ${number}`
@@ -367,3 +373,25 @@ export async function saveRedirect(db: Db, postId: number, from: string, to: str
 
 export const findRedirect = (db: Db, path: string) =>
   sql<RedirectRow>`select from_path, to_path from redirects where from_path = ${path}`.execute(db).then((r) => r.rows[0])
+
+// --- authors ---------------------------------------------------------------
+
+/** Authors by name (then id), for the editors' author filter. */
+export const AUTHOR_SORT = { name: 'authors', direction: 'asc', key: 'text' } as const satisfies Sort
+
+export type AuthorRow = { id: number; name: string; cursor_key: string }
+
+/**
+ * The people content can be filtered by: users who may write (author and up)
+ * and anyone who wrote a post or page (someone made a member since), by name;
+ * `q` a part of the name. Only the filters given are in the statement (decision 0013).
+ */
+export function listAuthorRows(db: Db, options: { limit: number; after: Cursor | undefined; q: string | undefined }) {
+  const order = keyset(AUTHOR_SORT, { key: sql`u.name`, id: sql`u.id` }, options.after)
+  const where = [order.after, sql`(u.role in ('author', 'editor', 'admin') or exists (select 1 from posts p where p.author_id = u.id))`]
+  if (options.q !== undefined) where.push(sql`strpos(lower(u.name), lower(${options.q})) > 0`)
+  return sql<AuthorRow>`select u.id, u.name, ${order.cursorKey} from users u where ${sql.join(where, sql` and `)}
+    order by ${order.orderBy} limit ${options.limit + 1}`
+    .execute(db)
+    .then((r) => r.rows)
+}

@@ -10,15 +10,18 @@ import { type AppInstance, IdParams, PageQuery, problems, QueryString, TotalQuer
 import type { Deps } from '../../deps.ts'
 import type { Actor } from '../users/login/auth.hooks.ts'
 import { requireRole } from '../users/roles.ts'
-import { presentPost, presentRevision, presentTerm } from './content.present.ts'
-import { POST_SORTS } from './content.queries.ts'
+import { presentAuthor, presentPost, presentRevision, presentTerm } from './content.present.ts'
+import { AUTHOR_SORT, POST_SORTS, REVISION_SORT } from './content.queries.ts'
 import {
+  AuthorListQuery,
+  AuthorPage,
   ListQuery,
   Post,
   PostPage,
   type PostType,
   RedirectQuery,
-  Revision,
+  RevisionListQuery,
+  RevisionPage,
   RevisionParams,
   ScheduleBody,
   TermBody,
@@ -32,6 +35,7 @@ import {
   deleteContent,
   findRedirectFor,
   getContent,
+  listAuthors,
   listContent,
   listContentRevisions,
   publishContent,
@@ -233,10 +237,18 @@ function contentTypeRoutes(app: AppInstance, db: Db, type: PostType, clock: Cloc
         tags,
         summary: `Revisions of a ${type}, newest first`,
         params: IdParams,
-        response: { 200: Type.Object({ data: Type.Array(Revision) }), ...problems('not_found') },
+        querystring: RevisionListQuery,
+        response: { 200: RevisionPage, ...problems('not_found') },
       },
     },
-    async (request) => ({ data: (await listContentRevisions(db, type, actorUser(request), request.params.id)).map(presentRevision) }),
+    async (request) => {
+      const { limit, cursor } = request.query
+      const rows = await listContentRevisions(db, type, actorUser(request), request.params.id, {
+        limit,
+        after: decodeCursor(REVISION_SORT, cursor),
+      })
+      return toPage(rows, limit, presentRevision, REVISION_SORT)
+    },
   )
 
   app.post(
@@ -331,6 +343,27 @@ export function contentRoutes(app: AppInstance, deps: Pick<Deps, 'db' | 'clock' 
   termRoutes(app, db, 'tags')
   termRoutes(app, db, 'categories')
   previewRoutes(app, deps)
+
+  app.get(
+    '/api/v1/authors',
+    {
+      onRequest: requireRole('editor'),
+      schema: {
+        operationId: 'listAuthors',
+        tags: ['posts'],
+        summary: 'Who content can be filtered by (editors): users who may write and anyone who wrote, by name',
+        description:
+          'Id and display name only (no e-mail address or role), for the `author` filter of GET /api/v1/posts and /api/v1/pages. `q`: a part of the name.',
+        querystring: AuthorListQuery,
+        response: { 200: AuthorPage },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, q } = request.query
+      const rows = await listAuthors(db, { limit, after: decodeCursor(AUTHOR_SORT, cursor), q })
+      return toPage(rows, limit, presentAuthor, AUTHOR_SORT)
+    },
+  )
 
   app.get(
     '/api/v1/redirects',

@@ -133,6 +133,17 @@ export const Revision = Type.Object(
   { $id: 'Revision' },
 )
 
+export const RevisionPage = Page(Revision)
+export const RevisionListQuery = QueryString({ ...PageQuery })
+
+/** Someone content can be filtered by (GET /api/v1/authors): no e-mail address, no role. */
+export const Author = Type.Object({ id: Type.Integer(), name: Type.String({ description: 'the display name' }) }, { $id: 'Author' })
+export const AuthorPage = Page(Author)
+export const AuthorListQuery = QueryString({
+  ...PageQuery,
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'a part of the name' })),
+})
+
 const listFilters = {
   ...PageQuery,
   ...TotalQuery,

@@ -1,6 +1,7 @@
 import { type ChangeTag, recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, conflictOnUnique, forbidden, invalid, notFound } from '#core/http/errors.ts'
+import type { Cursor } from '#core/http/pagination.ts'
 import type { ReservedPaths } from '#core/http/reserved-paths.ts'
 import { enqueueJob } from '#core/jobs/queue.ts'
 import { mayUseMedia } from '../media/media.service.ts'
@@ -18,6 +19,7 @@ import {
   findVisiblePost,
   insertPost,
   insertRevision,
+  listAuthorRows,
   listPosts,
   listRevisions,
   type PostContent,
@@ -312,11 +314,21 @@ export const publishScheduledContent = (db: Db, postId: number, now: Date) =>
     return row
   })
 
-export async function listContentRevisions(db: Db, type: PostType, user: User, id: number) {
+export async function listContentRevisions(
+  db: Db,
+  type: PostType,
+  user: User,
+  id: number,
+  page: { limit: number; after: Cursor | undefined },
+) {
   const post = await findVisiblePost(db, type, id, visibilityFor(user))
   if (!post || (!hasRole(user.role, 'editor') && post.author_id !== user.id)) throw notFound(type, id)
-  return listRevisions(db, id)
+  return listRevisions(db, id, page)
 }
+
+/** Editors: who content can be filtered by (listAuthorRows). */
+export const listAuthors = (db: Db, options: { limit: number; after: Cursor | undefined; q: string | undefined }) =>
+  listAuthorRows(db, options)
 
 /**
  * Restores a revision's title, body, excerpt, cover and SEO fields as a new

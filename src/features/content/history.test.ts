@@ -47,6 +47,48 @@ describe('content: revisions, redirects, tags and categories', () => {
     assert.equal(missing.statusCode, 404)
   })
 
+  test('revisions are paged newest first with a cursor; a bad cursor or limit is a 400', async (t) => {
+    const testApp = await buildTestApp(t)
+    const author = await signedIn(testApp, 'author')
+    const post = await createPost(testApp.database.db, author.user, { title: 'One', body: 'b1' })
+    for (const body of ['b2', 'b3', 'b4', 'b5']) {
+      const saved = await testApp.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/posts/${post.id}`,
+        headers: author.headers,
+        payload: { body },
+      })
+      assert.equal(saved.statusCode, 200, saved.body)
+    }
+    const get = (query: string) =>
+      testApp.app.inject({ method: 'GET', url: `/api/v1/posts/${post.id}/revisions${query}`, headers: author.headers })
+    const seen: number[][] = []
+    let cursor: string | null = null
+    do {
+      const response = await get(`?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+      assert.equal(response.statusCode, 200, response.body)
+      const page = response.json() as { data: { number: number }[]; next_cursor: string | null }
+      seen.push(page.data.map((revision) => revision.number))
+      cursor = page.next_cursor
+    } while (cursor)
+    assert.deepEqual(seen, [[5, 4], [3, 2], [1]])
+    // Without a limit: the first 20, the whole history here.
+    const all = await get('')
+    assert.deepEqual(
+      all.json().data.map((revision: { number: number }) => revision.number),
+      [5, 4, 3, 2, 1],
+    )
+    assert.equal(all.json().next_cursor, null)
+    // A cursor of another list, garbage, and limits out of range.
+    const tags = await testApp.app.inject({ method: 'GET', url: '/api/v1/tags?limit=1' })
+    for (const query of ['?cursor=nonsense', '?limit=0', '?limit=101', '?limit=x']) {
+      const response = await get(query)
+      assert.equal(response.statusCode, 400, `${query}: ${response.body}`)
+    }
+    const other = tags.json().next_cursor as string | null
+    if (other) assert.equal((await get(`?cursor=${encodeURIComponent(other)}`)).statusCode, 400)
+  })
+
   test('revisions of another author’s post are hidden from an author, and only editors restore published content', async (t) => {
     const testApp = await buildTestApp(t)
     const owner = await signedIn(testApp, 'author')

@@ -6,10 +6,10 @@
 // or CSP errors on every screen. `npm run build:admin` first; `npm run test:browser`.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { sql } from '../../../src/core/db/database.ts'
-import { TEST_PASSWORD } from '../../factories.ts'
+import { createPost, logIn, TEST_PASSWORD } from '../../factories.ts'
 import { type AdminHarness, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
@@ -51,6 +51,24 @@ async function signInTo(page: Page, email: string, next: string, heading: string
 async function editorPostId(page: Page): Promise<number> {
   await page.waitForURL(/\/admin\/posts\/\d+$/)
   return Number(new URL(page.url()).pathname.split('/').at(-1))
+}
+
+/** Picks revision `number` in the Revisions dialog, paging forward (10 a page) until it shows. */
+async function pickRevision(dialog: Locator, number: number) {
+  await dialog
+    .getByRole('button', { name: /^#\d+ / })
+    .first()
+    .waitFor()
+  const button = dialog.getByRole('button', { name: new RegExp(`^#${number} `) })
+  for (let page = 1; (await button.count()) === 0; page++) {
+    const pager = dialog.getByRole('navigation', { name: 'Revision pages' })
+    assert.ok((await pager.count()) > 0, `revision #${number} is on some page`)
+    await pager.getByRole('button', { name: 'Next' }).click()
+    // The next page replaces the list once it has loaded.
+    await pager.getByText(`Page ${page + 1}`).waitFor()
+    await pager.getByRole('button', { name: 'Previous' }).and(dialog.locator(':enabled')).waitFor()
+  }
+  await button.click()
 }
 
 /** Types into the CodeMirror body (its content element is labelled "Body"). */
@@ -176,7 +194,7 @@ describe('the admin: content and media', () => {
     assert.ok(before >= 2, `autosave kept revisions (${before})`)
     await page.getByRole('button', { name: 'Revisions' }).click()
     const revisions = page.getByRole('dialog', { name: 'Revisions' })
-    await revisions.getByRole('button', { name: /^#1 / }).click()
+    await pickRevision(revisions, 1)
     await revisions.locator('.diff ins', { hasText: 'A second paragraph.' }).waitFor()
     await admin.check(tab, 'revisions')
     await revisions.getByRole('button', { name: 'Restore revision #1' }).click()
@@ -225,6 +243,52 @@ describe('the admin: content and media', () => {
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor()
     assert.equal(await page.getByLabel('Tags').count(), 0, 'pages have no tags')
     await admin.check(tab, 'page-editor')
+  })
+
+  test('an editor lists another author’s posts with the author filter, and pages through a long revision history', async () => {
+    const { db } = admin.testApp.database
+    const editor = await admin.user('editor', { name: 'Ed Filter' })
+    const writer = await admin.user('author', { name: 'Wanda Many-Revisions' })
+    await createPost(db, { id: editor.id, role: 'editor' }, { title: 'Ed’s own post' })
+    const theirs = await createPost(db, { id: writer.id, role: 'author' }, { title: 'Wanda’s post', body: 'Version 1.' })
+    // Eleven more saves: twelve revisions, two pages of the dialog.
+    const { cookie, csrf } = await logIn(admin.testApp.app, writer.email)
+    for (let version = 2; version <= 12; version++) {
+      const saved = await admin.testApp.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/posts/${theirs.id}`,
+        headers: { cookie, 'x-csrf-token': csrf },
+        payload: { body: `Version ${version}.` },
+      })
+      assert.equal(saved.statusCode, 200, saved.body)
+    }
+    const tab = await admin.page()
+    const { page } = tab
+    await signInTo(page, editor.email, '/admin/posts', 'Posts')
+    await page.getByLabel('Author', { exact: true }).selectOption({ label: 'Wanda Many-Revisions' })
+    await page.waitForURL(new RegExp(`author=${writer.id}`))
+    // The list shows the filtered page once it has loaded.
+    await page.getByRole('link', { name: 'Ed’s own post' }).waitFor({ state: 'detached' })
+    await page.getByRole('link', { name: 'Wanda’s post' }).waitFor()
+    await admin.check(tab, 'posts-by-author')
+    await page.getByLabel('Author', { exact: true }).selectOption('me')
+    await page.getByRole('link', { name: 'Wanda’s post' }).waitFor({ state: 'detached' })
+    await page.getByRole('link', { name: 'Ed’s own post' }).waitFor()
+
+    await page.goto(`${admin.origin}/admin/posts/${theirs.id}`)
+    await page.getByLabel('Title', { exact: true }).waitFor()
+    await page.getByRole('button', { name: 'Revisions' }).click()
+    const revisions = page.getByRole('dialog', { name: 'Revisions' })
+    await revisions.getByRole('button', { name: /^#12 / }).waitFor()
+    assert.equal(await revisions.getByRole('button', { name: /^#\d+ / }).count(), 10, 'ten a page')
+    await revisions.getByText('Page 1').waitFor()
+    await pickRevision(revisions, 1)
+    await revisions.getByText('Page 2').waitFor()
+    assert.equal(await revisions.getByRole('button', { name: /^#\d+ / }).count(), 2)
+    await revisions.locator('.diff del', { hasText: 'Version 1.' }).waitFor()
+    await admin.check(tab, 'revisions-page-2')
+    await revisions.getByRole('navigation', { name: 'Revision pages' }).getByRole('button', { name: 'Previous' }).click()
+    await revisions.getByRole('button', { name: /^#12 / }).waitFor()
   })
 
   test('an author writes a draft that autosaves, and sees no Publish button', async () => {
