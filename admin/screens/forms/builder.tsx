@@ -204,7 +204,10 @@ function BuilderForm({ initial }: { initial: Form | undefined }) {
   const [settings, setSettings] = useState<Settings>(() => settingsOf(initial))
   const [fields, setFields] = useState<FieldDraft[]>(() => (initial ? initial.fields.map(draftOf) : [newField('text')]))
   const [slugTyped, setSlugTyped] = useState(initial !== undefined)
-  const [saved, setSaved] = useState(() => JSON.stringify(bodyOf(settingsOf(initial), initial ? initial.fields.map(draftOf) : [])))
+  // What was saved last (a new form: the blank one it starts as, so only a change counts as unsaved).
+  const [saved, setSaved] = useState(() =>
+    JSON.stringify(bodyOf(settingsOf(initial), initial ? initial.fields.map(draftOf) : [newField('text')])),
+  )
   const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
   const [saving, setSaving] = useState(false)
   const [addType, setAddType] = useState<FieldType>('text')
