@@ -12,6 +12,7 @@ import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
+import type { Money } from './money.ts'
 import { type Body, bodyOf, changesOf, EMPTY_FORM, formOf, type ProductForm } from './product-form.ts'
 import { AttributesSection, ImagesSection, VariantsSection } from './product-parts.tsx'
 import {
@@ -20,7 +21,6 @@ import {
   deleteProduct,
   getProduct,
   loadCategoryTree,
-  type Money,
   type Product,
   STATUS_LABELS,
   STATUSES,

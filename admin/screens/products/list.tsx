@@ -10,13 +10,12 @@ import { Field, FormError } from '../../ui/field.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
+import { type Money, parseMoney } from './money.ts'
 import {
   listProducts,
   loadCategoryTree,
-  type Money,
   type Product,
   type ProductQuery,
-  parseMoney,
   STATUS_LABELS,
   STATUSES,
   siteMoney,

@@ -2,7 +2,8 @@
 // units become integer minor units (parseMoney, no float), lists typed as comma-separated
 // text become arrays, and each mistake found here carries the API's own field name
 // (`variants.1.price_minor`), so it shows next to its field exactly as the API's would.
-import { minorToText, type Product, type ProductCreate, type ProductStatus, parseMoney } from './products-api.ts'
+import { minorToText, parseMoney } from './money.ts'
+import type { Product, ProductCreate, ProductStatus } from './products-api.ts'
 
 let nextKey = 1
 /** A stable key for a row of a list in the form (rows move and go; their index is no identity). */
