@@ -1,10 +1,10 @@
 import type { ComponentChildren } from 'preact'
-import { useEffect, useRef } from 'preact/hooks'
 import { Button } from './button.tsx'
+import { Modal } from './dialog.tsx'
 
 /**
- * A modal question before something that cannot be undone (the native <dialog>:
- * focus moves into it and stays there; Escape cancels). Render it while `open`.
+ * A modal question before something that cannot be undone (ui/dialog.tsx's Modal: focus
+ * moves into it and stays there; Escape cancels, except while `busy`). Render it while `open`.
  */
 export function Confirm({
   open,
@@ -25,24 +25,8 @@ export function Confirm({
   onConfirm: () => void
   onCancel: () => void
 }) {
-  const dialog = useRef<HTMLDialogElement>(null)
-  useEffect(() => {
-    const element = dialog.current
-    if (!element) return
-    if (open && !element.open) element.showModal()
-    if (!open && element.open) element.close()
-  }, [open])
   return (
-    <dialog
-      ref={dialog}
-      class="confirm"
-      aria-labelledby="confirm-title"
-      onCancel={(event) => {
-        event.preventDefault()
-        if (!busy) onCancel()
-      }}
-    >
-      <h2 id="confirm-title">{title}</h2>
+    <Modal open={open} title={title} onCancel={onCancel} locked={busy} class="confirm">
       {children}
       <div class="actions">
         <Button onClick={onCancel} disabled={busy}>
@@ -52,6 +36,6 @@ export function Confirm({
           {confirmLabel}
         </Button>
       </div>
-    </dialog>
+    </Modal>
   )
 }

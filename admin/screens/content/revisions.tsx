@@ -6,11 +6,11 @@ import { useEffect, useState } from 'preact/hooks'
 import type { FormProblem } from '../../api.ts'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
+import { Dialog } from '../../ui/dialog.tsx'
 import { FormError } from '../../ui/field.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
-import { Dialog } from '../media/dialog.tsx'
 import { type Kind, listRevisions, type Post, type Revision, restoreRevision, when } from './content-api.ts'
 
 export function Revisions({

@@ -1,10 +1,10 @@
 // Picks an image from the media library (the editor's cover): a paged grid in a dialog.
 import { Button } from '../../ui/button.tsx'
+import { Dialog } from '../../ui/dialog.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
 import { FormError } from '../../ui/field.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
-import { Dialog } from './dialog.tsx'
 import { Thumbnail } from './library.tsx'
 import { isImage, listMedia, type Media } from './media-api.ts'
 

@@ -16,7 +16,7 @@ import { toast } from '../../ui/toast.tsx'
 
 type Invitation = Schemas['Invitation']
 
-/** A question before an action that cannot be undone; the screen has one Confirm for all of them (a dialog's title id is fixed). */
+/** A question before an action that cannot be undone; the screen has one Confirm for all of them. */
 type Ask = { title: string; body: string; confirmLabel: string; run: () => Promise<void> }
 
 export const ROLES: Role[] = ['member', 'author', 'editor', 'admin']
