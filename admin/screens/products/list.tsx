@@ -16,6 +16,8 @@ import {
   loadCategoryTree,
   type Product,
   type ProductQuery,
+  type ProductSort,
+  SORTS,
   STATUS_LABELS,
   STATUSES,
   siteMoney,
@@ -46,6 +48,7 @@ export default function ProductList() {
   }, [])
 
   const q = query.get('q') ?? ''
+  const sort = (Object.keys(SORTS) as ProductSort[]).find((value) => value === query.get('sort')) ?? '-created_at'
   const status = STATUSES.find((value) => value === query.get('status'))
   const category = query.get('category') ?? ''
   const stock = query.get('in_stock')
@@ -58,6 +61,7 @@ export default function ProductList() {
   const max = bound(query.get('price_max') ?? '')
 
   const filters: ProductQuery = {
+    sort,
     q: q || undefined,
     status,
     category: category || undefined,
@@ -66,7 +70,7 @@ export default function ProductList() {
     price_max: max && 'minor' in max ? max.minor : undefined,
   }
   const list = usePagedList((cursor) => listProducts(filters, cursor), JSON.stringify(filters))
-  const filtered = Object.values(filters).some((value) => value !== undefined)
+  const filtered = Object.entries(filters).some(([key, value]) => key !== 'sort' && value !== undefined)
   const price = (minor: number) => (money ? money.format(minor) : '')
 
   return (
@@ -143,6 +147,13 @@ export default function ProductList() {
           error={max && 'error' in max ? max.error : undefined}
           onInput={(event) => setTypedMax(event.currentTarget.value)}
         />
+        <Field as="select" label="Order" name="sort" value={sort} onChange={(event) => setQuery({ sort: event.currentTarget.value })}>
+          {Object.entries(SORTS).map(([value, label]) => (
+            <option value={value} key={value}>
+              {label}
+            </option>
+          ))}
+        </Field>
       </form>
       <FormError message={problem?.message ?? list.problem?.message} />
       {list.loading && list.items.length === 0 ? (

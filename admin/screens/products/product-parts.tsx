@@ -84,12 +84,6 @@ export function ImagesSection({
           <li
             key={image.key}
             class={dragged === i ? 'image-row dragging' : 'image-row'}
-            draggable={!disabled}
-            onDragStart={(event) => {
-              setDragged(i)
-              event.dataTransfer?.setData('text/plain', String(i))
-            }}
-            onDragEnd={() => setDragged(undefined)}
             onDragOver={(event) => event.preventDefault()}
             onDrop={(event) => {
               event.preventDefault()
@@ -97,7 +91,19 @@ export function ImagesSection({
               setDragged(undefined)
             }}
           >
-            <img src={image.url} alt="" class="image-thumb" />
+            {/* The picture is the drag handle (a draggable row would take the mouse's text selection in the alt field). */}
+            {/* biome-ignore lint/a11y/noStaticElementInteractions: dragging is the mouse's shortcut; the Up and Down buttons are the accessible way */}
+            <img
+              src={image.url}
+              alt=""
+              class="image-thumb"
+              draggable={!disabled}
+              onDragStart={(event) => {
+                setDragged(i)
+                event.dataTransfer?.setData('text/plain', String(i))
+              }}
+              onDragEnd={() => setDragged(undefined)}
+            />
             <Field
               label={`Alt text of image ${i + 1}`}
               name={`images.${i}.alt`}

@@ -17,7 +17,17 @@ type CategoryPatch = Json<paths['/api/v1/product-categories/{id}']['patch']['req
 export const STATUS_LABELS: Record<ProductStatus, string> = { draft: 'Draft', active: 'Active', archived: 'Archived' }
 export const STATUSES = Object.keys(STATUS_LABELS) as ProductStatus[]
 
+/** The orders GET /api/v1/products offers (relevance needs a search). */
+export const SORTS = {
+  '-created_at': 'Newest first',
+  name: 'Name, A to Z',
+  price: 'Price, low to high',
+  '-price': 'Price, high to low',
+} as const
+export type ProductSort = keyof typeof SORTS
+
 export type ProductQuery = {
+  sort?: ProductSort
   q?: string
   status?: ProductStatus
   category?: string

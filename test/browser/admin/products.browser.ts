@@ -144,7 +144,7 @@ describe('the admin: products', () => {
     await page.getByLabel('Alt text of image 2').fill('The shirt from the back')
     // Drag the second image above the first, then put it back with the keyboard's button.
     const rows = page.locator('.image-row')
-    await rows.nth(1).dragTo(rows.nth(0))
+    await rows.nth(1).locator('img').dragTo(rows.nth(0))
     await page.getByRole('status').filter({ hasText: 'Image moved to position 1 of 2.' }).waitFor()
     assert.equal(await page.getByLabel('Alt text of image 1').inputValue(), 'The shirt from the back')
     await page.getByRole('button', { name: 'Move image 1 down' }).focus()
