@@ -2,37 +2,25 @@
 // password (POST /api/v1/auth/password-reset/confirm), which ends every session,
 // then offers to sign in.
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, problemOf } from '../../api.ts'
+import { api, problemOf } from '../../api.ts'
 import { Link, useLocation } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 
 export default function PasswordResetConfirm() {
   const { query } = useLocation()
   const token = query.get('token') ?? ''
   const [password, setPassword] = useState('')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const [done, setDone] = useState(false)
 
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const { error } = await api.POST('/api/v1/auth/password-reset/confirm', { body: { token, password } })
-      if (!error) {
-        setDone(true)
-        return
-      }
-      const failed = problemOf(error)
-      setProblem(failed.fields.token ? { ...failed, message: `The link ${failed.fields.token}. Ask for a new one below.` } : failed)
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, problem, submit } = useSubmit(async () => {
+    const { error } = await api.POST('/api/v1/auth/password-reset/confirm', { body: { token, password } })
+    if (!error) return setDone(true)
+    const failed = problemOf(error)
+    // The token is no field of this form: its error is the form's.
+    return failed.fields.token ? { ...failed, message: `The link ${failed.fields.token}. Ask for a new one below.` } : failed
+  })
 
   if (done) {
     return (

@@ -1,31 +1,21 @@
 // /admin/password-reset: asks for a reset link (POST /api/v1/auth/password-reset).
 // The answer is the same whether or not the address has an account.
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, problemOf } from '../../api.ts'
+import { api, problemOf } from '../../api.ts'
 import { Link } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 
 export default function PasswordReset() {
   const [email, setEmail] = useState('')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const [sent, setSent] = useState(false)
 
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const { error } = await api.POST('/api/v1/auth/password-reset', { body: { email } })
-      if (error) setProblem(problemOf(error))
-      else setSent(true)
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, problem, submit } = useSubmit(async () => {
+    const { error } = await api.POST('/api/v1/auth/password-reset', { body: { email } })
+    if (error) return problemOf(error)
+    setSent(true)
+  })
 
   return (
     <section class="card narrow">

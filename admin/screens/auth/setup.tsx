@@ -2,12 +2,13 @@
 // administrator (README, quick start) creates the first one through
 // POST /api/v1/setup, then signs them in and opens the dashboard.
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, problemOf } from '../../api.ts'
+import { api, problemOf } from '../../api.ts'
 import { navigate, useLocation } from '../../app/router.tsx'
 import { useSession } from '../../app/session.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
 import { toast } from '../../ui/toast.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 
 export default function Setup() {
   const { query } = useLocation()
@@ -16,33 +17,21 @@ export default function Setup() {
   const [email, setEmail] = useState('')
   const [name, setName] = useState('')
   const [password, setPassword] = useState('')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
 
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const created = await api.POST('/api/v1/setup', { body: { token, email, name, password } })
-      if (created.error) {
-        const failed = problemOf(created.error)
-        // The token is no field of this form: its error is the form's.
-        setProblem(failed.fields.token ? { ...failed, message: `The setup link ${failed.fields.token}.` } : failed)
-        return
-      }
-      const signedIn = await api.POST('/api/v1/auth/login', { body: { email, password } })
-      if (signedIn.data) {
-        setMe(signedIn.data)
-        toast('Administrator created. Welcome to Plinth.')
-        navigate('/admin', { replace: true })
-      } else navigate('/admin/sign-in', { replace: true })
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
+  const { busy, problem, submit } = useSubmit(async () => {
+    const created = await api.POST('/api/v1/setup', { body: { token, email, name, password } })
+    if (created.error) {
+      const failed = problemOf(created.error)
+      // The token is no field of this form: its error is the form's.
+      return failed.fields.token ? { ...failed, message: `The setup link ${failed.fields.token}.` } : failed
     }
-  }
+    const signedIn = await api.POST('/api/v1/auth/login', { body: { email, password } })
+    if (signedIn.data) {
+      setMe(signedIn.data)
+      toast('Administrator created. Welcome to Plinth.')
+      navigate('/admin', { replace: true })
+    } else navigate('/admin/sign-in', { replace: true })
+  })
 
   return (
     <section class="card narrow">

@@ -3,42 +3,32 @@
 // rather than on load, so a mail scanner that opens links does not spend the token. Then it
 // says what happened and where to go next.
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, problemOf } from '../../api.ts'
+import { api, problemOf } from '../../api.ts'
 import { Link, useLocation } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { FormError } from '../../ui/field.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 
 export default function VerifyEmail() {
   const { query } = useLocation()
   const token = query.get('token') ?? ''
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const [done, setDone] = useState(false)
 
-  const confirm = async () => {
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const { error } = await api.POST('/api/v1/auth/verify-email', { body: { token } })
-      if (!error) {
-        setDone(true)
-        return
-      }
-      const failed = problemOf(error)
-      setProblem(
-        failed.fields.token
-          ? {
-              ...failed,
-              message: `This link ${failed.fields.token} (a link works once, for 48 hours). If you confirmed your address already, just sign in.`,
-            }
-          : failed,
-      )
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const {
+    busy,
+    problem,
+    submit: confirm,
+  } = useSubmit(async () => {
+    const { error } = await api.POST('/api/v1/auth/verify-email', { body: { token } })
+    if (!error) return setDone(true)
+    const failed = problemOf(error)
+    return failed.fields.token
+      ? {
+          ...failed,
+          message: `This link ${failed.fields.token} (a link works once, for 48 hours). If you confirmed your address already, just sign in.`,
+        }
+      : failed
+  })
 
   if (done) {
     return (

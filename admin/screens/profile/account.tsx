@@ -1,11 +1,12 @@
 // Name, e-mail and password (PATCH /api/v1/auth/me). A new e-mail or password needs the
 // current password and ends every other session: this one goes on under a new cookie.
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, problemOf, type User } from '../../api.ts'
+import { api, problemOf, type User } from '../../api.ts'
 import { useSession } from '../../app/session.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
 import { toast } from '../../ui/toast.tsx'
+import { unplacedMessage, useSubmit } from '../../ui/use-submit.ts'
 
 export function Account({ me }: { me: User }) {
   const { setMe } = useSession()
@@ -13,43 +14,28 @@ export function Account({ me }: { me: User }) {
   const [email, setEmail] = useState(me.email)
   const [password, setPassword] = useState('')
   const [current, setCurrent] = useState('')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const sensitive = email.trim().toLowerCase() !== me.email.toLowerCase() || password !== ''
 
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
+  const { busy, problem, submit } = useSubmit(async () => {
     const body = {
       ...(name.trim() !== me.name ? { name: name.trim() } : {}),
       ...(email.trim().toLowerCase() !== me.email.toLowerCase() ? { email: email.trim() } : {}),
       ...(password ? { password } : {}),
       ...(sensitive ? { current_password: current } : {}),
     }
-    if (Object.keys(body).length === 0) {
-      setBusy(false)
-      toast('Nothing to save.')
-      return
-    }
-    try {
-      const { data, error } = await api.PATCH('/api/v1/auth/me', { body })
-      if (error) return setProblem(problemOf(error))
-      setMe(data)
-      setPassword('')
-      setCurrent('')
-      toast(sensitive ? 'Saved. Your other sessions and API tokens have ended.' : 'Saved.')
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+    if (Object.keys(body).length === 0) return toast('Nothing to save.')
+    const { data, error } = await api.PATCH('/api/v1/auth/me', { body })
+    if (error) return problemOf(error)
+    setMe(data)
+    setPassword('')
+    setCurrent('')
+    toast(sensitive ? 'Saved. Your other sessions and API tokens have ended.' : 'Saved.')
+  })
 
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="account-title">
       <h2 id="account-title">Account</h2>
-      <FormError message={problem && Object.keys(problem.fields).length === 0 ? problem.message : undefined} />
+      <FormError message={unplacedMessage(problem)} />
       <Field
         label="Name"
         name="name"

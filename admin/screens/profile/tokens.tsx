@@ -1,7 +1,7 @@
 // Personal API tokens (GET/POST /api/v1/tokens, DELETE …/{id}): create one with scopes
 // (the token is shown once), list them, revoke. The admin scope only for administrators.
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, hasRole, load, problemOf, type Schemas, type User } from '../../api.ts'
+import { api, hasRole, load, problemOf, type Schemas, type User } from '../../api.ts'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
@@ -10,6 +10,7 @@ import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
 import { toast } from '../../ui/toast.tsx'
 import { useLoaded } from '../../ui/use-loaded.ts'
+import { unplacedMessage, useSubmit } from '../../ui/use-submit.ts'
 import { when } from './sessions.tsx'
 
 type ApiToken = Schemas['ApiToken']
@@ -27,37 +28,30 @@ export function Tokens({ me }: { me: User }) {
   const [scopes, setScopes] = useState<ApiScope[]>(['read'])
   const [expires, setExpires] = useState('')
   const [current, setCurrent] = useState('')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const [made, setMade] = useState<string | undefined>(undefined)
   const [revoking, setRevoking] = useState<ApiToken | undefined>(undefined)
   const [revokeBusy, setRevokeBusy] = useState(false)
   const offered = SCOPES.filter(({ scope }) => scope !== 'admin' || hasRole(me.role, 'admin'))
 
-  const create = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
+  const {
+    busy,
+    problem,
+    submit: create,
+  } = useSubmit(async () => {
     setMade(undefined)
-    try {
-      const body = {
-        name: name.trim(),
-        scopes,
-        ...(expires ? { expires_at: new Date(`${expires}T23:59:59`).toISOString() } : {}),
-        ...(current ? { current_password: current } : {}),
-      }
-      const { data, error } = await api.POST('/api/v1/tokens', { body })
-      if (error) return setProblem(problemOf(error))
-      setMade(data.token)
-      setName('')
-      setCurrent('')
-      tokens.reload()
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
+    const body = {
+      name: name.trim(),
+      scopes,
+      ...(expires ? { expires_at: new Date(`${expires}T23:59:59`).toISOString() } : {}),
+      ...(current ? { current_password: current } : {}),
     }
-  }
+    const { data, error } = await api.POST('/api/v1/tokens', { body })
+    if (error) return problemOf(error)
+    setMade(data.token)
+    setName('')
+    setCurrent('')
+    tokens.reload()
+  })
   const revoke = async () => {
     if (!revoking) return
     setRevokeBusy(true)
@@ -81,7 +75,7 @@ export function Tokens({ me }: { me: User }) {
       </p>
       <form onSubmit={create} noValidate aria-labelledby="new-token-title">
         <h3 id="new-token-title">New token</h3>
-        <FormError message={problem && Object.keys(problem.fields).length === 0 ? problem.message : undefined} />
+        <FormError message={unplacedMessage(problem)} />
         <Field
           label="Token name"
           name="token-name"

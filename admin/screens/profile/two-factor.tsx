@@ -11,11 +11,12 @@ import { Field, FormError } from '../../ui/field.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
 import { useLoaded } from '../../ui/use-loaded.ts'
+import { unplacedMessage } from '../../ui/use-submit.ts'
 
 type Setup = { secret: string; otpauth_uri: string }
 
 /** A call's field errors go next to the fields; anything else above the form. */
-const general = (problem: FormProblem | undefined) => (problem && Object.keys(problem.fields).length === 0 ? problem.message : undefined)
+const general = unplacedMessage
 
 export function TwoFactor() {
   const status = useLoaded(() => load(api.GET('/api/v1/auth/totp')))

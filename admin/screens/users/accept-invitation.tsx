@@ -2,34 +2,24 @@
 // link opens this screen; a name and a password make the account (POST
 // /api/v1/invitations/accept), then the new user signs in as anyone does.
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, problemOf, type User } from '../../api.ts'
+import { api, problemOf, type User } from '../../api.ts'
 import { Link, useLocation } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 
 export default function AcceptInvitation() {
   const { query } = useLocation()
   const token = query.get('token') ?? ''
   const [name, setName] = useState('')
   const [password, setPassword] = useState('')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const [made, setMade] = useState<User | undefined>(undefined)
 
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const { data, error } = await api.POST('/api/v1/invitations/accept', { body: { token, name: name.trim(), password } })
-      if (error) setProblem(problemOf(error))
-      else setMade(data)
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, problem, submit } = useSubmit(async () => {
+    const { data, error } = await api.POST('/api/v1/invitations/accept', { body: { token, name: name.trim(), password } })
+    if (error) return problemOf(error)
+    setMade(data)
+  })
 
   if (made) {
     return (

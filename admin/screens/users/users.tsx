@@ -2,7 +2,7 @@
 // change a role, disable or enable an account; invite by e-mail and the pending
 // invitations with revoke. Filters live in the URL.
 import { useEffect, useState } from 'preact/hooks'
-import { api, type FormProblem, load, problemOf, type Role, type Schemas, type User } from '../../api.ts'
+import { api, load, problemOf, type Role, type Schemas, type User } from '../../api.ts'
 import { setQuery, useLocation } from '../../app/router.tsx'
 import { useSession } from '../../app/session.tsx'
 import { Button } from '../../ui/button.tsx'
@@ -13,6 +13,7 @@ import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
 import { toast } from '../../ui/toast.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 
 type Invitation = Schemas['Invitation']
 
@@ -126,24 +127,13 @@ export default function Users() {
 function InviteForm({ onInvited }: { onInvited: () => void }) {
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<Role>('author')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const { data, error } = await api.POST('/api/v1/invitations', { body: { email: email.trim(), role } })
-      if (error) return setProblem(problemOf(error))
-      toast(`Invitation sent to ${data.email}.`)
-      setEmail('')
-      onInvited()
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, problem, submit } = useSubmit(async () => {
+    const { data, error } = await api.POST('/api/v1/invitations', { body: { email: email.trim(), role } })
+    if (error) return problemOf(error)
+    toast(`Invitation sent to ${data.email}.`)
+    setEmail('')
+    onInvited()
+  })
   return (
     <form class="card people-invite" onSubmit={submit} noValidate aria-labelledby="invite-title">
       <h2 id="invite-title">Invite someone</h2>

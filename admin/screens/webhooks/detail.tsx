@@ -15,6 +15,7 @@ import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
 import { toast } from '../../ui/toast.tsx'
 import { useLoaded } from '../../ui/use-loaded.ts'
+import { unplacedMessage, useSubmit } from '../../ui/use-submit.ts'
 import { when } from '../system/when.ts'
 import {
   DELIVERY_STATUS_LABELS,
@@ -141,8 +142,6 @@ function EditWebhook({ hook, onSaved }: { hook: Webhook; onSaved: () => void }) 
   const [description, setDescription] = useState(hook.description)
   const [events, setEvents] = useState<WebhookEvent[]>(hook.events)
   const [active, setActive] = useState(hook.status === 'active')
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   // A reload (after a save) shows what the server kept.
   useEffect(() => {
     setUrl(hook.url)
@@ -150,27 +149,17 @@ function EditWebhook({ hook, onSaved }: { hook: Webhook; onSaved: () => void }) 
     setEvents(hook.events)
     setActive(hook.status === 'active')
   }, [hook])
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const body = { url: url.trim(), description: description.trim(), events, status: active ? ('active' as const) : ('paused' as const) }
-      const { error } = await api.PATCH('/api/v1/webhooks/{id}', { params: { path: { id: hook.id } }, body })
-      if (error) return setProblem(problemOf(error))
-      toast('Saved.')
-      onSaved()
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
-    }
-  }
-  const fieldMessages = problem ? Object.keys(problem.fields).length : 0
+  const { busy, problem, submit } = useSubmit(async () => {
+    const body = { url: url.trim(), description: description.trim(), events, status: active ? ('active' as const) : ('paused' as const) }
+    const { error } = await api.PATCH('/api/v1/webhooks/{id}', { params: { path: { id: hook.id } }, body })
+    if (error) return problemOf(error)
+    toast('Saved.')
+    onSaved()
+  })
   return (
     <form class="card webhook-form" onSubmit={submit} noValidate aria-labelledby="edit-webhook-title">
       <h2 id="edit-webhook-title">Settings</h2>
-      <FormError message={problem && fieldMessages === 0 ? problem.message : undefined} />
+      <FormError message={unplacedMessage(problem)} />
       <Field
         label="URL"
         name="url"

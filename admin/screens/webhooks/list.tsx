@@ -3,7 +3,7 @@
 // resume, send a test (ping), delete. A subscription opens to its settings and delivery log
 // (detail.tsx).
 import { useState } from 'preact/hooks'
-import { api, type FormProblem, load, problemOf, type Schemas } from '../../api.ts'
+import { api, load, problemOf, type Schemas } from '../../api.ts'
 import { Link } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
@@ -13,6 +13,7 @@ import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
 import { toast } from '../../ui/toast.tsx'
+import { unplacedMessage, useSubmit } from '../../ui/use-submit.ts'
 import { when } from '../system/when.ts'
 import { deliveryBadge, EventsField, SecretOnce, type WebhookEvent } from './webhook-parts.tsx'
 
@@ -178,38 +179,26 @@ function NewWebhook({ onCreated }: { onCreated: (made: { url: string; id: number
   const [description, setDescription] = useState('')
   const [events, setEvents] = useState<WebhookEvent[]>([])
   const [active, setActive] = useState(true)
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      const body = {
-        url: url.trim(),
-        events,
-        status: active ? ('active' as const) : ('paused' as const),
-        ...(description.trim() ? { description: description.trim() } : {}),
-      }
-      const { data, error } = await api.POST('/api/v1/webhooks', { body })
-      if (error) return setProblem(problemOf(error))
-      toast(`Added a webhook to ${data.url}.`)
-      setUrl('')
-      setDescription('')
-      setEvents([])
-      setActive(true)
-      onCreated({ url: data.url, id: data.id, secret: data.secret })
-    } catch (error) {
-      setProblem(problemOf(error))
-    } finally {
-      setBusy(false)
+  const { busy, problem, submit } = useSubmit(async () => {
+    const body = {
+      url: url.trim(),
+      events,
+      status: active ? ('active' as const) : ('paused' as const),
+      ...(description.trim() ? { description: description.trim() } : {}),
     }
-  }
-  const fieldMessages = problem ? Object.keys(problem.fields).length : 0
+    const { data, error } = await api.POST('/api/v1/webhooks', { body })
+    if (error) return problemOf(error)
+    toast(`Added a webhook to ${data.url}.`)
+    setUrl('')
+    setDescription('')
+    setEvents([])
+    setActive(true)
+    onCreated({ url: data.url, id: data.id, secret: data.secret })
+  })
   return (
     <form class="card webhook-form" onSubmit={submit} noValidate aria-labelledby="new-webhook-title">
       <h2 id="new-webhook-title">Add a webhook</h2>
-      <FormError message={problem && fieldMessages === 0 ? problem.message : undefined} />
+      <FormError message={unplacedMessage(problem)} />
       <Field
         label="URL"
         name="url"
