@@ -146,7 +146,7 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
 
   const fields = problem?.fields ?? {}
   const placed =
-    /^(name|slug|sku|status|description|price_minor|compare_at_price_minor|stock|category_ids)$|^(images|attributes|options|variants)(\.|$)/
+    /^(name|slug|sku|status|description|price_minor|compare_at_price_minor|stock|category_ids)$|^(images|attributes|options|variants)(\.|$)|^attribute-\d+-name$/
   const unplaced = Object.entries(fields).filter(([field]) => !placed.test(field))
   const disabled = busy !== undefined
   const categoryIds = new Set(form.category_ids)

@@ -81,6 +81,12 @@ export function formOf(product: Product, digits: number): ProductForm {
 /** Comma-separated text → the distinct non-empty items, in order. */
 export const listOf = (text: string) => [...new Set(text.split(',').map((item) => item.trim()))].filter(Boolean)
 
+const NAME = /^[a-z][a-z0-9_]{0,39}$/
+const NAME_RULE = 'Use lower-case letters, digits and _, starting with a letter (like size or pattern_2).'
+// products.schemas.ts ATTRIBUTE_VALUE: what reads the same in a URL filter, a form and a facet.
+const VALUE = /^[\p{L}\p{N}][\p{L}\p{N} ._/+&%#()-]{0,99}$/u
+const VALUE_RULE = 'Each value starts with a letter or digit and has no quotes, ;, =, <, > or backslash (commas separate values).'
+
 export type Body = Required<Omit<ProductCreate, 'slug'>> & { slug?: string }
 
 /** The whole form as a create body, or the mistakes found by field name (nothing is sent then). */
@@ -107,9 +113,13 @@ export function bodyOf(form: ProductForm, digits: number): { body: Body; errors:
     return Number(text)
   }
   const attributes: Record<string, string | string[]> = {}
-  for (const row of form.attributes) {
+  for (const [i, row] of form.attributes.entries()) {
     const name = row.name.trim()
     if (!name) continue
+    // The API's pattern (products.schemas.ts ATTRIBUTE_NAME), said in words before sending.
+    if (!NAME.test(name)) errors[`attribute-${i}-name`] = NAME_RULE
+    else if (name in attributes) errors[`attribute-${i}-name`] = 'Another attribute has this name.'
+    else if (!listOf(row.value).every((value) => VALUE.test(value))) errors[`attributes.${name}`] = VALUE_RULE
     const values = listOf(row.value)
     attributes[name] = values.length === 1 ? (values[0] ?? '') : values
   }
@@ -124,7 +134,12 @@ export function bodyOf(form: ProductForm, digits: number): { body: Body; errors:
     category_ids: form.category_ids,
     images: form.images.map((image) => ({ media_id: image.media_id, alt: image.alt })),
     attributes,
-    options: form.options.filter((row) => row.name.trim()).map((row) => ({ name: row.name.trim(), values: listOf(row.values) })),
+    options: form.options.flatMap((row, i) => {
+      const name = row.name.trim()
+      if (!name) return []
+      if (!NAME.test(name)) errors[`options.${i}.name`] = NAME_RULE
+      return [{ name, values: listOf(row.values) }]
+    }),
     variants: form.variants.map((row, i) => ({
       sku: row.sku.trim(),
       price_minor: money(`variants.${i}.price_minor`, row.price, true) ?? 0,

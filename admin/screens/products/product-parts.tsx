@@ -179,7 +179,10 @@ export function AttributesSection({
     <fieldset class="product-attributes">
       <legend>Attributes</legend>
       <p class="hint">Shown on the product page and used by the shop’s filters. Several values, comma-separated, make a list.</p>
-      <SectionError id="attributes-error" message={sectionErrors(fields, 'attributes', () => false)} />
+      <SectionError
+        id="attributes-error"
+        message={sectionErrors(fields, 'attributes', (field) => attributes.some((row) => field === `attributes.${row.name.trim()}`))}
+      />
       {attributes.map((row, i) => (
         <div class="pair-row" key={row.key}>
           <Field
@@ -187,6 +190,7 @@ export function AttributesSection({
             name={`attribute-${i}-name`}
             value={row.name}
             hint="Lower case, like material"
+            error={fields[`attribute-${i}-name`]}
             disabled={disabled}
             onInput={(event) => set(row.key, { name: event.currentTarget.value })}
           />
@@ -194,6 +198,7 @@ export function AttributesSection({
             label={`Attribute ${i + 1} value`}
             name={`attribute-${i}-value`}
             value={row.value}
+            error={fields[`attributes.${row.name.trim()}`]}
             disabled={disabled}
             onInput={(event) => set(row.key, { value: event.currentTarget.value })}
           />

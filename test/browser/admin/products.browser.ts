@@ -261,6 +261,20 @@ describe('the admin: products', () => {
       'nothing was sent',
     )
 
+    // An attribute's name and values are checked before sending, each message by its field.
+    await page.getByLabel('Price (EUR)', { exact: true }).fill('8')
+    await page.getByLabel('Compare-at price (EUR)').fill('')
+    await page.getByRole('button', { name: 'Add an attribute' }).click()
+    await page.getByLabel('Attribute 1 name').fill('Material')
+    await page.getByLabel('Attribute 1 value').fill('stoneware')
+    await page.getByRole('button', { name: 'Create product' }).click()
+    assert.match(await fieldError(page, 'attribute-0-name'), /lower-case letters/)
+    await page.getByLabel('Attribute 1 name').fill('material')
+    await page.getByLabel('Attribute 1 value').fill('"stone"')
+    await page.getByRole('button', { name: 'Create product' }).click()
+    assert.match(await fieldError(page, 'attribute-0-value'), /starts with a letter or digit and has no quotes/)
+    await page.getByLabel('Attribute 1 value').fill('stoneware, glaze')
+
     // The API's conflict on a variant's SKU lands next to that variant's SKU field.
     await page.getByLabel('Price (EUR)', { exact: true }).fill('8')
     await page.getByLabel('Compare-at price (EUR)').fill('')
