@@ -9,6 +9,7 @@ import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 import { createCategory, deleteCategory, loadCategoryTree, subtreeIds, type TreeCategory, updateCategory } from './products-api.ts'
 
 const indent = (depth: number) => '\u2003'.repeat(depth)
@@ -71,32 +72,15 @@ export default function ProductCategories() {
 function NewCategory({ tree, onCreated }: { tree: TreeCategory[]; onCreated: () => void }) {
   const [name, setName] = useState('')
   const [parent, setParent] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const create = async () => {
-    setBusy(true)
-    try {
-      const created = await createCategory({ name, parent_id: parent ? Number(parent) : null })
-      toast(`Created “${created.name}”.`)
-      setName('')
-      setProblem(undefined)
-      onCreated()
-    } catch (error) {
-      setProblem(error as FormProblem)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, problem, submit } = useSubmit(async () => {
+    const created = await createCategory({ name, parent_id: parent ? Number(parent) : null })
+    toast(`Created “${created.name}”.`)
+    setName('')
+    onCreated()
+  })
   const fields = problem?.fields ?? {}
   return (
-    <form
-      class="card new-category"
-      aria-labelledby="new-category-title"
-      onSubmit={(event) => {
-        event.preventDefault()
-        void create()
-      }}
-    >
+    <form class="card new-category" aria-labelledby="new-category-title" onSubmit={submit}>
       <h2 id="new-category-title">New category</h2>
       <FormError message={problem && !fields.name && !fields.parent_id && !fields.slug ? problem.message : undefined} />
       <div class="field-pair">
@@ -131,54 +115,33 @@ function CategoryRow({ category, tree, onChanged }: { category: TreeCategory; tr
   const [editing, setEditing] = useState(false)
   const [name, setName] = useState(category.name)
   const [parent, setParent] = useState(category.parent_id === null ? '' : String(category.parent_id))
-  const [busy, setBusy] = useState<'save' | 'delete' | undefined>(undefined)
   const [confirm, setConfirm] = useState(false)
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const fields = problem?.fields ?? {}
   const prefix = `category-${category.id}`
 
-  const save = async () => {
-    setBusy('save')
-    try {
-      const parentId = parent ? Number(parent) : null
-      const changes = { ...(name !== category.name ? { name } : {}), ...(parentId !== category.parent_id ? { parent_id: parentId } : {}) }
-      await updateCategory(category.id, Object.keys(changes).length > 0 ? changes : { name })
-      toast(`Saved “${name}”.`)
-      setEditing(false)
-      setProblem(undefined)
-      onChanged()
-    } catch (error) {
-      setProblem(error as FormProblem)
-    } finally {
-      setBusy(undefined)
-    }
-  }
-  const remove = async () => {
-    setBusy('delete')
+  const saving = useSubmit(async () => {
+    const parentId = parent ? Number(parent) : null
+    const changes = { ...(name !== category.name ? { name } : {}), ...(parentId !== category.parent_id ? { parent_id: parentId } : {}) }
+    await updateCategory(category.id, Object.keys(changes).length > 0 ? changes : { name })
+    toast(`Saved “${name}”.`)
+    setEditing(false)
+    onChanged()
+  })
+  const deleting = useSubmit(async () => {
     try {
       await deleteCategory(category.id)
       toast(`Deleted “${category.name}”.`)
-      setConfirm(false)
       onChanged()
-    } catch (error) {
-      setProblem(error as FormProblem)
-      setConfirm(false)
     } finally {
-      setBusy(undefined)
+      setConfirm(false)
     }
-  }
+  })
+  const problem = saving.problem
+  const fields = problem?.fields ?? {}
 
   return (
     <li class={`category-row depth-${Math.min(category.depth, 5)}`}>
       {editing ? (
-        <form
-          class="category-edit"
-          aria-label={`Change ${category.name}`}
-          onSubmit={(event) => {
-            event.preventDefault()
-            void save()
-          }}
-        >
+        <form class="category-edit" aria-label={`Change ${category.name}`} onSubmit={saving.submit}>
           <FormError message={problem && !fields.name && !fields.parent_id && !fields.slug ? problem.message : undefined} />
           <Field
             label={`Name of ${category.name}`}
@@ -200,13 +163,13 @@ function CategoryRow({ category, tree, onChanged }: { category: TreeCategory; tr
             <ParentOptions tree={tree} exclude={subtreeIds(tree, category.id)} />
           </Field>
           <div class="actions">
-            <Button type="submit" variant="primary" busy={busy === 'save'}>
+            <Button type="submit" variant="primary" busy={saving.busy}>
               Save
             </Button>
             <Button
               onClick={() => {
                 setEditing(false)
-                setProblem(undefined)
+                saving.setProblem(undefined)
                 setName(category.name)
               }}
             >
@@ -225,9 +188,9 @@ function CategoryRow({ category, tree, onChanged }: { category: TreeCategory; tr
               Delete
             </Button>
           </span>
-          {problem && !editing ? (
+          {deleting.problem ? (
             <p class="error" role="alert">
-              {problem.message}
+              {deleting.problem.message}
             </p>
           ) : null}
         </div>
@@ -239,8 +202,8 @@ function CategoryRow({ category, tree, onChanged }: { category: TreeCategory; tr
           title={`Delete “${category.name}”?`}
           confirmLabel="Delete category"
           danger
-          busy={busy === 'delete'}
-          onConfirm={() => void remove()}
+          busy={deleting.busy}
+          onConfirm={() => void deleting.submit()}
           onCancel={() => setConfirm(false)}
         >
           <p>Its products leave it and stay in the shop. A category with sub-categories cannot be deleted: move or delete them first.</p>

@@ -12,6 +12,7 @@ import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
+import { useSubmit } from '../../ui/use-submit.ts'
 import type { Money } from './money.ts'
 import { type Body, bodyOf, changesOf, EMPTY_FORM, formOf, type ProductForm } from './product-form.ts'
 import { AttributesSection, ImagesSection, VariantsSection } from './product-parts.tsx'
@@ -70,8 +71,6 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
   const [product, setProduct] = useState<Product | undefined>(initial)
   const [form, setFormState] = useState<ProductForm>(initial ? formOf(initial, money.digits) : EMPTY_FORM)
   const saved = useRef<Body | undefined>(initial ? bodyOf(formOf(initial, money.digits), money.digits).body : undefined)
-  const [problem, setProblem] = useState<FormProblem | undefined>(undefined)
-  const [busy, setBusy] = useState<'save' | 'delete' | undefined>(undefined)
   const [confirmDelete, setConfirmDelete] = useState(false)
   const [dirty, setDirty] = useState(false)
   const setForm = (update: (form: ProductForm) => ProductForm) => {
@@ -92,59 +91,50 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
     return () => removeEventListener('beforeunload', warn)
   }, [dirty])
 
-  const save = async () => {
+  // Mistakes found here are answered as a problem, like the API's, so they show the same way (by their field).
+  const saving = useSubmit(async () => {
+    deleting.setProblem(undefined)
     const { body, errors } = bodyOf(form, money.digits)
-    if (Object.keys(errors).length > 0) {
-      setProblem({ message: 'Some fields need a change before saving.', fields: errors })
-      return
-    }
-    setBusy('save')
-    try {
-      if (product === undefined) {
-        const result = await createProduct(body)
-        setDirty(false)
-        toast(`Created “${result.name}”.`)
-        navigate(`/admin/products/${result.id}`, { replace: true })
-        return
-      }
-      const changes = saved.current ? changesOf(saved.current, body) : body
-      if (Object.keys(changes).length === 0) {
-        toast('Nothing to save.')
-        return
-      }
-      const result = await updateProduct(product.id, changes)
-      setProduct(result)
-      const fresh = formOf(result, money.digits)
-      saved.current = bodyOf(fresh, money.digits).body
-      // The server's slug (made from the name when left empty) shows in the form.
-      setFormState((current) => ({ ...current, slug: fresh.slug }))
+    if (Object.keys(errors).length > 0) return { message: 'Some fields need a change before saving.', fields: errors }
+    if (product === undefined) {
+      const result = await createProduct(body)
       setDirty(false)
-      setProblem(undefined)
-      toast('Saved.')
-    } catch (error) {
-      setProblem(error as FormProblem)
-    } finally {
-      setBusy(undefined)
+      toast(`Created “${result.name}”.`)
+      navigate(`/admin/products/${result.id}`, { replace: true })
+      return undefined
     }
-  }
+    const changes = saved.current ? changesOf(saved.current, body) : body
+    if (Object.keys(changes).length === 0) {
+      toast('Nothing to save.')
+      return undefined
+    }
+    const result = await updateProduct(product.id, changes)
+    setProduct(result)
+    const fresh = formOf(result, money.digits)
+    saved.current = bodyOf(fresh, money.digits).body
+    // The server's slug (made from the name when left empty) shows in the form.
+    setFormState((current) => ({ ...current, slug: fresh.slug }))
+    setDirty(false)
+    toast('Saved.')
+    return undefined
+  })
 
-  const remove = async () => {
+  const deleting = useSubmit(async () => {
+    saving.setProblem(undefined)
     if (!product) return
-    setBusy('delete')
     try {
       await deleteProduct(product.id)
       setDirty(false)
       toast(`Deleted “${product.name}”.`)
       navigate('/admin/products')
-    } catch (error) {
-      setProblem(error as FormProblem)
-      setConfirmDelete(false)
     } finally {
-      setBusy(undefined)
+      setConfirmDelete(false)
     }
-  }
+  })
 
-  const fields = problem?.fields ?? {}
+  const problem = deleting.problem ?? saving.problem
+  const busy = saving.busy ? 'save' : deleting.busy ? 'delete' : undefined
+  const fields = saving.problem?.fields ?? {}
   const placed =
     /^(name|slug|sku|status|description|price_minor|compare_at_price_minor|stock|category_ids)$|^(images|attributes|options|variants)(\.|$)|^attribute-\d+-name$/
   const unplaced = Object.entries(fields).filter(([field]) => !placed.test(field))
@@ -168,13 +158,7 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
       <FormError
         message={problem?.message ? [problem.message, ...unplaced.map(([field, message]) => `${field}: ${message}`)].join(' ') : undefined}
       />
-      <form
-        class="editor-form product-form"
-        onSubmit={(event) => {
-          event.preventDefault()
-          void save()
-        }}
-      >
+      <form class="editor-form product-form" onSubmit={saving.submit}>
         <div class="editor-main">
           <Field label="Name" name="name" value={form.name} required maxLength={200} error={fields.name} onInput={set('name')} />
           <div class="field-pair">
@@ -340,7 +324,7 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
         confirmLabel="Delete product"
         danger
         busy={busy === 'delete'}
-        onConfirm={() => void remove()}
+        onConfirm={() => void deleting.submit()}
         onCancel={() => setConfirmDelete(false)}
       >
         <p>
@@ -357,28 +341,17 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
  */
 function StockAdjuster({ product, onAdjusted }: { product: Product; onAdjusted: (stock: number) => void }) {
   const [delta, setDelta] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | undefined>(undefined)
-  const adjust = async () => {
+  const { busy, problem, submit } = useSubmit(async () => {
     const text = delta.trim().replace(/^\+/, '')
     if (!/^-?\d{1,7}$/.test(text) || Number(text) === 0) {
-      setError('Give a whole number to add, like 5, or to take, like -2.')
-      return
+      return { message: '', fields: { delta: 'Give a whole number to add, like 5, or to take, like -2.' } }
     }
-    setBusy(true)
-    try {
-      const result = await adjustStock(product.id, Number(text))
-      onAdjusted(result.stock)
-      setDelta('')
-      setError(undefined)
-      toast(`Stock is now ${result.stock}.`)
-    } catch (problem) {
-      const { message, fields } = problem as FormProblem
-      setError(fields.delta ?? message)
-    } finally {
-      setBusy(false)
-    }
-  }
+    const result = await adjustStock(product.id, Number(text))
+    onAdjusted(result.stock)
+    setDelta('')
+    toast(`Stock is now ${result.stock}.`)
+    return undefined
+  })
   return (
     <div class="stock-adjuster">
       <p>
@@ -390,17 +363,16 @@ function StockAdjuster({ product, onAdjusted }: { product: Product; onAdjusted: 
         inputMode="numeric"
         value={delta}
         hint="5 adds five; -2 takes two"
-        error={error}
+        error={problem ? (problem.fields.delta ?? problem.message) : undefined}
         onInput={(event) => setDelta(event.currentTarget.value)}
         onKeyDown={(event) => {
           // Enter adjusts here instead of submitting the whole product form.
           if (event.key === 'Enter') {
-            event.preventDefault()
-            void adjust()
+            void submit(event)
           }
         }}
       />
-      <Button busy={busy} onClick={() => void adjust()}>
+      <Button busy={busy} onClick={() => void submit()}>
         Adjust stock
       </Button>
     </div>
