@@ -7,25 +7,14 @@ import { Link, setQuery, useLocation } from '../../app/router.tsx'
 import { useSession } from '../../app/session.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { QuerySelect, queryChoice, useQuerySearch } from '../../ui/filters.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
-import {
-  Kind,
-  kindOf,
-  type ListQuery,
-  listAuthors,
-  listContent,
-  type Post,
-  plural,
-  STATUS_LABELS,
-  type Status,
-  when,
-} from './content-api.ts'
+import { Kind, kindOf, type ListQuery, listAuthors, listContent, type Post, plural, STATUS_LABELS, when } from './content-api.ts'
 
 type Author = Schemas['Author']
 
-const STATUSES = Object.keys(STATUS_LABELS) as Status[]
 const SORTS = { newest: 'Newest first', updated: 'Last changed', oldest: 'Oldest first', title: 'Title, A to Z' } as const
 
 export default function ContentList() {
@@ -33,20 +22,14 @@ export default function ContentList() {
   const { me } = useSession()
   const kind = kindOf(where.path)
   const query = where.query
-  const status = STATUSES.find((value) => value === query.get('status'))
+  const status = queryChoice(query, 'status', STATUS_LABELS)
   const sort = (Object.keys(SORTS) as (keyof typeof SORTS)[]).find((value) => value === query.get('sort')) ?? 'newest'
   const authorParam = query.get('author') ?? ''
   // 'me', or (editors) any author's id.
   const author = authorParam === 'me' ? me?.id : /^[1-9]\d{0,15}$/.test(authorParam) ? Number(authorParam) : undefined
   const q = query.get('q') ?? ''
   // The search box changes the URL once typing pauses, not on every key.
-  const [typed, setTyped] = useState(q)
-  useEffect(() => setTyped(q), [q])
-  useEffect(() => {
-    if (typed === q) return
-    const timer = setTimeout(() => setQuery({ q: typed.trim() || undefined }, { replace: true }), 400)
-    return () => clearTimeout(timer)
-  }, [typed])
+  const [typed, setTyped] = useQuerySearch(q)
 
   const filters: ListQuery = { q: q || undefined, status, author, sort, limit: 20 }
   const list = usePagedList((cursor) => listContent(kind, { ...filters, cursor }), `${kind} ${JSON.stringify(filters)}`)
@@ -73,20 +56,7 @@ export default function ContentList() {
           hint="Words in the title or text"
           onInput={(event) => setTyped(event.currentTarget.value)}
         />
-        <Field
-          as="select"
-          label="Status"
-          name="status"
-          value={status ?? ''}
-          onChange={(event) => setQuery({ status: event.currentTarget.value || undefined })}
-        >
-          <option value="">Any status</option>
-          {STATUSES.map((value) => (
-            <option value={value} key={value}>
-              {STATUS_LABELS[value]}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Status" name="status" any="Any status" choices={STATUS_LABELS} value={status} />
         {hasRole(me?.role, 'editor') ? (
           <AuthorFilter value={author === undefined ? '' : authorParam} myId={me?.id} />
         ) : (

@@ -2,10 +2,11 @@
 // failed and dead ones show their last error, and a dead one can be retried.
 import { useState } from 'preact/hooks'
 import { api, load, problemOf, type Schemas } from '../../api.ts'
-import { setQuery, useLocation } from '../../app/router.tsx'
+import { useLocation } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
-import { Field, FormError } from '../../ui/field.tsx'
+import { FormError } from '../../ui/field.tsx'
+import { QuerySelect, queryChoice } from '../../ui/filters.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
@@ -15,11 +16,10 @@ import { when } from './when.ts'
 type Job = Schemas['Job']
 
 const STATUSES = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed (will retry)', dead: 'Dead' } as const
-type Status = keyof typeof STATUSES
 
 export default function Jobs() {
   const { query } = useLocation()
-  const status = (Object.keys(STATUSES) as Status[]).find((value) => value === query.get('status'))
+  const status = queryChoice(query, 'status', STATUSES)
   const filters = { status, limit: 20 }
   const list = usePagedList(
     (cursor) => load(api.GET('/api/v1/jobs', { params: { query: { ...filters, cursor } } })),
@@ -41,20 +41,7 @@ export default function Jobs() {
     <section class="people">
       <h1>Jobs</h1>
       <form class="people-filters" aria-label="Filter jobs" onSubmit={(e) => e.preventDefault()}>
-        <Field
-          as="select"
-          label="Status"
-          name="status"
-          value={status ?? ''}
-          onChange={(e) => setQuery({ status: e.currentTarget.value || undefined })}
-        >
-          <option value="">Any status</option>
-          {(Object.keys(STATUSES) as Status[]).map((value) => (
-            <option value={value} key={value}>
-              {STATUSES[value]}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Status" name="status" any="Any status" choices={STATUSES} value={status} />
       </form>
       <FormError message={list.problem?.message} />
       {list.loading && list.items.length === 0 ? (

@@ -3,10 +3,11 @@
 // kept here instead of sent, so a development site needs no mail server.
 import { useState } from 'preact/hooks'
 import { api, type FormProblem, load, type Schemas } from '../../api.ts'
-import { setQuery, useLocation } from '../../app/router.tsx'
+import { useLocation } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
-import { Field, FormError } from '../../ui/field.tsx'
+import { FormError } from '../../ui/field.tsx'
+import { QuerySelect, queryChoice } from '../../ui/filters.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
@@ -16,11 +17,10 @@ type Message = Schemas['MailMessage']
 type Detail = Schemas['MailMessageDetail']
 
 const STATUSES = { sent: 'Sent', kept: 'Kept (no SMTP)', failed: 'Failed' } as const
-type Status = keyof typeof STATUSES
 
 export default function Mail() {
   const { query } = useLocation()
-  const status = (Object.keys(STATUSES) as Status[]).find((value) => value === query.get('status'))
+  const status = queryChoice(query, 'status', STATUSES)
   const filters = { status, limit: 20 }
   const list = usePagedList(
     (cursor) => load(api.GET('/api/v1/mail', { params: { query: { ...filters, cursor } } })),
@@ -44,20 +44,7 @@ export default function Mail() {
     <section class="people">
       <h1>Outgoing mail</h1>
       <form class="people-filters" aria-label="Filter outgoing mail" onSubmit={(e) => e.preventDefault()}>
-        <Field
-          as="select"
-          label="Status"
-          name="status"
-          value={status ?? ''}
-          onChange={(e) => setQuery({ status: e.currentTarget.value || undefined })}
-        >
-          <option value="">Any status</option>
-          {(Object.keys(STATUSES) as Status[]).map((value) => (
-            <option value={value} key={value}>
-              {STATUSES[value]}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Status" name="status" any="Any status" choices={STATUSES} value={status} />
       </form>
       <FormError message={list.problem?.message ?? problem?.message} />
       {list.loading && list.items.length === 0 ? (

@@ -1,14 +1,15 @@
 // Users and roles (/admin/users, admins): the users list (search, role filter, paged),
 // change a role, disable or enable an account; invite by e-mail and the pending
 // invitations with revoke. Filters live in the URL.
-import { useEffect, useState } from 'preact/hooks'
+import { useState } from 'preact/hooks'
 import { api, load, problemOf, type Role, type Schemas, type User } from '../../api.ts'
-import { setQuery, useLocation } from '../../app/router.tsx'
+import { useLocation } from '../../app/router.tsx'
 import { useSession } from '../../app/session.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { QuerySelect, queryChoice, useQuerySearch } from '../../ui/filters.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
@@ -28,14 +29,8 @@ const day = (iso: string) => new Date(iso).toLocaleDateString(undefined, { dateS
 export default function Users() {
   const { query } = useLocation()
   const q = query.get('q') ?? ''
-  const role = ROLES.find((value) => value === query.get('role'))
-  const [typed, setTyped] = useState(q)
-  useEffect(() => setTyped(q), [q])
-  useEffect(() => {
-    if (typed === q) return
-    const timer = setTimeout(() => setQuery({ q: typed.trim() || undefined }, { replace: true }), 400)
-    return () => clearTimeout(timer)
-  }, [typed])
+  const role = queryChoice(query, 'role', ROLE_LABELS)
+  const [typed, setTyped] = useQuerySearch(q)
 
   const filters = { q: q || undefined, role, limit: 20 }
   const users = usePagedList(
@@ -85,20 +80,7 @@ export default function Users() {
           hint="A part of the name or e-mail address"
           onInput={(event) => setTyped(event.currentTarget.value)}
         />
-        <Field
-          as="select"
-          label="Role"
-          name="role"
-          value={role ?? ''}
-          onChange={(event) => setQuery({ role: event.currentTarget.value || undefined })}
-        >
-          <option value="">Any role</option>
-          {ROLES.map((value) => (
-            <option value={value} key={value}>
-              {ROLE_LABELS[value]}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Role" name="role" any="Any role" choices={ROLE_LABELS} value={role} />
       </form>
       <FormError message={users.problem?.message} />
       {users.loading && users.items.length === 0 ? (

@@ -4,12 +4,13 @@
 // retry; a delivery opens to its body and every attempt, and can be sent again.
 import { useEffect, useState } from 'preact/hooks'
 import { api, type FormProblem, load, problemOf, type Schemas } from '../../api.ts'
-import { Link, setQuery, useLocation } from '../../app/router.tsx'
+import { Link, useLocation } from '../../app/router.tsx'
 import type { ScreenProps } from '../../app/routes.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
-import { Field, FormError } from '../../ui/field.tsx'
+import { FormError } from '../../ui/field.tsx'
+import { QuerySelect, queryChoice } from '../../ui/filters.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
@@ -17,21 +18,12 @@ import { toast } from '../../ui/toast.tsx'
 import { useLoaded } from '../../ui/use-loaded.ts'
 import { unplacedMessage, useSubmit } from '../../ui/use-submit.ts'
 import { when } from '../system/when.ts'
-import {
-  DELIVERY_STATUS_LABELS,
-  type DeliveryStatus,
-  deliveryBadge,
-  EventsField,
-  SecretOnce,
-  type Webhook,
-  type WebhookEvent,
-} from './webhook-parts.tsx'
+import { bodyOf, DELIVERY_STATUS_LABELS, deliveryBadge, draftOf, SecretOnce, type Webhook, WebhookFields } from './webhook-parts.tsx'
 
 type Delivery = Schemas['WebhookDeliveryListItem']
 type Detail = Schemas['WebhookDeliveryDetail']
 type Attempt = Schemas['WebhookAttempt']
 
-const STATUSES = Object.keys(DELIVERY_STATUS_LABELS) as DeliveryStatus[]
 const OUTCOMES: Record<Attempt['outcome'], string> = {
   succeeded: 'Succeeded',
   http_error: 'HTTP error',
@@ -138,20 +130,11 @@ export default function WebhookDetail({ params }: ScreenProps) {
 }
 
 function EditWebhook({ hook, onSaved }: { hook: Webhook; onSaved: () => void }) {
-  const [url, setUrl] = useState(hook.url)
-  const [description, setDescription] = useState(hook.description)
-  const [events, setEvents] = useState<WebhookEvent[]>(hook.events)
-  const [active, setActive] = useState(hook.status === 'active')
+  const [draft, setDraft] = useState(draftOf(hook))
   // A reload (after a save) shows what the server kept.
-  useEffect(() => {
-    setUrl(hook.url)
-    setDescription(hook.description)
-    setEvents(hook.events)
-    setActive(hook.status === 'active')
-  }, [hook])
+  useEffect(() => setDraft(draftOf(hook)), [hook])
   const { busy, problem, submit } = useSubmit(async () => {
-    const body = { url: url.trim(), description: description.trim(), events, status: active ? ('active' as const) : ('paused' as const) }
-    const { error } = await api.PATCH('/api/v1/webhooks/{id}', { params: { path: { id: hook.id } }, body })
+    const { error } = await api.PATCH('/api/v1/webhooks/{id}', { params: { path: { id: hook.id } }, body: bodyOf(draft) })
     if (error) return problemOf(error)
     toast('Saved.')
     onSaved()
@@ -160,28 +143,7 @@ function EditWebhook({ hook, onSaved }: { hook: Webhook; onSaved: () => void }) 
     <form class="card webhook-form" onSubmit={submit} noValidate aria-labelledby="edit-webhook-title">
       <h2 id="edit-webhook-title">Settings</h2>
       <FormError message={unplacedMessage(problem)} />
-      <Field
-        label="URL"
-        name="url"
-        type="url"
-        inputMode="url"
-        autocomplete="off"
-        value={url}
-        error={problem?.fields.url}
-        onInput={(e) => setUrl(e.currentTarget.value)}
-      />
-      <Field
-        label="Description"
-        name="description"
-        value={description}
-        error={problem?.fields.description}
-        onInput={(e) => setDescription(e.currentTarget.value)}
-      />
-      <EventsField value={events} onChange={setEvents} error={problem?.fields.events} />
-      <label class="webhook-check">
-        <input type="checkbox" name="active" checked={active} onChange={(e) => setActive(e.currentTarget.checked)} /> Active (off: paused,
-        no new deliveries)
-      </label>
+      <WebhookFields draft={draft} onChange={setDraft} problem={problem} />
       <div class="actions">
         <Button type="submit" variant="primary" busy={busy}>
           Save
@@ -193,7 +155,7 @@ function EditWebhook({ hook, onSaved }: { hook: Webhook; onSaved: () => void }) 
 
 function DeliveryLog({ id, version }: { id: number; version: number }) {
   const { query } = useLocation()
-  const status = STATUSES.find((value) => value === query.get('status'))
+  const status = queryChoice(query, 'status', DELIVERY_STATUS_LABELS)
   const filters = { status, limit: 20 }
   const list = usePagedList(
     (cursor) => load(api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id }, query: { ...filters, cursor } } })),
@@ -241,20 +203,7 @@ function DeliveryLog({ id, version }: { id: number; version: number }) {
     <section class="webhook-log" aria-labelledby="deliveries-title">
       <h2 id="deliveries-title">Deliveries</h2>
       <form class="webhook-filters" aria-label="Filter deliveries" onSubmit={(e) => e.preventDefault()}>
-        <Field
-          as="select"
-          label="Status"
-          name="status"
-          value={status ?? ''}
-          onChange={(e) => setQuery({ status: e.currentTarget.value || undefined })}
-        >
-          <option value="">Any status</option>
-          {STATUSES.map((value) => (
-            <option value={value} key={value}>
-              {DELIVERY_STATUS_LABELS[value]}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Status" name="status" any="Any status" choices={DELIVERY_STATUS_LABELS} value={status} />
         <Button busy={list.loading && list.items.length > 0} onClick={list.reload}>
           Refresh
         </Button>

@@ -8,14 +8,14 @@ import { Link } from '../../app/router.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
-import { Field, FormError } from '../../ui/field.tsx'
+import { FormError } from '../../ui/field.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
 import { toast } from '../../ui/toast.tsx'
 import { unplacedMessage, useSubmit } from '../../ui/use-submit.ts'
 import { when } from '../system/when.ts'
-import { deliveryBadge, EventsField, SecretOnce, type WebhookEvent } from './webhook-parts.tsx'
+import { bodyOf, deliveryBadge, draftOf, SecretOnce, WebhookFields } from './webhook-parts.tsx'
 
 type Item = Schemas['WebhookListItem']
 
@@ -175,54 +175,20 @@ export default function Webhooks() {
 }
 
 function NewWebhook({ onCreated }: { onCreated: (made: { url: string; id: number; secret: string }) => void }) {
-  const [url, setUrl] = useState('')
-  const [description, setDescription] = useState('')
-  const [events, setEvents] = useState<WebhookEvent[]>([])
-  const [active, setActive] = useState(true)
+  const [draft, setDraft] = useState(draftOf(undefined))
   const { busy, problem, submit } = useSubmit(async () => {
-    const body = {
-      url: url.trim(),
-      events,
-      status: active ? ('active' as const) : ('paused' as const),
-      ...(description.trim() ? { description: description.trim() } : {}),
-    }
-    const { data, error } = await api.POST('/api/v1/webhooks', { body })
+    const { description, ...body } = bodyOf(draft)
+    const { data, error } = await api.POST('/api/v1/webhooks', { body: description ? { ...body, description } : body })
     if (error) return problemOf(error)
     toast(`Added a webhook to ${data.url}.`)
-    setUrl('')
-    setDescription('')
-    setEvents([])
-    setActive(true)
+    setDraft(draftOf(undefined))
     onCreated({ url: data.url, id: data.id, secret: data.secret })
   })
   return (
     <form class="card webhook-form" onSubmit={submit} noValidate aria-labelledby="new-webhook-title">
       <h2 id="new-webhook-title">Add a webhook</h2>
       <FormError message={unplacedMessage(problem)} />
-      <Field
-        label="URL"
-        name="url"
-        type="url"
-        inputMode="url"
-        autocomplete="off"
-        hint="Where to POST each event (http or https)."
-        value={url}
-        error={problem?.fields.url}
-        onInput={(e) => setUrl(e.currentTarget.value)}
-      />
-      <Field
-        label="Description"
-        name="description"
-        hint="Optional: what receives it."
-        value={description}
-        error={problem?.fields.description}
-        onInput={(e) => setDescription(e.currentTarget.value)}
-      />
-      <EventsField value={events} onChange={setEvents} error={problem?.fields.events} />
-      <label class="webhook-check">
-        <input type="checkbox" name="active" checked={active} onChange={(e) => setActive(e.currentTarget.checked)} /> Active (send
-        deliveries now; leave off to add it paused)
-      </label>
+      <WebhookFields draft={draft} onChange={setDraft} problem={problem} />
       <div class="actions">
         <Button type="submit" variant="primary" busy={busy}>
           Add webhook

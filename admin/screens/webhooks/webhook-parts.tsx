@@ -2,8 +2,9 @@
 // documents them, POST /api/v1/webhooks), the events fieldset, the secret shown once with
 // a copy button, and the delivery status badge.
 import { useId, useState } from 'preact/hooks'
-import type { Schemas } from '../../api.ts'
+import type { FormProblem, Schemas } from '../../api.ts'
 import { Button } from '../../ui/button.tsx'
+import { Field } from '../../ui/field.tsx'
 
 export type Webhook = Schemas['Webhook']
 export type WebhookEvent = Webhook['events'][number]
@@ -78,6 +79,63 @@ export function EventsField({
         </p>
       ) : null}
     </fieldset>
+  )
+}
+
+/** What the create and edit forms hold. */
+export type WebhookDraft = { url: string; description: string; events: WebhookEvent[]; active: boolean }
+
+export const draftOf = (hook: Webhook | undefined): WebhookDraft =>
+  hook
+    ? { url: hook.url, description: hook.description, events: hook.events, active: hook.status === 'active' }
+    : { url: '', description: '', events: [], active: true }
+
+/** The body of a create or an edit. */
+export const bodyOf = (draft: WebhookDraft) => ({
+  url: draft.url.trim(),
+  description: draft.description.trim(),
+  events: draft.events,
+  status: draft.active ? ('active' as const) : ('paused' as const),
+})
+
+/** The fields of both forms (URL, description, events, active), each with the API's error for it. */
+export function WebhookFields({
+  draft,
+  onChange,
+  problem,
+}: {
+  draft: WebhookDraft
+  onChange: (draft: WebhookDraft) => void
+  problem: FormProblem | undefined
+}) {
+  const set = (changes: Partial<WebhookDraft>) => onChange({ ...draft, ...changes })
+  return (
+    <>
+      <Field
+        label="URL"
+        name="url"
+        type="url"
+        inputMode="url"
+        autocomplete="off"
+        hint="Where to POST each event (http or https)."
+        value={draft.url}
+        error={problem?.fields.url}
+        onInput={(e) => set({ url: e.currentTarget.value })}
+      />
+      <Field
+        label="Description"
+        name="description"
+        hint="Optional: what receives it."
+        value={draft.description}
+        error={problem?.fields.description}
+        onInput={(e) => set({ description: e.currentTarget.value })}
+      />
+      <EventsField value={draft.events} onChange={(events) => set({ events })} error={problem?.fields.events} />
+      <label class="webhook-check">
+        <input type="checkbox" name="active" checked={draft.active} onChange={(e) => set({ active: e.currentTarget.checked })} /> Active
+        (off: paused, no new deliveries)
+      </label>
+    </>
   )
 }
 
