@@ -48,6 +48,15 @@ async function fieldError(page: Page, name: string): Promise<string> {
   return (await error.textContent()) ?? ''
 }
 
+/** At 360 px wide the screen scrolls down only: nothing makes the page wider than the window. */
+async function assertFits360(page: Page, screen: string) {
+  const viewport = page.viewportSize()
+  await page.setViewportSize({ width: 360, height: 800 })
+  const width = await page.evaluate('document.documentElement.scrollWidth')
+  if (viewport) await page.setViewportSize(viewport)
+  assert.ok(Number(width) <= 360, `${screen}: the page is ${width} px wide at 360`)
+}
+
 describe('the admin: products', () => {
   test('an editor builds the category tree, creates a product with variants and images, and finds it in the list and on the site', {
     timeout: 300_000,
@@ -112,6 +121,7 @@ describe('the admin: products', () => {
       .click()
     await shirts.getByRole('alert').filter({ hasText: 'Move or delete its sub-categories first.' }).waitFor()
     await admin.check(tab, 'product-categories')
+    await assertFits360(page, 'product-categories')
 
     // Two images in the media library for the product.
     await page.goto(`${admin.origin}/admin/media`)
@@ -199,6 +209,7 @@ describe('the admin: products', () => {
     await page.getByLabel('Price (EUR)', { exact: true }).first().waitFor()
     assert.equal(await page.locator('#field-price_minor').inputValue(), '12.50', 'the saved price reads back in euros')
     await admin.check(tab, 'product-editor')
+    await assertFits360(page, 'product-editor')
 
     // The list: the product with its price in the site's currency, found by search and by category.
     await page.goto(`${admin.origin}/admin/products`)
@@ -217,6 +228,7 @@ describe('the admin: products', () => {
     await page.getByLabel('Price from (EUR)').fill('12.50')
     await row.waitFor()
     await admin.check(tab, 'products')
+    await assertFits360(page, 'products')
 
     // The public page shows the variants.
     await row.getByRole('link', { name: `Linen shirt ${id}` }).click()
