@@ -156,7 +156,13 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
         </p>
       ) : null}
       <FormError
-        message={problem?.message ? [problem.message, ...unplaced.map(([field, message]) => `${field}: ${message}`)].join(' ') : undefined}
+        message={
+          // A summary at the top (the field may be far down), unless it only repeats the one field's own message (a conflict).
+          problem?.message &&
+          !(unplaced.length === 0 && Object.values(fields).length > 0 && Object.values(fields).every((m) => m === problem.message))
+            ? [problem.message, ...unplaced.map(([field, message]) => `${field}: ${message}`)].join(' ')
+            : undefined
+        }
       />
       <form class="editor-form product-form" onSubmit={saving.submit}>
         <div class="editor-main">
