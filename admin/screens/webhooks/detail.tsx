@@ -2,7 +2,7 @@
 // events, active), a new secret, a test (ping), and the delivery log, paged and filtered by
 // status: each delivery's event, attempts, newest HTTP status, duration, answer and next
 // retry; a delivery opens to its body and every attempt, and can be sent again.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, type FormProblem, load, problemOf, type Schemas } from '../../api.ts'
 import { Link, useLocation } from '../../app/router.tsx'
 import type { ScreenProps } from '../../app/routes.tsx'
@@ -272,9 +272,12 @@ function DeliveryDetail({
   onRedeliver: () => void
   onClose: () => void
 }) {
+  // The detail opens below the log: focus moves to it (and a narrow screen scrolls there).
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => heading.current?.focus(), [delivery.id])
   return (
     <article class="card webhook-delivery" aria-labelledby="delivery-title">
-      <h3 id="delivery-title">
+      <h3 id="delivery-title" ref={heading} tabIndex={-1}>
         Delivery {delivery.id}: <code>{delivery.event_type}</code>
       </h3>
       <p>

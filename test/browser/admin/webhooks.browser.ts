@@ -147,6 +147,7 @@ describe('webhooks screens', () => {
     await delivery.getByRole('button', { name: /^Details of delivery/ }).click()
     const detail = page.getByRole('article')
     await detail.getByRole('heading', { name: /Delivery \d+: webhook\.ping/ }).waitFor()
+    assert.equal(await page.evaluate('document.activeElement.id'), 'delivery-title', 'focus moves to the detail')
     const attempt = await detail.getByRole('table').locator('tbody tr').first().locator('td').allTextContents()
     assert.deepEqual([attempt[0], attempt[2], attempt[3], attempt[5]], ['1', 'Succeeded', '200', 'thanks from the receiver'])
     assert.deepEqual(JSON.parse((await detail.locator('pre').textContent()) ?? ''), JSON.parse(first.body))
