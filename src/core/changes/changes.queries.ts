@@ -4,19 +4,21 @@ import type { ChangeTag } from './tags.ts'
 export type ChangeRow = { id: number; tags: ChangeTag[]; created_at: Date }
 
 /**
- * Held from here to the end of the writer's transaction: ids are then handed
- * out in commit order, so a reader that has seen id N never sees a smaller id
- * commit later (with plain sequence order, a slow transaction could).
+ * Records a change in one statement (a write pays one round trip for it, not three):
+ * - takes the change-order lock, held to the end of the writer's transaction, before
+ *   the row's id is drawn (the insert reads its row from the lock's CTE), so ids are
+ *   handed out in commit order: a reader that has seen id N never sees a smaller id
+ *   commit later (with plain sequence order, a slow transaction could);
+ * - inserts the change;
+ * - notifies listeners (LISTEN plinth_changes), which PostgreSQL delivers when the
+ *   transaction commits and never on rollback.
  */
-export const lockChangeOrder = (db: Db) => sql`select pg_advisory_xact_lock(hashtextextended('plinth:changes', 0))`.execute(db)
-
-export const insertChange = (db: Db, tags: readonly ChangeTag[]) =>
-  sql<{ id: number }>`insert into changes (tags) values (${tags}::text[]) returning id`
+export const insertChange = (db: Db, channel: string, tags: readonly ChangeTag[]) =>
+  sql<{ id: number }>`with ordered as (select pg_advisory_xact_lock(hashtextextended('plinth:changes', 0))),
+      inserted as (insert into changes (tags) select ${tags}::text[] from ordered returning id)
+    select id, pg_notify(${channel}, id::text) from inserted`
     .execute(db)
-    .then((r) => (r.rows[0] as { id: number }).id)
-
-/** Wakes listeners (LISTEN plinth_changes) when the transaction commits; nothing is sent on rollback. */
-export const notifyChange = (db: Db, channel: string, id: number) => sql`select pg_notify(${channel}, ${String(id)})`.execute(db)
+    .then((r) => Number((r.rows[0] as { id: number }).id))
 
 export const listChangesAfter = (db: Db, afterId: number, limit: number) =>
   sql<ChangeRow>`select id, tags, created_at from changes where id > ${afterId} order by id limit ${limit}`.execute(db).then((r) => r.rows)

@@ -1,5 +1,5 @@
 import type { Database, Db } from '#core/db/database.ts'
-import { type ChangeRow, findLatestChangeId, insertChange, listChangesAfter, lockChangeOrder, notifyChange } from './changes.queries.ts'
+import { type ChangeRow, findLatestChangeId, insertChange, listChangesAfter } from './changes.queries.ts'
 import type { ChangeTag } from './tags.ts'
 
 export type { ChangeRow as Change } from './changes.queries.ts'
@@ -22,10 +22,7 @@ export async function recordChanges(trx: Db, changed: Iterable<ChangeTag>): Prom
   if (!trx.isTransaction) throw new Error('recordChanges must run in the transaction of the write it records')
   const unique = [...new Set(changed)].sort()
   if (unique.length === 0) return undefined
-  await lockChangeOrder(trx)
-  const id = await insertChange(trx, unique)
-  await notifyChange(trx, CHANGES_CHANNEL, id)
-  return id
+  return insertChange(trx, CHANGES_CHANNEL, unique)
 }
 
 /** Up to `limit` changes committed after change `afterId`, oldest first (a reader's catch-up; 0 for all kept). */
