@@ -15,7 +15,7 @@ import { allowPrivate, startReceiver, verifySignature } from '../../../src/featu
 import { jobHandlers } from '../../../src/jobs.ts'
 import { logIn } from '../../factories.ts'
 import { waitFor } from '../../wait-for.ts'
-import { type AdminHarness, startAdmin } from './harness.ts'
+import { type AdminHarness, assertNoProblems, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
 const onCleanup = { after: (fn: () => unknown) => void cleanups.push(fn) }
@@ -191,6 +191,43 @@ describe('webhooks screens', () => {
     await page.getByText('No webhooks yet.').waitFor()
     const gone = await page.evaluate(`fetch('/api/v1/webhooks').then((r) => r.json())`)
     assert.deepEqual((gone as { data: unknown[] }).data, [])
+  })
+
+  test('the list is paged, 20 a page', async () => {
+    const boss = await admin.user('admin')
+    const { cookie, csrf } = await logIn(admin.testApp.app, boss.email)
+    const headers = { cookie, 'x-csrf-token': csrf }
+    const ids: number[] = []
+    for (let n = 1; n <= 21; n++) {
+      const made = await admin.testApp.app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks',
+        headers,
+        payload: { url: `https://hooks.example.com/paged/${n}`, events: ['post.published'] },
+      })
+      assert.equal(made.statusCode, 201, made.body)
+      ids.push(made.json().id)
+    }
+    try {
+      const tab = await admin.page()
+      const { page } = tab
+      await admin.signIn(page, boss.email)
+      await page.goto(`${admin.origin}/admin/webhooks`)
+      const rows = page.getByRole('table', { name: 'Webhook subscriptions' }).locator('tbody tr')
+      await rows.first().waitFor()
+      assert.equal(await rows.count(), 20)
+      await rows.filter({ hasText: 'https://hooks.example.com/paged/21' }).waitFor()
+      const pager = page.getByRole('navigation', { name: 'Webhook pages' })
+      await pager.getByRole('button', { name: 'Next' }).click()
+      await pager.getByText('Page 2').waitFor()
+      // Page 1 stays until page 2 has loaded.
+      await rows.filter({ hasText: 'https://hooks.example.com/paged/21' }).waitFor({ state: 'detached' })
+      assert.equal(await rows.count(), 1)
+      assert.match((await rows.first().textContent()) ?? '', /paged\/1(?!\d)/)
+      assertNoProblems(tab, 'webhooks paged')
+    } finally {
+      for (const id of ids) await admin.testApp.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${id}`, headers })
+    }
   })
 
   test('a webhook that does not exist says so', async () => {
