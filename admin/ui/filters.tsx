@@ -42,16 +42,16 @@ export function QuerySelect<K extends string>({
 }
 
 /**
- * The text of a search box bound to the query parameter `q` (the URL's value now): the
- * URL follows once typing pauses (400 ms, replacing the history entry), and the box
- * follows the URL (Back, a link). Answers [text, setText] for the box.
+ * The text of a box bound to the query parameter `name` (`q`, a search box, by default;
+ * `value` is the URL's value now): the URL follows once typing pauses (400 ms, replacing
+ * the history entry), and the box follows the URL (Back, a link). Answers [text, setText].
  */
-export function useQuerySearch(q: string) {
-  const [typed, setTyped] = useState(q)
-  useEffect(() => setTyped(q), [q])
+export function useQuerySearch(value: string, name = 'q') {
+  const [typed, setTyped] = useState(value)
+  useEffect(() => setTyped(value), [value])
   useEffect(() => {
-    if (typed === q) return
-    const timer = setTimeout(() => setQuery({ q: typed.trim() || undefined }, { replace: true }), 400)
+    if (typed === value) return
+    const timer = setTimeout(() => setQuery({ [name]: typed.trim() || undefined }, { replace: true }), 400)
     return () => clearTimeout(timer)
   }, [typed])
   return [typed, setTyped] as const

@@ -11,6 +11,7 @@ import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { QuerySelect, queryChoice, useQuerySearch } from '../../ui/filters.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
@@ -27,7 +28,6 @@ import {
   when,
 } from './forms-api.ts'
 
-const STATUSES = Object.keys(SUBMISSION_STATUS_LABELS) as SubmissionStatus[]
 const BULK: { status: SubmissionStatus; label: string }[] = [
   { status: 'read', label: 'Mark read' },
   { status: 'new', label: 'Mark unread' },
@@ -64,17 +64,10 @@ export default function Inbox({ params }: ScreenProps) {
 function InboxOf({ form }: { form: Form }) {
   const where = useLocation()
   const query = where.query
-  const status = STATUSES.find((value) => value === query.get('status'))
+  const status = queryChoice(query, 'status', SUBMISSION_STATUS_LABELS)
   const q = query.get('q') ?? ''
   const open = Number(query.get('open') ?? '')
-  // The search box changes the URL once typing pauses, not on every key.
-  const [typed, setTyped] = useState(q)
-  useEffect(() => setTyped(q), [q])
-  useEffect(() => {
-    if (typed === q) return
-    const timer = setTimeout(() => setQuery({ q: typed.trim() || undefined }, { replace: true }), 400)
-    return () => clearTimeout(timer)
-  }, [typed])
+  const [typed, setTyped] = useQuerySearch(q)
 
   const key = JSON.stringify({ form: form.id, q, status })
   const list = usePagedList(
@@ -148,20 +141,7 @@ function InboxOf({ form }: { form: Form }) {
           hint="Words in the answers"
           onInput={(event) => setTyped(event.currentTarget.value)}
         />
-        <Field
-          as="select"
-          label="Status"
-          name="status"
-          value={status ?? ''}
-          onChange={(event) => setQuery({ status: event.currentTarget.value || undefined })}
-        >
-          <option value="">Any status</option>
-          {STATUSES.map((value) => (
-            <option value={value} key={value}>
-              {SUBMISSION_STATUS_LABELS[value]}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Status" name="status" any="Any status" choices={SUBMISSION_STATUS_LABELS} value={status} />
       </form>
       <FormError message={list.problem?.message ?? bulkProblem} />
       {list.loading && list.items.length === 0 ? (

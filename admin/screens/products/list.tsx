@@ -7,6 +7,7 @@ import { Link, setQuery, useLocation } from '../../app/router.tsx'
 import { useSession } from '../../app/session.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { QuerySelect, queryChoice, useQuerySearch } from '../../ui/filters.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
@@ -19,22 +20,9 @@ import {
   type ProductSort,
   SORTS,
   STATUS_LABELS,
-  STATUSES,
   siteMoney,
   type TreeCategory,
 } from './products-api.ts'
-
-/** A text box whose value reaches the URL once typing pauses, not on every key. */
-function useTyped(key: string, value: string): [string, (text: string) => void] {
-  const [typed, setTyped] = useState(value)
-  useEffect(() => setTyped(value), [value])
-  useEffect(() => {
-    if (typed === value) return
-    const timer = setTimeout(() => setQuery({ [key]: typed.trim() || undefined }, { replace: true }), 400)
-    return () => clearTimeout(timer)
-  }, [typed])
-  return [typed, setTyped]
-}
 
 export default function ProductList() {
   const { me } = useSession()
@@ -49,12 +37,12 @@ export default function ProductList() {
 
   const q = query.get('q') ?? ''
   const sort = (Object.keys(SORTS) as ProductSort[]).find((value) => value === query.get('sort')) ?? '-created_at'
-  const status = STATUSES.find((value) => value === query.get('status'))
+  const status = queryChoice(query, 'status', STATUS_LABELS)
   const category = query.get('category') ?? ''
   const stock = query.get('in_stock')
-  const [typedQ, setTypedQ] = useTyped('q', q)
-  const [typedMin, setTypedMin] = useTyped('price_min', query.get('price_min') ?? '')
-  const [typedMax, setTypedMax] = useTyped('price_max', query.get('price_max') ?? '')
+  const [typedQ, setTypedQ] = useQuerySearch(q)
+  const [typedMin, setTypedMin] = useQuerySearch(query.get('price_min') ?? '', 'price_min')
+  const [typedMax, setTypedMax] = useQuerySearch(query.get('price_max') ?? '', 'price_max')
   // Price bounds are typed in major units and checked here: a bad one is shown by its box and left out.
   const bound = (text: string) => (text && money ? parseMoney(text, money.digits) : undefined)
   const min = bound(query.get('price_min') ?? '')
@@ -92,20 +80,7 @@ export default function ProductList() {
           hint="Words in the name or description"
           onInput={(event) => setTypedQ(event.currentTarget.value)}
         />
-        <Field
-          as="select"
-          label="Status"
-          name="status"
-          value={status ?? ''}
-          onChange={(event) => setQuery({ status: event.currentTarget.value || undefined })}
-        >
-          <option value="">Any status</option>
-          {STATUSES.map((value) => (
-            <option value={value} key={value}>
-              {STATUS_LABELS[value]}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Status" name="status" any="Any status" choices={STATUS_LABELS} value={status} />
         <Field
           as="select"
           label="Category"
