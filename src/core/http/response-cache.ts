@@ -28,12 +28,13 @@ const MAX_AGE_MS = 60_000
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i
 
+/** A kept answer; its Brotli and gzip forms are made at its first hit that asks for them (`choose`). */
 export type Entry = {
   headers: Record<string, string>
   etag: string | undefined
   identity: string
-  br: Buffer | undefined
-  gzip: Buffer | undefined
+  br?: Buffer
+  gzip?: Buffer
 }
 
 /** The kept answers, one store per process (Deps.responseCache); `registerResponseCache` fills and clears it. */
@@ -52,7 +53,8 @@ export function createResponseCache(maxBytes: number): ResponseCache | undefined
   if (maxBytes === 0) return undefined
   const entries = new LRUCache<string, Entry>({
     maxSize: maxBytes,
-    sizeCalculation: (entry) => Math.max(1, Buffer.byteLength(entry.identity) + (entry.br?.length ?? 0) + (entry.gzip?.length ?? 0)),
+    // The text, and as much again for its two compressed forms (made later, each smaller than the text).
+    sizeCalculation: (entry) => Math.max(1, 2 * Buffer.byteLength(entry.identity)),
     ttl: MAX_AGE_MS,
   })
   let generation = 0
@@ -153,9 +155,9 @@ export function registerResponseCache(
     }
     const missedAt = request.responseCacheGeneration
     if (missedAt === undefined || missedAt !== cache.generation || reply.statusCode !== 200 || typeof payload !== 'string') return payload
-    const entry = keep(reply, payload)
-    cache.set(request.url, entry)
-    return choose(request, reply, entry)
+    // Kept as text; this answer is compressed by the plugin as any other (a miss costs what no cache costs).
+    cache.set(request.url, keep(reply, payload))
+    return payload
   })
 }
 
@@ -165,25 +167,26 @@ function keep(reply: FastifyReply, body: string): Entry {
     const value = reply.getHeader(name)
     if (value !== undefined) headers[name] = String(value)
   }
-  const compress = Buffer.byteLength(body) >= COMPRESS_FROM_BYTES
-  return {
-    headers,
-    etag: headers.etag,
-    identity: body,
-    // Compressed once per change, so harder than the per-request setting (quality 2, app.ts).
-    br: compress ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }) : undefined,
-    gzip: compress ? gzipSync(body) : undefined,
-  }
+  return { headers, etag: headers.etag, identity: body }
 }
 
-/** The kept form the caller accepts, with Content-Encoding set (so the compression plugin leaves it alone). */
+/**
+ * The kept form the caller accepts, with Content-Encoding set (so the compression plugin leaves it
+ * alone). A form is compressed at its first hit, once per change, so harder than the per-request
+ * setting (quality 2, app.ts).
+ */
 function choose(request: FastifyRequest, reply: FastifyReply, entry: Entry): string | Buffer {
-  if (entry.br === undefined || entry.gzip === undefined) return entry.identity
+  if (Buffer.byteLength(entry.identity) < COMPRESS_FROM_BYTES) return entry.identity
   reply.header('vary', entry.headers.vary ? `${entry.headers.vary}, Accept-Encoding` : 'Accept-Encoding')
   const encoding = acceptedEncoding(request.headers['accept-encoding'])
   if (encoding === 'identity') return entry.identity
   reply.header('content-encoding', encoding)
-  return encoding === 'br' ? entry.br : entry.gzip
+  if (encoding === 'br') {
+    entry.br ??= brotliCompressSync(entry.identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
+    return entry.br
+  }
+  entry.gzip ??= gzipSync(entry.identity)
+  return entry.gzip
 }
 
 /** br, else gzip, else identity, from Accept-Encoding (a coding with q=0 is refused; `*` accepts br). */
