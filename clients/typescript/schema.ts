@@ -1525,7 +1525,13 @@ export interface paths {
          */
         get: operations["listFormSubmissions"];
         put?: never;
-        post?: never;
+        /**
+         * Submit a form as JSON or multipart/form-data (public)
+         * @description The body holds the field values by name, `_token` from createFormToken, and nothing in the honeypot field. Unknown fields are dropped. A submission the spam traps catch is answered exactly as an accepted one. The path takes the form’s slug where the editors’ routes on the same path (GET, PATCH) take its id.
+         *
+         *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
+         */
+        post: operations["submitForm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1622,28 +1628,6 @@ export interface paths {
          *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
          */
         post: operations["createFormToken"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/forms/{slug}/submissions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Submit a form as JSON or multipart/form-data (public)
-         * @description The body holds the field values by name, `_token` from createFormToken, and nothing in the honeypot field. Unknown fields are dropped. A submission the spam traps catch is answered exactly as an accepted one. The path takes the form’s slug; the editors’ routes on the same path (GET, PATCH) take its id.
-         *
-         *     Anyone may call this (signing in is optional; a signed-in caller may be shown more).
-         */
-        post: operations["submitForm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -14368,6 +14352,175 @@ export interface operations {
             };
         };
     };
+    submitForm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The form’s slug. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
+                    };
+                };
+            };
+            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "api_token_invalid";
+                    };
+                };
+            };
+            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed";
+                    };
+                };
+            };
+            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `form_closed`: The form is closed and takes no more submissions. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "form_closed";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long`: A path parameter is longer than the limit. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `submission_invalid`: Some fields of a form submission are invalid; `errors[]` names each field and what is wrong. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "submission_invalid";
+                    };
+                };
+            };
+            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_requests";
+                    };
+                };
+            };
+            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     updateFormSubmissions: {
         parameters: {
             query?: never;
@@ -15353,174 +15506,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unsupported_media_type";
-                    };
-                };
-            };
-            /** @description `too_many_requests`: Rate limited; retry after the `Retry-After` seconds. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "too_many_requests";
-                    };
-                };
-            };
-            /** @description `internal_error`: Our fault; quote `request_id` when reporting it. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description `service_unavailable`: Starting, stopping or overloaded; retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    submitForm: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                slug: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
-            };
-            /** @description `bad_request`: The request is malformed (a malformed multipart body, a character that cannot be stored). `invalid_url`: The URL is not valid (a malformed percent-encoding). `validation_failed`: Some fields are invalid; `errors[]` names each field, where it is and what is wrong. `empty_body`: Content-Type says JSON but the body is empty. `invalid_json`: The body is not valid JSON (or carries a `__proto__`/`constructor` key). `json_too_deep`: The JSON body is nested deeper than 32 levels. `invalid_content_length`: The body size does not match Content-Length. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "bad_request" | "invalid_url" | "validation_failed" | "empty_body" | "invalid_json" | "json_too_deep" | "invalid_content_length";
-                    };
-                };
-            };
-            /** @description `api_token_invalid`: The Bearer token is malformed, unknown, expired or revoked. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "api_token_invalid";
-                    };
-                };
-            };
-            /** @description `csrf_token_missing`: A cookie-authenticated write without the X-CSRF-Token header. `csrf_token_invalid`: The X-CSRF-Token header is not this session’s token. `origin_not_allowed`: A write, a sign-in or a CORS preflight from an origin not allowed (CORS_ORIGINS, setting cors_origins). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "csrf_token_missing" | "csrf_token_invalid" | "origin_not_allowed";
-                    };
-                };
-            };
-            /** @description `not_found`: Nothing is at this URL, or the resource does not exist (or is not visible to you). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "not_found";
-                    };
-                };
-            };
-            /** @description `form_closed`: The form is closed and takes no more submissions. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "form_closed";
-                    };
-                };
-            };
-            /** @description `body_too_large`: The body is larger than the limit. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "body_too_large";
-                    };
-                };
-            };
-            /** @description `uri_too_long`: A path parameter is longer than the limit. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "uri_too_long";
-                    };
-                };
-            };
-            /** @description `unsupported_media_type`: The Content-Type (or charset, or file type) is not accepted here. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "unsupported_media_type";
-                    };
-                };
-            };
-            /** @description `submission_invalid`: Some fields of a form submission are invalid; `errors[]` names each field and what is wrong. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "submission_invalid";
                     };
                 };
             };

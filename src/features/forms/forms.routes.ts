@@ -31,6 +31,7 @@ import {
   SubmissionListQuery,
   SubmissionParams,
   SubmissionReceipt,
+  SubmitParams,
   UpdateFormBody,
 } from './forms.schemas.ts'
 import {
@@ -351,7 +352,7 @@ export async function formsRoutes(
     )
 
     scope.post(
-      '/api/v1/forms/:slug/submissions',
+      '/api/v1/forms/:id/submissions',
       {
         bodyLimit: FORM_BODY_LIMIT,
         // A visitor's submission never acts for a signed-in caller: their session is not read, so no CSRF token is needed.
@@ -363,8 +364,8 @@ export async function formsRoutes(
           description:
             'The body holds the field values by name, `_token` from createFormToken, and nothing in the honeypot field. Unknown fields are dropped. ' +
             'A submission the spam traps catch is answered exactly as an accepted one. ' +
-            'The path takes the form’s slug; the editors’ routes on the same path (GET, PATCH) take its id.',
-          params: SlugParams,
+            'The path takes the form’s slug where the editors’ routes on the same path (GET, PATCH) take its id.',
+          params: SubmitParams,
           consumes: ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'],
           response: {
             201: SubmissionReceipt,
@@ -373,7 +374,7 @@ export async function formsRoutes(
         },
       },
       async (request, reply) => {
-        const form = await getOpenForm(db, request.params.slug)
+        const form = await getOpenForm(db, request.params.id)
         const body = await readFormBody(request)
         await submitForm(submitDeps, form, { ...body, ip: request.ip, userAgent: request.headers['user-agent'] })
         return reply.code(201).send({ message: form.success_message || DEFAULT_THANKS })

@@ -72,7 +72,8 @@ export const FormField = Type.Object(
 )
 export type FormField = Static<typeof FormField>
 
-const Slug = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })
+const SLUG_PATTERN = '^[a-z0-9]+(-[a-z0-9]+)*$'
+const Slug = Type.String({ minLength: 1, maxLength: 100, pattern: SLUG_PATTERN })
 /** A path on this site: one leading slash, no scheme or host (`//evil.example` is refused). */
 const RedirectPath = Type.String({ maxLength: 500, pattern: '^/(?![/\\\\])[^\\s]*$' })
 
@@ -138,6 +139,14 @@ export const PublicForm = Type.Object({
 
 export const FormListQuery = QueryString({ ...PageQuery })
 export const SlugParams = Type.Object({ slug: Slug })
+/**
+ * POST /api/v1/forms/{id}/submissions: a public front end knows the form's slug, and sends it in
+ * the segment where the editors' routes on the same path (GET, PATCH) take the form's id (one
+ * path in the OpenAPI document: two that differ only by a parameter's name are ambiguous).
+ */
+export const SubmitParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 100, pattern: SLUG_PATTERN, description: 'The form’s slug.' }),
+})
 export const FileParams = Type.Object({ id: Id, fileId: Id })
 
 export const SubmissionFile = Type.Object({
