@@ -75,7 +75,6 @@ describe('product query plans on a large catalog', {
       ['no filter', base],
       ['category (top, with sub-categories)', { ...base, categoryId: top }],
       ['category (leaf)', { ...base, categoryId: leaf }],
-      ['category by slug (as the API sends it)', { ...base, categorySlug: 'seed-2-3' }],
       ['one attribute', { ...base, attributes: new Map([['colour', ['red']]]) }],
       ['two values of an attribute', { ...base, attributes: new Map([['colour', ['red', 'blue']]]) }],
       ['price range on bucket edges', { ...base, priceMin: 1000, priceMax: 4999 }],

@@ -69,17 +69,13 @@ const ROW_COLUMNS = sql`p.id, p.sku, p.name, p.slug, p.status, p.price_minor, p.
 /**
  * Which products a list holds. `publicOnly`: anonymous callers and members see
  * active products only. `attributes`: name → values (values of one name are OR,
- * names AND). `categoryId` includes the category's sub-categories; `categorySlug`
- * the same for the category of that slug, resolved inside the statement (the API's
- * `?category=`: one round trip fewer than a lookup first; a slug that names no
- * category matches nothing).
+ * names AND). `categoryId` includes the category's sub-categories.
  */
 export type ProductFilter = {
   publicOnly: boolean
   status?: ProductStatus
   slug?: string
   categoryId?: number
-  categorySlug?: string
   priceMin?: number
   priceMax?: number
   inStock?: boolean
@@ -134,7 +130,7 @@ function priceBuckets(min: number | undefined, max: number | undefined) {
  * filter are AND-ed. `facet`: the facet whose own filter it is (left out when
  * that facet is counted).
  */
-type BitCondition = { name: string; values: string[] | RawBuilder<string[]>; facet?: string; rows?: RawBuilder<unknown> }
+type BitCondition = { name: string; values: string[]; facet?: string; rows?: RawBuilder<unknown> }
 
 /**
  * `f` as facet bitmap conditions: visibility and status first (the catalog a
@@ -148,10 +144,6 @@ function bitConditions(f: ProductFilter, rows: boolean) {
   if (f.publicOnly && f.status !== undefined) bits.push({ name: STATUS_FACET, values: [f.status] })
   if (f.inStock !== undefined) bits.push({ name: IN_STOCK_FACET, values: [String(f.inStock)] })
   if (f.categoryId !== undefined) bits.push({ name: CATEGORY_FACET, values: [String(f.categoryId)], facet: CATEGORY_FACET })
-  if (f.categorySlug !== undefined) {
-    const ids = sql<string[]>`array(select c.id::text from product_categories c where c.slug = ${f.categorySlug})`
-    bits.push({ name: CATEGORY_FACET, values: ids, facet: CATEGORY_FACET })
-  }
   for (const [name, values] of f.attributes) bits.push({ name, values, facet: name })
   if (f.priceMin !== undefined || f.priceMax !== undefined) {
     const { full, parts } = priceBuckets(f.priceMin, f.priceMax)
@@ -195,8 +187,7 @@ const and = (conditions: RawBuilder<unknown>[]) => (conditions.length === 0 ? sq
 const bitCtes = (conditions: BitCondition[]) =>
   sql.join(
     conditions.map((c, i) => {
-      const values = Array.isArray(c.values) ? sql`${c.values}::text[]` : c.values
-      const stored = sql`select b.bits from product_facet_bits b where b.name = ${c.name} and b.value = any(${values})`
+      const stored = sql`select b.bits from product_facet_bits b where b.name = ${c.name} and b.value = any(${c.values}::text[])`
       // Of the same length as the stored bitmaps (a product past their end has no facet rows: it matches nothing).
       const length = sql`(select length(b.bits) from product_facet_bits b limit 1)`
       const made =
@@ -311,7 +302,7 @@ export function listProductsStatement(
 ) {
   const order = keyset(PRODUCT_SORTS[page.sort], { key: SORT_KEYS[page.sort], id: sql`p.id` }, page.after)
   const select = sql`select ${ROW_COLUMNS}, ${order.cursorKey}, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)} from products p`
-  if (f.categoryId === undefined && f.categorySlug === undefined && f.attributes.size === 0) {
+  if (f.categoryId === undefined && f.attributes.size === 0) {
     const where = [...columnConditions(f), order.after]
     return sql<ProductListRow>`${select} where ${and(where)} order by ${order.orderBy} limit ${sql.lit(page.limit + 1)}`
   }
@@ -344,7 +335,7 @@ export function listProductsByRelevanceStatement(
 ) {
   const select = sql`select ${ROW_COLUMNS}, null as cursor_key, ${currencyColumn(currency)}, ${imagesOf(sql`limit 1`)} from products p`
   const order = sql`order by ts_rank_cd(p.search_vector, ${tsquery(f.q)}) desc, p.id limit ${page.limit + 1} offset ${page.offset}`
-  if (f.categoryId === undefined && f.categorySlug === undefined && f.attributes.size === 0)
+  if (f.categoryId === undefined && f.attributes.size === 0)
     return sql<ProductListRow>`${select} where ${and(columnConditions(f))} ${order}`
   // The full-text matches (GIN index), each tested against the category and attribute bitmaps.
   const bits = bitConditions(f, false)

@@ -98,19 +98,20 @@ async function filterFor(db: Db, user: User | undefined, input: ProductListInput
     if (!known.has(name)) errors.push(queryError(`attr.${name}`, `is not an attribute of any product: ${name}`))
   const unknownFacets = attributeFacets.filter((name) => !known.has(name))
   if (unknownFacets.length > 0) errors.push(queryError('facets', `names no attribute of any product: ${unknownFacets.join(', ')}`))
+  let categoryId: number | undefined
+  if (input.category !== undefined) {
+    categoryId = (await findCategory(db, { slug: input.category }))?.id
+    if (categoryId === undefined) errors.push(queryError('category', `is not a product category: ${input.category}`))
+  }
   if (input.sort === RELEVANCE && input.q === undefined) errors.push(queryError('sort', 'relevance needs q'))
   if (input.price_min !== undefined && input.price_max !== undefined && input.price_min > input.price_max)
     errors.push(queryError('price_min', 'is more than price_max'))
-  // The category's slug is resolved inside the list's statement; whether it names a category at all is
-  // asked only when the answer is empty (checkCategory) or when there are other errors to report with it.
-  if (errors.length > 0 && input.category !== undefined && !(await findCategory(db, { slug: input.category })))
-    errors.push(unknownCategory(input.category))
   if (errors.length > 0) throw invalid(errors)
   const filter: ProductFilter = {
     publicOnly: !seesAllProducts(user),
     status: input.status,
     slug: input.slug,
-    categorySlug: input.category,
+    categoryId,
     priceMin: input.price_min,
     priceMax: input.price_max,
     inStock: input.in_stock,
@@ -118,13 +119,6 @@ async function filterFor(db: Db, user: User | undefined, input: ProductListInput
     attributes,
   }
   return { filter, facets }
-}
-
-const unknownCategory = (slug: string) => queryError('category', `is not a product category: ${slug}`)
-
-/** An empty answer to `?category=` is a 400 when the slug names no category (the list's statement matched nothing). */
-async function checkCategory(db: Db, slug: string | undefined, empty: boolean) {
-  if (slug !== undefined && empty && !(await findCategory(db, { slug }))) throw invalid([unknownCategory(slug)])
 }
 
 /** The counts of each facet asked for (category, price, attribute names), each without its own filter, sent at the same time. */
@@ -155,7 +149,6 @@ export async function listProductPage(db: Db, user: User | undefined, input: Pro
   if (input.slug !== undefined) {
     // How a front end fetches the product behind a URL: the one product, in full (as GET /products/{id}).
     const row = await findProduct(db, { slug: input.slug }, filter.publicOnly, CURRENCY_SETTING)
-    await checkCategory(db, input.category, true)
     const data = row && (filter.status === undefined || row.status === filter.status) ? [presentProduct(row)] : []
     return { data, next_cursor: null, ...(input.include_total ? { total: data.length } : {}) }
   }
@@ -167,7 +160,6 @@ export async function listProductPage(db: Db, user: User | undefined, input: Pro
       countFacets(db, filter, facets),
       total,
     ])
-    await checkCategory(db, input.category, rows.length === 0)
     const data = rows.slice(0, input.limit).map((row) => presentProduct(row))
     const next_cursor = rows.length > input.limit ? encodeOffsetCursor(RELEVANCE, offset + input.limit) : null
     return { data, next_cursor, ...(count === undefined ? {} : { total: count }), ...(counted ? { facets: counted } : {}) }
@@ -179,7 +171,6 @@ export async function listProductPage(db: Db, user: User | undefined, input: Pro
     countFacets(db, filter, facets),
     total,
   ])
-  await checkCategory(db, input.category, rows.length === 0)
   return { ...toPage(rows, input.limit, (row) => presentProduct(row), sort, count), ...(counted ? { facets: counted } : {}) }
 }
 

@@ -310,11 +310,6 @@ describe('product list filters: bad input', () => {
     ['an unknown facet', 'facets=category,flavour_unknown_x', 'facets'],
     ['a facet name with a quote', `facets=col'our`, 'facets'],
     ['an unknown category', 'category=no-such-category-x', 'category'],
-    // The slug is resolved inside the list's statement: each path that can answer empty still says why.
-    ['an unknown category with facets', 'category=no-such-category-x&facets=category,colour', 'category'],
-    ['an unknown category with relevance', 'category=no-such-category-x&q=red&sort=relevance', 'category'],
-    ['an unknown category with a product slug', 'category=no-such-category-x&slug=no-such-product-x', 'category'],
-    ['an unknown category beside another error', 'category=no-such-category-x&price_min=5&price_max=1', 'category'],
     ['in_stock that is not a boolean', 'in_stock=maybe', 'in_stock'],
     ['an unknown parameter', 'colour=red', 'colour'],
     ['a foreign cursor', 'cursor=bm90IGEgY3Vyc29y', 'cursor'],
