@@ -4,7 +4,7 @@ import type { Db } from '#core/db/database.ts'
 import { FORM_EMBED_ATTRIBUTE, FORM_EMBED_HTML } from '../content/markdown.ts'
 import type { Theme } from '../site/theme.ts'
 import { issueToken, type ProofOfWork } from './forms.pow.ts'
-import { findFormBySlug } from './forms.queries.ts'
+import { getFormBySlug } from './forms.service.ts'
 import type { RenderTokens } from './forms.spam.ts'
 import { formView } from './forms.views.ts'
 
@@ -37,7 +37,7 @@ export function formEmbedder(deps: { db: Db; clock: Clock; theme: Theme; tokens:
   return async (html) => {
     if (!html.includes(FORM_EMBED_ATTRIBUTE)) return { html, tags: [], perVisitor: false }
     const slugs = [...new Set(Array.from(html.matchAll(FORM_EMBED_HTML), (match) => match[1] as string))].slice(0, MAX_FORMS_PER_PAGE)
-    const forms = await Promise.all(slugs.map((slug) => findFormBySlug(deps.db, slug)))
+    const forms = await Promise.all(slugs.map((slug) => getFormBySlug(deps.db, slug)))
     const rendered = new Map<string, string>()
     const shown: ChangeTag[] = []
     let perVisitor = false

@@ -63,8 +63,17 @@ export const findForm = (db: Db, id: number) =>
   sql<FormRow>`select ${FORM_COLUMNS} from forms where id = ${id}`.execute(db).then((r) => r.rows[0])
 export const findFormForUpdate = (db: Db, id: number) =>
   sql<FormRow>`select ${FORM_COLUMNS} from forms where id = ${id} for update`.execute(db).then((r) => r.rows[0])
-export const findFormBySlug = (db: Db, slug: string) =>
-  sql<FormRow>`select ${FORM_COLUMNS} from forms where slug = ${slug}`.execute(db).then((r) => r.rows[0])
+/**
+ * A form the public sees, with the site setting a submission needs (`anonymiseIpKey`: whether the IP is
+ * kept shortened) read in the same statement, not in a round trip of its own.
+ */
+export type PublicFormRow = FormRow & { anonymise_ip: boolean }
+export const findFormBySlug = (db: Db, slug: string, anonymiseIpKey: string) =>
+  sql<PublicFormRow>`select ${FORM_COLUMNS},
+      coalesce((select s.value = 'true'::jsonb from settings s where s.key = ${anonymiseIpKey}), false) as anonymise_ip
+    from forms where slug = ${slug}`
+    .execute(db)
+    .then((r) => r.rows[0])
 export const deleteFormRow = (db: Db, id: number) =>
   sql<{ id: number }>`delete from forms where id = ${id} returning id`.execute(db).then((r) => r.rows[0])
 

@@ -10,7 +10,7 @@ import { queueMail } from '#core/mail/mailer.ts'
 import { type LimitRule, takeLimit } from '#core/security/limiter.ts'
 import type { Deps } from '../../deps.ts'
 import type { MediaStore } from '../media/media.store.ts'
-import { isIpAnonymised } from '../settings/settings.service.ts'
+import { ANONYMISE_IP_SETTING } from '../settings/settings.service.ts'
 import { queueFormSubmittedEvent } from '../webhooks/webhooks.events.ts'
 import { checkDefinition, type RawValue, validateValues } from './forms.fields.ts'
 import { scheduleRetention } from './forms.jobs.ts'
@@ -38,6 +38,7 @@ import {
   listFilesOfForm,
   listFormRows,
   listSubmissionRows,
+  type PublicFormRow,
   type SubmissionFilter,
   type SubmissionRow,
   setSubmissionStatus,
@@ -125,9 +126,12 @@ export async function getForm(db: Db, id: number): Promise<FormRow> {
 
 export const listForms = (db: Db, options: { limit: number; after: Cursor | undefined }) => listFormRows(db, options)
 
+/** A form by its slug, as the public sees it (undefined when there is none). */
+export const getFormBySlug = (db: Db, slug: string) => findFormBySlug(db, slug, ANONYMISE_IP_SETTING)
+
 /** A form for the public: 404 when there is none, 410 `form_closed` when it takes no more submissions. */
-export async function getOpenForm(db: Db, slug: string): Promise<FormRow> {
-  const form = await findFormBySlug(db, slug)
+export async function getOpenForm(db: Db, slug: string): Promise<PublicFormRow> {
+  const form = await getFormBySlug(db, slug)
   if (!form) throw notFound('form', slug)
   if (form.status === 'closed') throw new HttpError(410, 'form_closed', 'This form is closed and takes no more submissions.')
   return form
@@ -188,7 +192,7 @@ const loadFileType = async () => (await import('file-type')).fileTypeFromBuffer
  * replayed, a proof of work the form asks for missing or wrong) is stored with status `spam` and its reason, without mail; the
  * caller answers it exactly as an accepted submission.
  */
-export async function submitForm(deps: SubmitDeps, form: FormRow, input: SubmissionInput): Promise<SubmissionOutcome> {
+export async function submitForm(deps: SubmitDeps, form: PublicFormRow, input: SubmissionInput): Promise<SubmissionOutcome> {
   const { db } = deps
   const now = deps.clock()
   const limits = deps.limits ?? { perAddress: SUBMISSION_LIMITS.perAddress.limit, perForm: SUBMISSION_LIMITS.perForm.limit }
@@ -214,7 +218,7 @@ export async function submitForm(deps: SubmitDeps, form: FormRow, input: Submiss
   // The bytes go to the store before the transaction, noted as in flight first (migration 0046): when the
   // transaction fails they are removed here, and when the process dies in between, by the retention job.
   const pending = files.length > 0 ? await insertPendingFiles(db, files, now) : []
-  const ip = (await isIpAnonymised(db)) ? anonymiseIp(input.ip) : input.ip
+  const ip = form.anonymise_ip ? anonymiseIp(input.ip) : input.ip
   try {
     for (const file of files) await deps.privateStore.put({ sha256: file.sha256, extension: file.extension }, file.bytes)
     const submission = await db.transaction().execute(async (trx) => {
