@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely'
 import { type Db, sql } from '#core/db/database.ts'
 import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
 
@@ -42,6 +43,19 @@ export const insertJob = (db: Db, job: { queue: string; name: string; payload: u
     returning id`
     .execute(db)
     .then((r) => (r.rows[0] as { id: number }).id)
+
+/**
+ * One job per row of `rows` (a statement with a `payload` jsonb and a `run_at` timestamptz per row,
+ * typically a data-modifying CTE's `returning`), inserted by the same statement that made the rows.
+ */
+export const insertJobsFrom = (db: Db, rows: RawBuilder<unknown>, job: { queue: string; name: string; maxAttempts: number }) =>
+  sql<{ id: number }>`
+    with source as (${rows})
+    insert into jobs (queue, name, payload, run_at, max_attempts)
+    select ${job.queue}, ${job.name}, source.payload, source.run_at, ${job.maxAttempts} from source
+    returning id`
+    .execute(db)
+    .then((r) => r.rows.map((row) => Number(row.id)))
 
 /**
  * Takes the next runnable job of a queue and marks it running, in one statement

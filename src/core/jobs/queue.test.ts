@@ -10,7 +10,7 @@ import { sharedTestDatabase, testDatabaseKind } from '../../../test/db.ts'
 import { findJob } from '../../../test/jobs.ts'
 import { waitFor } from '../../../test/wait-for.ts'
 import { claimNextJob, type JobStatus, releaseExpiredJobs } from './jobs.queries.ts'
-import { enqueueJob, type JobHandlers, type JobWorkerOptions, retryDelayMs, startJobWorker } from './queue.ts'
+import { enqueueJob, enqueueJobsFrom, type JobHandlers, type JobWorkerOptions, retryDelayMs, startJobWorker } from './queue.ts'
 
 // Logs go nowhere unless LOG_LEVEL asks for them (scripts/test.ts sets `silent`).
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
@@ -53,6 +53,33 @@ test('a job enqueued in a transaction that rolls back leaves nothing; in one tha
   assert.equal(job?.status, 'queued')
   assert.deepEqual(job?.payload, { a: 1 })
   assert.equal(job?.attempts, 0)
+})
+
+test('enqueueJobsFrom queues one job per row of the statement it is given, in that statement; none for no rows; none on rollback', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  const queue = newQueue()
+  const rows = (count: number) =>
+    sql`select jsonb_build_object('n', g) as payload, timestamptz '2030-01-01T00:00:00Z' + g * interval '1 minute' as run_at
+      from generate_series(1, ${count}::int) as g`
+  const ids = await db.transaction().execute((trx) => enqueueJobsFrom(trx, rows(3), { name: 'noop', queue }))
+  assert.equal(ids.length, 3)
+  const jobs = await Promise.all(ids.map((id) => findJob(db, id)))
+  assert.deepEqual(
+    jobs.map((job) => [job?.status, job?.queue, job?.name, job?.payload, job?.run_at.toISOString()]),
+    [1, 2, 3].map((n) => ['queued', queue, 'noop', { n }, new Date(Date.UTC(2030, 0, 1, 0, n)).toISOString()]),
+  )
+  assert.deepEqual(await enqueueJobsFrom(db, rows(0), { name: 'noop', queue }), [])
+
+  let rolledBack: number[] = []
+  await assert.rejects(
+    db.transaction().execute(async (trx) => {
+      rolledBack = await enqueueJobsFrom(trx, rows(2), { name: 'noop', queue })
+      throw new Error('the caller failed')
+    }),
+    /the caller failed/,
+  )
+  assert.equal(rolledBack.length, 2)
+  for (const id of rolledBack) assert.equal(await findJob(db, id), undefined)
 })
 
 test('a job runs once, with its payload, and is marked done', async (t) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
+import type { RawBuilder } from 'kysely'
 import type { Clock } from '#core/clock.ts'
 import type { Db } from '#core/db/database.ts'
 import { safeErrorMessage } from '#core/log/serialize-error.ts'
@@ -9,6 +10,7 @@ import {
   type ClaimedJob,
   claimNextJob,
   insertJob,
+  insertJobsFrom,
   markJobDone,
   markJobFailed,
   releaseExpiredJobs,
@@ -76,6 +78,20 @@ export function enqueueJob(db: Db, job: NewJob): Promise<number> {
     name: job.name,
     payload: job.payload,
     runAt: job.runAt,
+    maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  })
+}
+
+/**
+ * Adds one job per row that `rows` yields — a statement (typically an `insert … returning`) with a
+ * `payload` (jsonb) and a `run_at` (timestamptz) per row — in one statement with it: a feature that
+ * writes N rows and queues a job for each pays one round trip, not N + 1. Atomic as enqueueJob in the
+ * caller's transaction. Returns the job ids.
+ */
+export function enqueueJobsFrom(db: Db, rows: RawBuilder<unknown>, job: Omit<NewJob, 'payload' | 'runAt'>): Promise<number[]> {
+  return insertJobsFrom(db, rows, {
+    queue: job.queue ?? DEFAULT_QUEUE,
+    name: job.name,
     maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
   })
 }

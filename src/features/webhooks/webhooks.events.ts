@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '#core/db/database.ts'
-import { enqueueJob } from '#core/jobs/queue.ts'
-import { insertDeliveriesForEvent } from './webhooks.queries.ts'
+import { enqueueJob, enqueueJobsFrom } from '#core/jobs/queue.ts'
+import { deliveriesForEvent } from './webhooks.queries.ts'
 import type { WebhookEvent } from './webhooks.schemas.ts'
 
 /** The job that makes one attempt at one delivery (webhooks.jobs.ts). */
@@ -18,9 +18,8 @@ export type DeliverPayload = { delivery_id: number; attempt: number }
  * without one leaves the time to the database.
  */
 export async function enqueueWebhookEvent(trx: Db, type: WebhookEvent, data: Record<string, unknown>, now?: Date): Promise<void> {
-  const ids = await insertDeliveriesForEvent(trx, { id: randomUUID(), type, createdAt: now, data })
-  // Without a clock the job is due at the transaction's time too (enqueueJob's default).
-  for (const id of ids) await queueAttempt(trx, id, 1, now)
+  // The deliveries and their first attempts' jobs in one statement (due at the event's time).
+  await enqueueJobsFrom(trx, deliveriesForEvent({ id: randomUUID(), type, createdAt: now, data }), { name: DELIVER_JOB })
 }
 
 /** Queues attempt `attempt` of a delivery at `runAt`. */

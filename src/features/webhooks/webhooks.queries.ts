@@ -111,17 +111,17 @@ export type NewEvent = { id: string; type: string; createdAt: Date; data: unknow
  * its type, in one statement; answers their ids (none without subscribers).
  */
 /** `createdAt` undefined: the transaction's time (`now()`), without a round trip to ask for it. */
-export const insertDeliveriesForEvent = (db: Db, event: Omit<NewEvent, 'createdAt'> & { createdAt: Date | undefined }) =>
+/**
+ * The delivery rows of an event, one per active subscription that asked for it, as a statement whose
+ * rows are the first attempt's job: `payload` (DeliverPayload) and `run_at` (enqueueJobsFrom).
+ */
+export const deliveriesForEvent = (event: Omit<NewEvent, 'createdAt'> & { createdAt: Date | undefined }) =>
   // The data is sent as text and cast on the server (decision 0002).
-  sql<{
-    id: number
-  }>`insert into webhook_deliveries (subscription_id, event_id, event_type, event_created_at, data, next_attempt_at, created_at)
+  sql`insert into webhook_deliveries (subscription_id, event_id, event_type, event_created_at, data, next_attempt_at, created_at)
     select id, ${event.id}::uuid, ${event.type}, at.now, ${JSON.stringify(event.data)}::text::jsonb, at.now, at.now
       from webhook_subscriptions, (select coalesce(${event.createdAt ?? null}::timestamptz, now()) as now) at
      where status = 'active' and ${event.type} = any(events)
-    returning id`
-    .execute(db)
-    .then((r) => r.rows.map((row) => Number(row.id)))
+    returning jsonb_build_object('delivery_id', id, 'attempt', 1) as payload, next_attempt_at as run_at`
 
 /** One pending delivery to one subscription (a ping, a redelivery), whatever its status and events. */
 export const insertDelivery = (db: Db, subscriptionId: number, event: NewEvent, redeliveryOf: number | null, now: Date) =>
