@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely'
 import { type Db, sql } from '#core/db/database.ts'
 import type { ChangeTag } from './tags.ts'
 
@@ -19,6 +20,20 @@ export const insertChange = (db: Db, channel: string, tags: readonly ChangeTag[]
     select id, pg_notify(${channel}, id::text) from inserted`
     .execute(db)
     .then((r) => Number((r.rows[0] as { id: number }).id))
+
+/**
+ * `write` (an `insert`/`update`/`delete … returning`) and, when it returned a row, its change record,
+ * in one statement (its own transaction when `db` is not one): the order lock is taken after the
+ * write's rows, then the change inserted and notified, as insertChange does. Returns the write's rows.
+ */
+export const writeWithChange = <Row>(db: Db, channel: string, write: RawBuilder<Row>, tags: readonly ChangeTag[]) =>
+  sql<Row>`with written as (${write}),
+      ordered as (select pg_advisory_xact_lock(hashtextextended('plinth:changes', 0)) from (select 1 from written limit 1) w),
+      inserted as (insert into changes (tags) select ${tags}::text[] from ordered returning id),
+      notified as (select pg_notify(${channel}, id::text) from inserted)
+    select written.* from written left join notified on true`
+    .execute(db)
+    .then((r) => r.rows)
 
 export const listChangesAfter = (db: Db, afterId: number, limit: number) =>
   sql<ChangeRow>`select id, tags, created_at from changes where id > ${afterId} order by id limit ${limit}`.execute(db).then((r) => r.rows)

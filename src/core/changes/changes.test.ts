@@ -3,7 +3,16 @@ import { test } from 'node:test'
 import { sql } from '#core/db/database.ts'
 import { sharedTestDatabase, testDatabaseKind } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import { type Change, createChangeFeed, isChangeTag, latestChangeId, readChangesAfter, recordChanges, tags } from './changes.ts'
+import {
+  type Change,
+  createChangeFeed,
+  isChangeTag,
+  latestChangeId,
+  readChangesAfter,
+  recordChanges,
+  tags,
+  writeRecordingChanges,
+} from './changes.ts'
 
 test('the vocabulary builds the tags the issue names, and refuses anything else', () => {
   assert.deepEqual(
@@ -40,6 +49,28 @@ test('a change is recorded only inside a transaction, and commits or rolls back 
   assert.ok(rows[0]?.created_at instanceof Date)
   assert.equal(await db.transaction().execute((trx) => recordChanges(trx, [])), undefined)
   assert.equal(await latestChangeId(db), id)
+})
+
+test('writeRecordingChanges: a write and its change in one statement; no change when the write returned no row; a failed write leaves neither', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  await sql`create table if not exists change_write_probe (id int primary key, n int not null check (n >= 0))`.execute(db)
+  await sql`insert into change_write_probe values (1, 5) on conflict (id) do update set n = 5`.execute(db)
+  const before = await latestChangeId(db)
+  const take = (id: number, amount: number) =>
+    sql<{ n: number }>`update change_write_probe set n = n - ${amount} where id = ${id} and n >= ${amount} returning n`
+
+  assert.deepEqual(await writeRecordingChanges(db, take(1, 2), [tags.site, tags.user(5), tags.site]), [{ n: 3 }])
+  const [change, ...more] = await readChangesAfter(db, before)
+  assert.deepEqual(change?.tags, ['site', 'user:5'])
+  assert.deepEqual(more, [])
+
+  // No row written (not enough left; no such id): nothing recorded.
+  assert.deepEqual(await writeRecordingChanges(db, take(1, 9), [tags.site]), [])
+  assert.deepEqual(await writeRecordingChanges(db, take(2, 1), [tags.site]), [])
+  // A write that fails (the check refuses) records nothing either.
+  await assert.rejects(writeRecordingChanges(db, sql`update change_write_probe set n = -1 where id = 1 returning n`, [tags.site]))
+  assert.equal((await readChangesAfter(db, before)).length, 1)
+  assert.throws(() => writeRecordingChanges(db, take(1, 1), []), /at least one tag/)
 })
 
 test('ids increase in commit order, and readChangesAfter pages through them', async () => {

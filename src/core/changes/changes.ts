@@ -1,5 +1,6 @@
+import type { RawBuilder } from 'kysely'
 import type { Database, Db } from '#core/db/database.ts'
-import { type ChangeRow, findLatestChangeId, insertChange, listChangesAfter } from './changes.queries.ts'
+import { type ChangeRow, findLatestChangeId, insertChange, listChangesAfter, writeWithChange } from './changes.queries.ts'
 import type { ChangeTag } from './tags.ts'
 
 export type { ChangeRow as Change } from './changes.queries.ts'
@@ -23,6 +24,18 @@ export async function recordChanges(trx: Db, changed: Iterable<ChangeTag>): Prom
   const unique = [...new Set(changed)].sort()
   if (unique.length === 0) return undefined
   return insertChange(trx, CHANGES_CHANNEL, unique)
+}
+
+/**
+ * A write that is one statement, and its change record, as one statement: for a hot path that would
+ * otherwise pay begin, the write, recordChanges and commit as four round trips (a stock decrement).
+ * The record is made only when the write returns a row; `changed` must not depend on what it returns.
+ * Returns the write's rows.
+ */
+export function writeRecordingChanges<Row>(db: Db, write: RawBuilder<Row>, changed: Iterable<ChangeTag>): Promise<Row[]> {
+  const unique = [...new Set(changed)].sort()
+  if (unique.length === 0) throw new Error('writeRecordingChanges needs at least one tag')
+  return writeWithChange(db, CHANGES_CHANNEL, write, unique)
 }
 
 /** Up to `limit` changes committed after change `afterId`, oldest first (a reader's catch-up; 0 for all kept). */

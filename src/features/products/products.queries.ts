@@ -658,6 +658,12 @@ export const changeProductStock = (db: Db, id: number, delta: number) =>
     .execute(db)
     .then((r) => r.rows[0])
 
+/** The update of changeProductStock when the stock stays above zero (no facet moves), as a statement for writeRecordingChanges. */
+export const productStockAboveZero = (id: number, delta: number) =>
+  sql<{ stock: number }>`update products set stock = stock + ${delta}, updated_at = now()
+    where id = ${id} and stock > 0 and stock::bigint + ${delta} between 1 and 2147483647
+    returning stock`
+
 export const changeVariantStock = (db: Db, productId: number, variantId: number, delta: number) =>
   sql<{ stock: number; before: number }>`update product_variants set stock = stock + ${delta}
     where id = ${variantId} and product_id = ${productId} and stock is not null and stock::bigint + ${delta} between 0 and 2147483647

@@ -1,4 +1,4 @@
-import { type ChangeTag, recordChanges, tags } from '#core/changes/changes.ts'
+import { type ChangeTag, recordChanges, tags, writeRecordingChanges } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflict, conflictOnUnique, type FieldError, invalid, notFound } from '#core/http/errors.ts'
 import { type Cursor, decodeCursor, decodeOffsetCursor, encodeOffsetCursor, toPage } from '#core/http/pagination.ts'
@@ -33,6 +33,7 @@ import {
   type ProductDetailRow,
   type ProductFields,
   type ProductFilter,
+  productStockAboveZero,
   replaceCategoryLinks,
   replaceImages,
   replaceVariants,
@@ -346,7 +347,14 @@ export function deleteProduct(db: Db, id: number): Promise<void> {
  * such product or variant. Running out, or coming back, changes the lists that
  * filter by stock: the change names the product list then.
  */
-export function changeStock(db: Db, id: number, delta: number, variantId?: number) {
+export async function changeStock(db: Db, id: number, delta: number, variantId?: number) {
+  // The common case in one statement with its change record: a product's own stock that stays above zero
+  // (no facet row moves). Anything else — a variant, running out, coming back, a refusal — takes the
+  // transaction below (this statement changed nothing then).
+  if (variantId === undefined) {
+    const [row] = await writeRecordingChanges(db, productStockAboveZero(id, delta), [tags.product(id), tags.list('products')])
+    if (row) return { id, variant_id: null, stock: row.stock }
+  }
   return db.transaction().execute(async (trx) => {
     const changed = variantId === undefined ? await changeProductStock(trx, id, delta) : await changeVariantStock(trx, id, variantId, delta)
     if (!changed) {
