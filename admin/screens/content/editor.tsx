@@ -5,12 +5,13 @@
 // diff and restore, and delete.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { type FormProblem, hasRole } from '../../api.ts'
-import { Link, navigate, useLocation } from '../../app/router.tsx'
+import { navigate, useLocation } from '../../app/router.tsx'
 import type { ScreenProps } from '../../app/routes.tsx'
 import { useSession } from '../../app/session.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { LoadFailed } from '../../ui/load-failed.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
 import type { Media } from '../media/media-api.ts'
@@ -104,15 +105,7 @@ export default function Editor({ params }: ScreenProps) {
   }, [kind, id])
 
   if (loadProblem) {
-    return (
-      <section>
-        <h1>{Kind(kind)}</h1>
-        <p class="notice error" role="alert">
-          {loadProblem}
-        </p>
-        <Link href={`/admin/${plural(kind)}`}>Back to the {plural(kind)}</Link>
-      </section>
-    )
+    return <LoadFailed title={Kind(kind)} message={loadProblem} back={`/admin/${plural(kind)}`} backLabel={`Back to the ${plural(kind)}`} />
   }
   if (!isNew && !post && !createdHere) return <Progress label={`Loading the ${kind}…`} />
   // A new key per post: the form starts afresh when another one opens.

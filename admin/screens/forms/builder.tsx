@@ -12,6 +12,7 @@ import type { ScreenProps } from '../../app/routes.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { LoadFailed } from '../../ui/load-failed.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
 import {
@@ -185,15 +186,7 @@ export default function Builder({ params }: ScreenProps) {
   }, [params.id])
 
   if (loadProblem) {
-    return (
-      <section>
-        <h1>Form</h1>
-        <p class="notice error" role="alert">
-          {loadProblem}
-        </p>
-        <Link href="/admin/forms">Back to the forms</Link>
-      </section>
-    )
+    return <LoadFailed title="Form" message={loadProblem} back="/admin/forms" backLabel="Back to the forms" />
   }
   if (!isNew && !form) return <Progress label="Loading the form…" />
   return <BuilderForm key={form?.id ?? 'new'} initial={form} />

@@ -12,6 +12,7 @@ import { Confirm } from '../../ui/confirm.tsx'
 import { EmptyState } from '../../ui/empty-state.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
 import { QuerySelect, queryChoice, useQuerySearch } from '../../ui/filters.tsx'
+import { LoadFailed } from '../../ui/load-failed.tsx'
 import { Pager, usePagedList } from '../../ui/pager.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
@@ -47,15 +48,7 @@ export default function Inbox({ params }: ScreenProps) {
   }, [params.id])
 
   if (loadProblem) {
-    return (
-      <section>
-        <h1>Submissions</h1>
-        <p class="notice error" role="alert">
-          {loadProblem}
-        </p>
-        <Link href="/admin/forms">Back to the forms</Link>
-      </section>
-    )
+    return <LoadFailed title="Submissions" message={loadProblem} back="/admin/forms" backLabel="Back to the forms" />
   }
   if (!form) return <Progress label="Loading the form…" />
   return <InboxOf form={form} />

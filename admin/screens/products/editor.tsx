@@ -10,6 +10,7 @@ import type { ScreenProps } from '../../app/routes.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { LoadFailed } from '../../ui/load-failed.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
 import { useSubmit } from '../../ui/use-submit.ts'
@@ -53,15 +54,7 @@ export default function ProductEditor({ params }: ScreenProps) {
   }, [id])
 
   if (loadProblem) {
-    return (
-      <section>
-        <h1>Product</h1>
-        <p class="notice error" role="alert">
-          {loadProblem}
-        </p>
-        <Link href="/admin/products">Back to the products</Link>
-      </section>
-    )
+    return <LoadFailed title="Product" message={loadProblem} back="/admin/products" backLabel="Back to the products" />
   }
   if (!money || !tree || (!isNew && !product)) return <Progress label="Loading the product…" />
   return <EditorForm key={product?.id ?? 'new'} initial={product} money={money} tree={tree} />
