@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { privateApiCacheControl } from '#core/http/api-cache-control.ts'
 import { registerApiDocs } from '#core/http/api-docs.ts'
+import { BROTLI_QUALITY_PER_RESPONSE, COMPRESS_FROM_BYTES } from '#core/http/compression.ts'
 import { registerCors } from '#core/http/cors.ts'
 import { registerErrorHandler, registerNotFoundHandler, serviceUnavailable } from '#core/http/errors.ts'
 import { registerHealth } from '#core/http/health.ts'
@@ -121,12 +122,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}) {
     // Signed-in callers' API answers are theirs alone: private, no-store (issue 9, item 8).
     site.addHook('onSend', privateApiCacheControl)
     await site.register(compress, {
-      threshold: 1024,
+      threshold: COMPRESS_FROM_BYTES,
       encodings: ['br', 'gzip'],
-      // Brotli's default quality (11) costs milliseconds per response. Measured on
-      // a 23 KB home page (decision 0010): quality 2 takes 143 µs for 7.5 KB,
-      // quality 4 253 µs for 7.0 KB, gzip -6 143 µs for 7.4 KB.
-      brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 2 } },
+      brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY_PER_RESPONSE } },
       // Compress pages up to 128 KiB in one synchronous call (~0.1-0.6 ms at quality 2)
       // rather than through a zlib stream: on two CPUs the plugin's default (8 KiB) sent
       // every page through a stream, which cost more CPU than the compression itself.

@@ -6,7 +6,7 @@ import { buildTestApp } from '../../../test/app.ts'
 import { createPost, createUser, logIn } from '../../../test/factories.ts'
 import { waitFor } from '../../../test/wait-for.ts'
 import { parseConfig } from '../config.ts'
-import { acceptedEncoding } from './response-cache.ts'
+import { acceptedEncoding } from './compression.ts'
 
 const CACHE_ON = { env: { RESPONSE_CACHE_MB: '8' } }
 

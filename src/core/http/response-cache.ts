@@ -1,7 +1,7 @@
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LRUCache } from 'lru-cache'
 import type { ChangeFeed } from '#core/changes/changes.ts'
+import { type CompressedForms, encodeFor } from './compression.ts'
 import { ifNoneMatch } from './etag.ts'
 
 declare module 'fastify' {
@@ -21,20 +21,16 @@ declare module 'fastify' {
 
 /** The headers a kept answer is sent again with; the per-request ones (request id, CORS, rate limit, security) are added anew. */
 const KEPT_HEADERS = ['content-type', 'cache-control', 'etag', 'last-modified', 'vary', 'link'] as const
-/** Bodies under this size are sent as they are (the compression plugin's threshold). */
-const COMPRESS_FROM_BYTES = 1024
 /** A safety net, not the invalidation: changes clear the cache at once; an answer is never older than this. */
 const MAX_AGE_MS = 60_000
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i
 
-/** A kept answer; its Brotli and gzip forms are made at its first hit that asks for them (`choose`). */
-export type Entry = {
+/** A kept answer; its Brotli and gzip forms are made at its first hit that asks for them. */
+export type Entry = CompressedForms & {
   headers: Record<string, string>
   etag: string | undefined
   identity: string
-  br?: Buffer
-  gzip?: Buffer
 }
 
 /** The kept answers, one store per process (Deps.responseCache); `registerResponseCache` fills and clears it. */
@@ -171,34 +167,8 @@ function keep(reply: FastifyReply, body: string): Entry {
 }
 
 /**
- * The kept form the caller accepts, with Content-Encoding set (so the compression plugin leaves it
- * alone). A form is compressed at its first hit, once per change, so harder than the per-request
- * setting (quality 2, app.ts).
+ * A kept answer's form that the caller accepts. A form is compressed at its first hit, once per
+ * change, so harder than a response compressed for itself (BROTLI_QUALITY_PER_RESPONSE).
  */
-function choose(request: FastifyRequest, reply: FastifyReply, entry: Entry): string | Buffer {
-  if (Buffer.byteLength(entry.identity) < COMPRESS_FROM_BYTES) return entry.identity
-  reply.header('vary', entry.headers.vary ? `${entry.headers.vary}, Accept-Encoding` : 'Accept-Encoding')
-  const encoding = acceptedEncoding(request.headers['accept-encoding'])
-  if (encoding === 'identity') return entry.identity
-  reply.header('content-encoding', encoding)
-  if (encoding === 'br') {
-    entry.br ??= brotliCompressSync(entry.identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
-    return entry.br
-  }
-  entry.gzip ??= gzipSync(entry.identity)
-  return entry.gzip
-}
-
-/** br, else gzip, else identity, from Accept-Encoding (a coding with q=0 is refused; `*` accepts br). */
-export function acceptedEncoding(header: string | undefined): 'br' | 'gzip' | 'identity' {
-  if (!header) return 'identity'
-  let gzip = false
-  for (const part of header.split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';')
-    const refused = params.some((param) => /^\s*q\s*=\s*0(?:\.0{0,3})?\s*$/.test(param))
-    if (refused) continue
-    if (name === 'br' || name === '*') return 'br'
-    if (name === 'gzip') gzip = true
-  }
-  return gzip ? 'gzip' : 'identity'
-}
+const choose = (request: FastifyRequest, reply: FastifyReply, entry: Entry) =>
+  encodeFor(request, reply, entry.identity, entry, { brotliQuality: 5, vary: entry.headers.vary })

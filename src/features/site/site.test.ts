@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, test } from 'node:test'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { isChangeTag } from '#core/changes/changes.ts'
 import { sql } from '#core/db/database.ts'
@@ -282,6 +283,46 @@ describe('caching headers', () => {
       (await get(testApp, url, { cookie: 'plinth_session=forged' })).headers['cache-control'],
       'public, max-age=60, stale-while-revalidate=600',
     )
+  })
+
+  test('pages come compressed as the visitor accepts; the same bytes are compressed once, a change shows at once', async (t) => {
+    const testApp = await site(t)
+    const writer = await author(testApp)
+    const post = await createPost(testApp.database.db, writer, { published: true, body: 'Words '.repeat(400) })
+    const url = `/blog/${post.slug}`
+    const plain = await get(testApp, url)
+    assert.equal(plain.headers['content-encoding'], undefined)
+    assert.equal(plain.headers.vary, 'Accept-Encoding')
+    assert.ok(plain.body.includes(post.title))
+
+    const br = await get(testApp, url, { 'accept-encoding': 'gzip, br' })
+    assert.equal(br.headers['content-encoding'], 'br')
+    assert.equal(br.headers.vary, 'Accept-Encoding')
+    assert.equal(br.headers.etag, plain.headers.etag)
+    assert.equal(Number(br.headers['content-length']), br.rawPayload.length)
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), plain.body)
+    // The second visitor gets the kept bytes.
+    assert.deepEqual((await get(testApp, url, { 'accept-encoding': 'br' })).rawPayload, br.rawPayload)
+
+    const gzip = await get(testApp, url, { 'accept-encoding': 'gzip, br;q=0' })
+    assert.equal(gzip.headers['content-encoding'], 'gzip')
+    assert.equal(gunzipSync(gzip.rawPayload).toString(), plain.body)
+
+    // New bytes, new ETag, newly compressed: never the old page.
+    await updateContent(testApp.database.db, 'post', writer, post.id, { title: 'A title after the change' })
+    const changed = await get(testApp, url, { 'accept-encoding': 'br' })
+    assert.notEqual(changed.headers.etag, br.headers.etag)
+    const html = brotliDecompressSync(changed.rawPayload).toString()
+    assert.ok(html.includes('A title after the change'))
+    assert.equal(html, (await get(testApp, url)).body)
+
+    // A signed-in visitor's page is compressed too (by the plugin, for that response alone).
+    const member = await createUser(testApp.database.db, { role: 'member' })
+    const { cookie } = await logIn(testApp.app, member.email)
+    const signedIn = await get(testApp, url, { cookie, 'accept-encoding': 'br' })
+    assert.equal(signedIn.headers['content-encoding'], 'br')
+    assert.equal(signedIn.headers['cache-control'], 'private, no-store')
+    assert.ok(brotliDecompressSync(signedIn.rawPayload).toString().includes('A title after the change'))
   })
 
   test('each render lists the records it showed', async (t) => {
