@@ -5,7 +5,7 @@ import { api, hasRole, signInPath, type User, whenSignedOut } from '../api.ts'
 import { Button } from '../ui/button.tsx'
 import { Progress } from '../ui/progress.tsx'
 import { Layout } from './layout.tsx'
-import { navigate, useLocation } from './router.tsx'
+import { mayLeave, navigate, useLocation } from './router.tsx'
 import { type AdminRoute, findRoute, type Screen } from './routes.tsx'
 import { SessionContext } from './session.tsx'
 
@@ -38,6 +38,8 @@ export function App() {
   }, [title])
 
   const signOut = async () => {
+    // An editor's unsaved changes ask first, as leaving by a link does.
+    if (!(await mayLeave())) return
     await api.POST('/api/v1/auth/logout')
     setMe(null)
     navigate('/admin/sign-in')

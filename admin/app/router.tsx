@@ -7,13 +7,67 @@ const listeners = new Set<() => void>()
 const notify = () => {
   for (const listener of listeners) listener()
 }
-addEventListener('popstate', notify)
+
+const addressNow = () => location.pathname + location.search
+/** The address of the screen drawn (path and query): what a refused Back or Forward puts back. */
+let shown = addressNow()
+
+/**
+ * The question asked before the user leaves the screen by a <Link>, Back or Forward (ui/leave-guard.tsx
+ * sets it while an editor has unsaved changes), answering whether to go. navigate() never asks: a
+ * screen that navigates by itself (after saving or deleting) has decided already.
+ */
+type LeaveCheck = () => Promise<boolean>
+let leaveCheck: LeaveCheck | undefined
+
+/** Sets the question asked before leaving this screen; the function answered takes it away again. */
+export function setLeaveCheck(check: LeaveCheck): () => void {
+  leaveCheck = check
+  return () => {
+    if (leaveCheck === check) leaveCheck = undefined
+  }
+}
+
+/** Whether the user may leave the screen (a question only when the screen set one). */
+export const mayLeave = (): Promise<boolean> => (leaveCheck ? leaveCheck() : Promise.resolve(true))
+
+// Back and Forward have moved the address already when popstate comes, and cannot be cancelled:
+// a refusal puts the screen's address back as a new entry just after the one asked for, so that
+// leaving after all is one step back (`passNext`), and the screen is never drawn for the other address.
+let passNext = false
+let asking = false
+addEventListener('popstate', () => {
+  const to = addressNow()
+  if (passNext || to === shown || (!leaveCheck && !asking)) {
+    // (The same address: only the fragment changed, as the skip link does; nothing leaves.)
+    passNext = false
+    shown = to
+    notify()
+    return
+  }
+  history.pushState(null, '', shown)
+  if (asking) return
+  asking = true
+  void mayLeave().then((leave) => {
+    asking = false
+    if (!leave) return
+    passNext = true
+    history.back()
+  })
+})
 
 /** Goes to `to` (a path under /admin, with its query) without reloading; `replace` keeps the history entry. */
 export function navigate(to: string, options: { replace?: boolean } = {}) {
   if (options.replace) history.replaceState(null, '', to)
   else history.pushState(null, '', to)
+  shown = addressNow()
   notify()
+}
+
+/** Changes the address without a navigation: the screen stays as it is (a post just created: …/new becomes …/<id>). */
+export function replaceAddress(to: string) {
+  history.replaceState(null, '', to)
+  shown = addressNow()
 }
 
 export type AdminLocation = { path: string; query: URLSearchParams; href: string }
@@ -64,7 +118,7 @@ export function matchPath(pattern: string, path: string): Record<string, string>
 
 type LinkProps = Omit<JSX.AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { href: string; children: ComponentChildren }
 
-/** A link inside the admin: navigates without a reload (a modified or middle click opens a tab as usual). */
+/** A link inside the admin: navigates without a reload, once the screen lets the user leave (a modified or middle click opens a tab as usual). */
 export function Link({ href, onClick, ...rest }: LinkProps) {
   return (
     <a
@@ -74,7 +128,9 @@ export function Link({ href, onClick, ...rest }: LinkProps) {
         if (typeof onClick === 'function') onClick(event)
         if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
         event.preventDefault()
-        navigate(href)
+        void mayLeave().then((leave) => {
+          if (leave) navigate(href)
+        })
       }}
     />
   )

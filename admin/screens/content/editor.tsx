@@ -5,12 +5,13 @@
 // diff and restore, and delete.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { type FormProblem, hasRole } from '../../api.ts'
-import { navigate, useLocation } from '../../app/router.tsx'
+import { navigate, replaceAddress, useLocation } from '../../app/router.tsx'
 import type { ScreenProps } from '../../app/routes.tsx'
 import { useSession } from '../../app/session.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { LeaveGuard } from '../../ui/leave-guard.tsx'
 import { LoadFailed } from '../../ui/load-failed.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
@@ -185,7 +186,7 @@ function EditorForm({ kind, initial, onCreated }: { kind: Kind; initial: Post | 
           onCreated(result)
           // The address becomes the post's without a navigation: the layout would move focus
           // to the screen's start, out of the editor the writer is typing in.
-          history.replaceState(null, '', `/admin/${many}/${result.id}`)
+          replaceAddress(`/admin/${many}/${result.id}`)
         }
         return result
       } catch (error) {
@@ -208,14 +209,6 @@ function EditorForm({ kind, initial, onCreated }: { kind: Kind; initial: Post | 
     const timer = setTimeout(() => void save(), AUTOSAVE_MS)
     return () => clearTimeout(timer)
   }, [form, cover])
-
-  // Leaving with unsaved changes: the browser asks first.
-  useEffect(() => {
-    if (!dirty) return
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault()
-    addEventListener('beforeunload', warn)
-    return () => removeEventListener('beforeunload', warn)
-  }, [dirty])
 
   const act = async (label: string, work: (current: Post) => Promise<Post>, done: string) => {
     const current = await save()
@@ -503,6 +496,7 @@ function EditorForm({ kind, initial, onCreated }: { kind: Kind; initial: Post | 
       >
         <p>The {kind} and its revisions are deleted. This cannot be undone.</p>
       </Confirm>
+      <LeaveGuard dirty={dirty} message={`The changes to this ${kind} are not saved yet.`} />
     </section>
   )
 }

@@ -12,6 +12,7 @@ import type { ScreenProps } from '../../app/routes.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { LeaveGuard } from '../../ui/leave-guard.tsx'
 import { LoadFailed } from '../../ui/load-failed.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
@@ -220,13 +221,6 @@ function BuilderForm({ initial }: { initial: Form | undefined }) {
 
   const body = bodyOf(settings, fields)
   const dirty = JSON.stringify(body) !== saved
-  // Leaving the page (reload, close, another site) with unsaved changes asks first.
-  useEffect(() => {
-    if (!dirty) return
-    const ask = (event: BeforeUnloadEvent) => event.preventDefault()
-    addEventListener('beforeunload', ask)
-    return () => removeEventListener('beforeunload', ask)
-  }, [dirty])
   const errorOf = (name: string) => {
     const fieldErrors = problem?.fields ?? {}
     if (fieldErrors[name]) return fieldErrors[name]
@@ -508,6 +502,7 @@ function BuilderForm({ initial }: { initial: Form | undefined }) {
       >
         <p>The form, all its submissions and their files are deleted. This cannot be undone.</p>
       </Confirm>
+      <LeaveGuard dirty={dirty} message="The changes to this form are not saved yet." />
     </section>
   )
 }

@@ -10,6 +10,7 @@ import type { ScreenProps } from '../../app/routes.tsx'
 import { Button } from '../../ui/button.tsx'
 import { Confirm } from '../../ui/confirm.tsx'
 import { Field, FormError } from '../../ui/field.tsx'
+import { LeaveGuard } from '../../ui/leave-guard.tsx'
 import { LoadFailed } from '../../ui/load-failed.tsx'
 import { Progress } from '../../ui/progress.tsx'
 import { toast } from '../../ui/toast.tsx'
@@ -75,14 +76,6 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
       const value = event.currentTarget.value
       setForm((current) => ({ ...current, [key]: value }))
     }
-
-  // Leaving with unsaved changes: the browser asks first.
-  useEffect(() => {
-    if (!dirty) return
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault()
-    addEventListener('beforeunload', warn)
-    return () => removeEventListener('beforeunload', warn)
-  }, [dirty])
 
   // Mistakes found here are answered as a problem, like the API's, so they show the same way (by their field).
   const saving = useSubmit(async () => {
@@ -330,6 +323,7 @@ function EditorForm({ initial, money, tree }: { initial: Product | undefined; mo
           The product, its variants and its place in categories are deleted; its images stay in the media library. This cannot be undone.
         </p>
       </Confirm>
+      <LeaveGuard dirty={dirty} message="The changes to this product are not saved yet." />
     </section>
   )
 }

@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { sql } from '../../../src/core/db/database.ts'
 import { createPost, logIn, TEST_PASSWORD } from '../../factories.ts'
-import { type AdminHarness, startAdmin } from './harness.ts'
+import { type AdminHarness, assertLeaveGuard, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
 let admin: AdminHarness
@@ -289,6 +289,49 @@ describe('the admin: content and media', () => {
     await admin.check(tab, 'revisions-page-2')
     await revisions.getByRole('navigation', { name: 'Revision pages' }).getByRole('button', { name: 'Previous' }).click()
     await revisions.getByRole('button', { name: /^#12 / }).waitFor()
+  })
+
+  test('leaving a post with unsaved changes asks first (a sidebar link, Back, signing out); a saved one leaves at once', async () => {
+    const editor = await admin.user('editor', { name: 'Lea Leaving' })
+    // Published: it saves on the button only, so what is unsaved does not depend on an autosave's timing.
+    const post = await createPost(
+      admin.testApp.database.db,
+      { id: editor.id, role: 'editor' },
+      { title: 'Before leaving', published: true },
+    )
+    const tab = await admin.page()
+    const { page } = tab
+    await signInTo(page, editor.email, '/admin/posts', 'Posts')
+    await page.getByRole('link', { name: 'Before leaving', exact: true }).click()
+    await page.getByRole('heading', { level: 1, name: 'Edit post' }).waitFor()
+    const title = page.getByLabel('Title', { exact: true })
+    await assertLeaveGuard(tab, 'post-editor-leave', {
+      heading: 'Edit post',
+      listHeading: 'Posts',
+      away: { link: 'Media', heading: 'Media' },
+      edit: () => title.fill('After leaving'),
+      edited: async () => (await title.inputValue()) === 'After leaving',
+      save: async () => {
+        await page.getByRole('button', { name: 'Save changes' }).click()
+        await page
+          .getByRole('status')
+          .filter({ hasText: /Saved$/ })
+          .waitFor()
+      },
+    })
+    assert.equal((await postById(post.id))?.title, 'After leaving')
+
+    // Signing out with unsaved changes asks too; Cancel stays signed in, on the editor.
+    await page.goBack()
+    await page.getByRole('heading', { level: 1, name: 'Edit post' }).waitFor()
+    await title.fill('Not saved')
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    const question = page.getByRole('dialog', { name: 'Leave without saving?' })
+    await question.getByRole('button', { name: 'Cancel' }).click()
+    await question.waitFor({ state: 'hidden' })
+    assert.equal(await title.inputValue(), 'Not saved')
+    const me = await page.evaluate(`fetch('/api/v1/auth/me').then((response) => response.status)`)
+    assert.equal(me, 200, 'still signed in')
   })
 
   test('an author writes a draft that autosaves, and sees no Publish button', async () => {

@@ -140,6 +140,77 @@ export async function startAdmin(
   return harness
 }
 
+/**
+ * An editor's leave guard (admin/ui/leave-guard.tsx) as a user meets it. The tab shows the editor,
+ * opened from its list by a link (so Back leads there). `edit` makes a change without saving it,
+ * `edited` tells whether the form shows it, `save` saves and waits until it is saved; `away` is a
+ * sidebar link elsewhere with its screen's heading. Checks, in order: a sidebar link asks, and
+ * Cancel keeps the edits and the address; Back asks, Cancel keeps both, and Leave goes back to
+ * the list; Forward opens the editor afresh; a sidebar link asks, Leave goes; a saved editor
+ * leaves without asking.
+ */
+export async function assertLeaveGuard(
+  tab: AdminTab,
+  screen: string,
+  editor: {
+    heading: string | RegExp
+    listHeading: string | RegExp
+    away: { link: string; heading: string | RegExp }
+    edit: () => Promise<void>
+    edited: () => Promise<boolean>
+    save: () => Promise<void>
+  },
+) {
+  const { page } = tab
+  const editorUrl = page.url()
+  const question = page.getByRole('dialog', { name: 'Leave without saving?' })
+  const sidebarLink = page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: editor.away.link, exact: true })
+  const editorHeading = page.getByRole('heading', { level: 1, name: editor.heading })
+  const awayHeading = page.getByRole('heading', { level: 1, name: editor.away.heading })
+
+  await editor.edit()
+  await sidebarLink.click()
+  await question.waitFor()
+  await assertAccessible(page, `${screen}: the leave question`)
+  await question.getByRole('button', { name: 'Cancel' }).click()
+  await question.waitFor({ state: 'hidden' })
+  assert.equal(page.url(), editorUrl, 'Cancel keeps the address')
+  assert.ok(await editor.edited(), 'Cancel keeps the edits')
+  await editorHeading.waitFor()
+
+  await page.goBack()
+  await question.waitFor()
+  assert.equal(page.url(), editorUrl, 'the address stays while asking')
+  await question.getByRole('button', { name: 'Cancel' }).click()
+  await question.waitFor({ state: 'hidden' })
+  assert.equal(page.url(), editorUrl, 'Cancel after Back keeps the address')
+  assert.ok(await editor.edited(), 'Cancel after Back keeps the edits')
+  await editorHeading.waitFor()
+
+  await page.goBack()
+  await question.getByRole('button', { name: 'Leave' }).click()
+  await page.getByRole('heading', { level: 1, name: editor.listHeading }).waitFor()
+  assert.notEqual(page.url(), editorUrl)
+  await page.goForward()
+  await editorHeading.waitFor()
+  assert.equal(page.url(), editorUrl)
+  assert.equal(await editor.edited(), false, 'the editor opens afresh: the edits were left')
+
+  await editor.edit()
+  await sidebarLink.click()
+  await question.getByRole('button', { name: 'Leave' }).click()
+  await awayHeading.waitFor()
+  await page.goBack()
+  await editorHeading.waitFor()
+
+  await editor.edit()
+  await editor.save()
+  // Saved: the link goes straight there (a question would keep the editor, and this wait would fail).
+  await sidebarLink.click()
+  await awayHeading.waitFor()
+  assertNoProblems(tab, screen)
+}
+
 /** Fails on any console error, uncaught exception or CSP violation the tab has seen. */
 export function assertNoProblems(tab: AdminTab, where: string) {
   assert.deepEqual(tab.problems, [], `${where}: console errors or CSP violations`)
