@@ -12,7 +12,7 @@ import sharp from 'sharp'
 import { sql } from '../../../src/core/db/database.ts'
 import { makeProduct, signedIn, unique } from '../../../src/features/products/products.testing.ts'
 import { TEST_PASSWORD } from '../../factories.ts'
-import { type AdminHarness, startAdmin } from './harness.ts'
+import { type AdminHarness, assertLeaveGuard, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
 let admin: AdminHarness
@@ -348,6 +348,34 @@ describe('the admin: products', () => {
     await page.getByRole('heading', { level: 1, name: 'Products' }).waitFor()
     assert.equal((await sql<{ n: number }>`select count(*)::int as n from products where sku = ${`MUG-${id}`}`.execute(db())).rows[0]?.n, 0)
     assert.deepEqual(tab.problems, [])
+  })
+
+  test('leaving a product with unsaved changes asks first (a sidebar link, Back); a saved one leaves at once', async () => {
+    const editor = await admin.user('editor')
+    const name = `Lamp ${unique()}`
+    const product = await makeProduct(admin.testApp, await signedIn(admin.testApp, 'editor'), { name })
+    const tab = await admin.page()
+    const { page } = tab
+    await signInTo(page, editor.email, '/admin/products', 'Products')
+    await page.getByRole('link', { name, exact: true }).click()
+    await page.getByRole('heading', { level: 1, name: `Edit “${name}”` }).waitFor()
+    const nameField = page.getByLabel('Name', { exact: true })
+    await assertLeaveGuard(tab, 'product-editor-leave', {
+      heading: /^Edit “/,
+      listHeading: 'Products',
+      away: { link: 'Media', heading: 'Media' },
+      edit: () => nameField.fill(`${name} (renamed)`),
+      edited: async () => (await nameField.inputValue()) === `${name} (renamed)`,
+      save: async () => {
+        await page.getByRole('button', { name: 'Save changes' }).click()
+        await page
+          .getByRole('status')
+          .filter({ hasText: /Saved$/ })
+          .waitFor()
+      },
+    })
+    const [row] = (await sql<{ name: string }>`select name from products where id = ${product.id}`.execute(db())).rows
+    assert.equal(row?.name, `${name} (renamed)`)
   })
 
   test('an author sees no Shop navigation and gets the "needs the editor role" screen', async () => {
