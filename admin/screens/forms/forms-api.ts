@@ -53,9 +53,22 @@ export const SUBMISSION_STATUS_LABELS: Record<SubmissionStatus, string> = { new:
 export const getForm = (id: number) => load(api.GET('/api/v1/forms/{id}', { params: { path: { id } } }))
 export const listForms = (cursor: string | undefined) => load(api.GET('/api/v1/forms', { params: { query: { limit: 20, cursor } } }))
 
-/** The CSV export's address (a GET with the session cookie: a plain link downloads it). */
-export const csvHref = (formId: number, status?: SubmissionStatus) =>
-  `/api/v1/forms/${formId}/submissions.csv${status ? `?status=${status}` : ''}`
+/**
+ * The CSV export's address (a GET with the session cookie: a plain link downloads it). `bom`: the file
+ * starts with a UTF-8 byte order mark, without which Excel reads it in the computer's legacy code page.
+ */
+export function csvHref(formId: number, options: { status: SubmissionStatus | undefined; bom: boolean }) {
+  const query = new URLSearchParams()
+  if (options.status) query.set('status', options.status)
+  if (options.bom) query.set('bom', 'true')
+  const search = query.toString()
+  return `/api/v1/forms/${formId}/submissions.csv${search ? `?${search}` : ''}`
+}
+
+/** Whether the CSV export is for Excel (with the byte order mark): a choice this browser remembers. */
+const CSV_BOM_KEY = 'plinth.admin.csv-bom'
+export const csvBomChosen = () => localStorage.getItem(CSV_BOM_KEY) === 'true'
+export const chooseCsvBom = (bom: boolean) => localStorage.setItem(CSV_BOM_KEY, String(bom))
 
 /** A submitted file's download address (editors only; always an attachment). */
 export const fileHref = (formId: number, submissionId: number, fileId: number) =>

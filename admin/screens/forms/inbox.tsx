@@ -2,7 +2,8 @@
 // search and a status filter (both in the URL), cursor paging, select rows and mark them
 // read, spam or archived in one call, a submission's detail (`?open=<id>`: every value,
 // its files through the authorised download route, status, delete), and the CSV export
-// (a plain link: a GET with the session cookie, downloaded as an attachment).
+// (a plain link: a GET with the session cookie, downloaded as an attachment; "For Excel" adds the
+// byte order mark, a choice remembered in this browser).
 import { useEffect, useState } from 'preact/hooks'
 import { api, type FormProblem, load, problemOf } from '../../api.ts'
 import { Link, setQuery, useLocation } from '../../app/router.tsx'
@@ -18,6 +19,8 @@ import { Progress } from '../../ui/progress.tsx'
 import { Table } from '../../ui/table.tsx'
 import { toast } from '../../ui/toast.tsx'
 import {
+  chooseCsvBom,
+  csvBomChosen,
   csvHref,
   type Form,
   fileHref,
@@ -61,6 +64,7 @@ function InboxOf({ form }: { form: Form }) {
   const q = query.get('q') ?? ''
   const open = Number(query.get('open') ?? '')
   const [typed, setTyped] = useQuerySearch(q)
+  const [bom, setBom] = useState(csvBomChosen)
 
   const key = JSON.stringify({ form: form.id, q, status })
   const list = usePagedList(
@@ -120,9 +124,21 @@ function InboxOf({ form }: { form: Form }) {
         <h1>Submissions: {form.name}</h1>
         <div class="head-links">
           <Link href={`/admin/forms/${form.id}`}>Edit the form</Link>
-          <a class="button" href={csvHref(form.id, status)} download={`${form.slug}-submissions.csv`}>
+          <a class="button" href={csvHref(form.id, { status, bom })} download={`${form.slug}-submissions.csv`}>
             Export CSV{status ? ` (${SUBMISSION_STATUS_LABELS[status].toLowerCase()})` : ''}
           </a>
+          <label class="check" title="Starts the file with a byte order mark, so that Excel reads accented letters right">
+            <input
+              type="checkbox"
+              checked={bom}
+              onChange={(event) => {
+                const chosen = event.currentTarget.checked
+                setBom(chosen)
+                chooseCsvBom(chosen)
+              }}
+            />{' '}
+            For Excel
+          </label>
         </div>
       </div>
       <form class="filters" aria-label="Filter submissions" onSubmit={(event) => event.preventDefault()}>

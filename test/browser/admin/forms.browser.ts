@@ -16,7 +16,7 @@ import { insertSubmission } from '../../../src/features/forms/forms.queries.ts'
 import { createForm } from '../../../src/features/forms/forms.service.ts'
 import { MIN_FILL_MS } from '../../../src/features/forms/forms.spam.ts'
 import { TEST_PASSWORD } from '../../factories.ts'
-import { type AdminHarness, type AdminTab, startAdmin } from './harness.ts'
+import { type AdminHarness, type AdminTab, assertLeaveGuard, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
 let admin: AdminHarness
@@ -258,6 +258,31 @@ describe('the Forms screens', () => {
     assert.equal(rosa.topic, 'Booking')
     assert.equal(rosa.message, 'A portrait session in May?')
     assert.equal(rosa.status, 'read')
+    // "For Excel": the same file after a UTF-8 byte order mark (the plain one has none); the choice stays for the next visit.
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+    assert.ok(
+      !fs
+        .readFileSync(await download.path())
+        .subarray(0, 3)
+        .equals(BOM),
+      'no byte order mark unless asked for',
+    )
+    const forExcel = page.getByLabel('For Excel')
+    assert.equal(await forExcel.isChecked(), false, 'not for Excel at first')
+    await forExcel.check()
+    assert.match((await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')) ?? '', /[?&]bom=true(&|$)/)
+    const [excel] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()])
+    const excelBytes = fs.readFileSync(await excel.path())
+    assert.ok(excelBytes.subarray(0, 3).equals(BOM), `starts with EF BB BF: ${excelBytes.subarray(0, 3).toString('hex')}`)
+    assert.equal(excelBytes.subarray(3).toString('utf8'), csv, 'the rest is the plain export')
+    await page.reload()
+    await page.getByRole('heading', { level: 1, name: 'Submissions: Contact the studio' }).waitFor()
+    assert.equal(await forExcel.isChecked(), true, 'remembered in this browser')
+    await forExcel.uncheck()
+    assert.doesNotMatch((await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')) ?? '', /bom/)
+    await page.reload()
+    await page.getByRole('heading', { level: 1, name: 'Submissions: Contact the studio' }).waitFor()
+    assert.equal(await forExcel.isChecked(), false, 'and unticked again')
     assert.deepEqual(editorTab.problems, [], 'no console or CSP errors while downloading')
   })
 
@@ -354,6 +379,44 @@ describe('the Forms screens', () => {
     await page.getByRole('alert').getByText(`The form "${form.id}" was not found.`).waitFor()
     await page.getByRole('link', { name: 'Back to the forms' }).waitFor()
     assert.deepEqual(tab.problems, [])
+  })
+
+  test('leaving the builder with unsaved changes asks first (a sidebar link, Back, its own Submissions link); a saved one leaves at once', async () => {
+    const editor = await admin.user('editor')
+    const form = await createForm(
+      admin.testApp.database.db,
+      { name: 'Newsletter sign-up', slug: 'newsletter', fields: [{ name: 'email', label: 'Email', type: 'email', required: true }] },
+      admin.clock(),
+    )
+    const tab = await admin.page()
+    const { page } = tab
+    await signInTo(page, editor.email, '/admin/forms', 'Forms')
+    await page.getByRole('link', { name: 'Newsletter sign-up', exact: true }).click()
+    await page.getByRole('heading', { level: 1, name: 'Form: Newsletter sign-up' }).waitFor()
+    const name = page.locator('#field-name')
+    const saveState = page.locator('.save-state')
+    await assertLeaveGuard(tab, 'form-builder-leave', {
+      heading: /^Form: /,
+      listHeading: 'Forms',
+      away: { link: 'Media', heading: 'Media' },
+      edit: () => name.fill('Newsletter'),
+      edited: async () => (await name.inputValue()) === 'Newsletter',
+      save: async () => {
+        await page.getByRole('button', { name: 'Save form' }).click()
+        await saveState.filter({ hasText: /^Saved \(version 2\)$/ }).waitFor()
+      },
+    })
+    assert.equal((await formBySlug('newsletter'))?.version, 2)
+
+    // The builder's own link to the submissions asks too.
+    await page.goBack()
+    await page.getByRole('heading', { level: 1, name: 'Form: Newsletter' }).waitFor()
+    await name.fill('Not saved')
+    await page.getByRole('link', { name: 'Submissions', exact: true }).click()
+    const question = page.getByRole('dialog', { name: 'Leave without saving?' })
+    await question.getByRole('button', { name: 'Leave' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Submissions: Newsletter' }).waitFor()
+    assert.equal(new URL(page.url()).pathname, `/admin/forms/${form.id}/submissions`)
   })
 
   test('an author has no Forms in the navigation, and the screen names the role it needs', async () => {
