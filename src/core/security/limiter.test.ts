@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { TRICKY_HOURS, testClock } from '../../../test/clock.ts'
 import { sharedTestDatabase } from '../../../test/db.ts'
-import { checkLimit, clearLimit, hitLimit } from './limiter.ts'
+import { checkLimit, clearLimit, hitLimit, LIMIT_KEPT_MS, readLimits, takeLimit, takeLimits } from './limiter.ts'
 
 const MINUTE = 60_000
 /** A key of its own for each test, so tests on the file's shared database never count each other's hits. */
@@ -69,4 +69,49 @@ test('checkLimit answers the longest lock among its keys; clearLimit forgets a k
   const odd = `${newKey('odd')}'; drop table login_throttle; --ü`
   assert.equal(await hitLimit(db, { key: odd, limit: 1, windowMs: MINUTE, lockMs: MINUTE }, clock()), 60)
   assert.equal(await checkLimit(db, [odd], clock()), 60)
+})
+
+test('takeLimits counts its keys in order and stops at the first refusal: a refused address never spends the shared key', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  const clock = testClock(TRICKY_HOURS[0])
+  const address = { key: newKey('address'), limit: 2, windowMs: 10 * MINUTE, lockMs: 10 * MINUTE }
+  const shared = { key: newKey('shared'), limit: 5, windowMs: 60 * MINUTE, lockMs: 5 * MINUTE }
+  const hitsOf = async () => {
+    const state = await readLimits(db, [address, shared], clock())
+    return [state.get(address.key)?.hits, state.get(shared.key)?.hits]
+  }
+  assert.equal(await takeLimits(db, [address, shared], clock()), undefined)
+  assert.deepEqual(await hitsOf(), [1, 1])
+  // The hit that reaches the address's limit is allowed and locks the address (its count starts afresh).
+  assert.equal(await takeLimits(db, [address, shared], clock()), undefined)
+  assert.deepEqual(await hitsOf(), [0, 2])
+  assert.equal(await checkLimit(db, [address.key], clock()), 600)
+  for (let i = 0; i < 4; i++) {
+    assert.equal(await takeLimits(db, [address, shared], clock()), address, `refused ${i + 1}: the address is locked`)
+  }
+  assert.equal(
+    (await readLimits(db, [shared], clock())).get(shared.key)?.hits,
+    2,
+    'the shared key was not counted while the address was refused',
+  )
+  assert.equal(await checkLimit(db, [shared.key], clock()), 0)
+})
+
+test('takeLimits: a refusal by a later key answers that key (the earlier ones were counted); no keys, no statement; the same key twice is a bug', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  const clock = testClock(TRICKY_HOURS[1])
+  const wide = { key: newKey('wide'), limit: 1, windowMs: MINUTE, lockMs: MINUTE }
+  const others = [0, 1].map((i) => ({ key: newKey(`narrow${i}`), limit: 3, windowMs: MINUTE, lockMs: MINUTE }))
+  const [first, second] = others as [(typeof others)[0], (typeof others)[0]]
+  assert.equal(await takeLimits(db, [first, wide], clock()), undefined, 'the hit that reaches the wide limit is still allowed')
+  assert.equal(await takeLimits(db, [second, wide], clock()), wide, 'the wide key is locked now')
+  const state = await readLimits(db, [first, second], clock())
+  assert.deepEqual([state.get(first.key)?.hits, state.get(second.key)?.hits], [1, 1])
+  assert.equal(await takeLimits(db, [], clock()), undefined)
+  await assert.rejects(takeLimits(db, [first, first], clock()), /different keys/)
+  await assert.rejects(takeLimits(db, [{ ...first, windowMs: LIMIT_KEPT_MS + 1 }], clock()), /may not exceed/)
+  // takeLimit is takeLimits with one key.
+  assert.equal(await takeLimit(db, second, clock()), true)
+  assert.equal(await takeLimit(db, second, clock()), true, 'the third hit reaches the limit of 3 and is allowed')
+  assert.equal(await takeLimit(db, second, clock()), false)
 })

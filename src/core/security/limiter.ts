@@ -1,5 +1,13 @@
 import type { Db } from '#core/db/database.ts'
-import { countHit, deleteIdleLimitKeys, deleteLimitKey, findLimitRows, findLockedUntil, lockKey } from './limiter.queries.ts'
+import {
+  countHit,
+  countHitsInOrder,
+  deleteIdleLimitKeys,
+  deleteLimitKey,
+  findLimitRows,
+  findLockedUntil,
+  lockKey,
+} from './limiter.queries.ts'
 
 /**
  * A general limiter for anything a caller can repeat (failed logins today;
@@ -42,7 +50,9 @@ export async function checkLimit(db: Db, keys: readonly string[], now: Date): Pr
  * transaction or outside one: each statement stands alone.
  */
 export async function hitLimit(db: Db, hit: LimitRule & { key: string }, now: Date): Promise<number> {
-  return (await countAndLock(db, hit, now)).lockedSeconds
+  checkWindow(hit)
+  const { hits } = await countHit(db, { key: hit.key, windowStartedBefore: windowStart(hit, now) }, now)
+  return lockIfReached(db, hit, hits, now)
 }
 
 /**
@@ -53,18 +63,48 @@ export async function hitLimit(db: Db, hit: LimitRule & { key: string }, now: Da
  * such as mails an anonymous caller can trigger.
  */
 export async function takeLimit(db: Db, hit: LimitRule & { key: string }, now: Date): Promise<boolean> {
-  const { hits, locked } = await countAndLock(db, hit, now)
-  return !locked && hits <= hit.limit
+  return (await takeLimits(db, [hit], now)) === undefined
 }
 
-async function countAndLock(db: Db, hit: LimitRule & { key: string }, now: Date) {
+/**
+ * takeLimit on several keys in order, in one statement, stopping at the first
+ * refusal: the keys after a refused one are not counted. Returns the refused
+ * hit, or undefined when every one was allowed. Order them from the narrowest
+ * to the widest (per address, then per form): one caller who is refused then
+ * never uses up the budget everyone shares. The keys must differ.
+ */
+export async function takeLimits<H extends LimitRule & { key: string }>(db: Db, hits: readonly H[], now: Date): Promise<H | undefined> {
+  if (hits.length === 0) return undefined
+  for (const hit of hits) checkWindow(hit)
+  if (new Set(hits.map((hit) => hit.key)).size !== hits.length) throw new Error('takeLimits needs different keys')
+  const counts = await countHitsInOrder(
+    db,
+    hits.map((hit) => ({ key: hit.key, windowStartedBefore: windowStart(hit, now), limit: hit.limit })),
+    now,
+  )
+  // The counts stop at the refused hit, if any: the last one counted.
+  let refused: H | undefined
+  for (const [i, { hits: count, locked }] of counts.entries()) {
+    const hit = hits[i] as H
+    await lockIfReached(db, hit, count, now)
+    if (locked || count > hit.limit) refused = hit
+  }
+  return refused
+}
+
+function checkWindow(hit: LimitRule & { key: string }) {
   if (hit.windowMs > LIMIT_KEPT_MS)
     throw new Error(`A limit's window may not exceed ${LIMIT_KEPT_MS} ms (the pruned keys' age): ${hit.key}`)
-  const counted = await countHit(db, hit.key, now, new Date(now.getTime() - hit.windowMs))
-  if (counted.hits < hit.limit) return { ...counted, lockedSeconds: 0 }
+}
+
+const windowStart = (hit: LimitRule, now: Date) => new Date(now.getTime() - hit.windowMs)
+
+/** The hit that reaches the limit locks the key for lockMs and starts it afresh; answers the seconds locked (0: not reached). */
+async function lockIfReached(db: Db, hit: LimitRule & { key: string }, hits: number, now: Date): Promise<number> {
+  if (hits < hit.limit) return 0
   const lockedUntil = new Date(now.getTime() + hit.lockMs)
   await lockKey(db, hit.key, now, lockedUntil)
-  return { ...counted, lockedSeconds: secondsBetween(now, lockedUntil) }
+  return secondsBetween(now, lockedUntil)
 }
 
 /**
