@@ -22,16 +22,21 @@ export const insertChange = (db: Db, channel: string, tags: readonly ChangeTag[]
     .then((r) => Number((r.rows[0] as { id: number }).id))
 
 /**
+ * The change record of a write made by the same statement, as one of its CTEs: when `written` (the
+ * write's CTE) has a row, takes the change-order lock after the write's rows, then inserts the change
+ * and notifies (in `returning`; a data-modifying CTE always runs to its end), as insertChange does.
+ */
+export const changeAfter = (channel: string, written: RawBuilder<unknown>, tags: readonly ChangeTag[]) =>
+  sql`insert into changes (tags)
+    select ${tags}::text[] from (select pg_advisory_xact_lock(hashtextextended('plinth:changes', 0)) from (select 1 from ${written} limit 1) w) ordered
+    returning id, pg_notify(${channel}, id::text)`
+
+/**
  * `write` (an `insert`/`update`/`delete … returning`) and, when it returned a row, its change record,
- * in one statement (its own transaction when `db` is not one): the order lock is taken after the
- * write's rows, then the change inserted and notified, as insertChange does. Returns the write's rows.
+ * in one statement (its own transaction when `db` is not one). Returns the write's rows.
  */
 export const writeWithChange = <Row>(db: Db, channel: string, write: RawBuilder<Row>, tags: readonly ChangeTag[]) =>
-  sql<Row>`with written as (${write}),
-      ordered as (select pg_advisory_xact_lock(hashtextextended('plinth:changes', 0)) from (select 1 from written limit 1) w),
-      inserted as (insert into changes (tags) select ${tags}::text[] from ordered returning id),
-      notified as (select pg_notify(${channel}, id::text) from inserted)
-    select written.* from written left join notified on true`
+  sql<Row>`with written as (${write}), change as (${changeAfter(channel, sql`written`, tags)}) select written.* from written`
     .execute(db)
     .then((r) => r.rows)
 

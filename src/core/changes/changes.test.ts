@@ -5,6 +5,7 @@ import { sharedTestDatabase, testDatabaseKind } from '../../../test/db.ts'
 import { waitFor } from '../../../test/wait-for.ts'
 import {
   type Change,
+  changeRecordAfter,
   createChangeFeed,
   isChangeTag,
   latestChangeId,
@@ -206,4 +207,24 @@ test('a listener may start after a known id and catch up from the table', async 
   t.after(stop)
   await waitFor('the earlier change', () => seen.length === 1)
   assert.deepEqual(seen, [['category:1']])
+})
+
+test('changeRecordAfter: a statement the caller composes records its change when its write has a row, and NOTIFY wakes listeners', async (t) => {
+  const database = (await sharedTestDatabase()).database
+  const { db } = database
+  await sql`create table if not exists change_compose_probe (id int generated always as identity primary key, n int not null)`.execute(db)
+  const seen: string[][] = []
+  const stop = await createChangeFeed(database, { pollMs: 3_600_000 }).onChange((change) => void seen.push(change.tags))
+  t.after(stop)
+  const before = await latestChangeId(db)
+  const write = (n: number) =>
+    sql<{ id: number }>`with written as (insert into change_compose_probe (n) select ${n}::int where ${n}::int > 0 returning id),
+      change as (${changeRecordAfter(sql`written`, [tags.media(7), tags.site, tags.media(7)])})
+      select id from written`.execute(db)
+  assert.equal((await write(3)).rows.length, 1)
+  assert.equal((await write(0)).rows.length, 0, 'no row written: no change either')
+  await waitFor('the change', () => seen.length === 1)
+  assert.deepEqual(seen, [['media:7', 'site']])
+  assert.equal((await readChangesAfter(db, before)).length, 1)
+  assert.throws(() => changeRecordAfter(sql`written`, []), /at least one tag/)
 })

@@ -1,6 +1,6 @@
 import type { RawBuilder } from 'kysely'
 import type { Database, Db } from '#core/db/database.ts'
-import { type ChangeRow, findLatestChangeId, insertChange, listChangesAfter, writeWithChange } from './changes.queries.ts'
+import { type ChangeRow, changeAfter, findLatestChangeId, insertChange, listChangesAfter, writeWithChange } from './changes.queries.ts'
 import type { ChangeTag } from './tags.ts'
 
 export type { ChangeRow as Change } from './changes.queries.ts'
@@ -33,9 +33,22 @@ export async function recordChanges(trx: Db, changed: Iterable<ChangeTag>): Prom
  * Returns the write's rows.
  */
 export function writeRecordingChanges<Row>(db: Db, write: RawBuilder<Row>, changed: Iterable<ChangeTag>): Promise<Row[]> {
+  return writeWithChange(db, CHANGES_CHANNEL, write, someTags(changed, 'writeRecordingChanges'))
+}
+
+/**
+ * writeRecordingChanges for a statement the caller composes itself (a write with more CTEs than one):
+ * the `insert` of the change record, to be a CTE after the write's, made when `written` (the name of the
+ * write's CTE) has a row. The statement is its own transaction, or the last one of the caller's.
+ */
+export function changeRecordAfter(written: RawBuilder<unknown>, changed: Iterable<ChangeTag>): RawBuilder<unknown> {
+  return changeAfter(CHANGES_CHANNEL, written, someTags(changed, 'changeRecordAfter'))
+}
+
+function someTags(changed: Iterable<ChangeTag>, caller: string) {
   const unique = [...new Set(changed)].sort()
-  if (unique.length === 0) throw new Error('writeRecordingChanges needs at least one tag')
-  return writeWithChange(db, CHANGES_CHANNEL, write, unique)
+  if (unique.length === 0) throw new Error(`${caller} needs at least one tag`)
+  return unique
 }
 
 /** Up to `limit` changes committed after change `afterId`, oldest first (a reader's catch-up; 0 for all kept). */

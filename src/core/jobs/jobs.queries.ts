@@ -45,15 +45,21 @@ export const insertJob = (db: Db, job: { queue: string; name: string; payload: u
     .then((r) => (r.rows[0] as { id: number }).id)
 
 /**
+ * The insert of one job per row of `source` (a relation with a `payload` jsonb and a `run_at` timestamptz:
+ * a CTE's name, or a select in parentheses), returning their ids: for a CTE of the statement that makes
+ * the rows (data-modifying CTEs cannot nest, so the caller's statement holds them all at its top level).
+ */
+export const jobsFromRows = (source: RawBuilder<unknown>, job: { queue: string; name: string; maxAttempts: number }) =>
+  sql<{ id: number }>`insert into jobs (queue, name, payload, run_at, max_attempts)
+    select ${job.queue}, ${job.name}, source.payload, source.run_at, ${job.maxAttempts} from ${source} as source
+    returning id`
+
+/**
  * One job per row of `rows` (a statement with a `payload` jsonb and a `run_at` timestamptz per row,
  * typically a data-modifying CTE's `returning`), inserted by the same statement that made the rows.
  */
 export const insertJobsFrom = (db: Db, rows: RawBuilder<unknown>, job: { queue: string; name: string; maxAttempts: number }) =>
-  sql<{ id: number }>`
-    with source as (${rows})
-    insert into jobs (queue, name, payload, run_at, max_attempts)
-    select ${job.queue}, ${job.name}, source.payload, source.run_at, ${job.maxAttempts} from source
-    returning id`
+  sql<{ id: number }>`with source as (${rows}) ${jobsFromRows(sql`source`, job)}`
     .execute(db)
     .then((r) => r.rows.map((row) => Number(row.id)))
 

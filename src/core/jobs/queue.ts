@@ -11,6 +11,7 @@ import {
   claimNextJob,
   insertJob,
   insertJobsFrom,
+  jobsFromRows,
   markJobDone,
   markJobFailed,
   releaseExpiredJobs,
@@ -89,12 +90,21 @@ export function enqueueJob(db: Db, job: NewJob): Promise<number> {
  * caller's transaction. Returns the job ids.
  */
 export function enqueueJobsFrom(db: Db, rows: RawBuilder<unknown>, job: Omit<NewJob, 'payload' | 'runAt'>): Promise<number[]> {
-  return insertJobsFrom(db, rows, {
-    queue: job.queue ?? DEFAULT_QUEUE,
-    name: job.name,
-    maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-  })
+  return insertJobsFrom(db, rows, jobDefaults(job))
 }
+
+/**
+ * enqueueJobsFrom as a part of the caller's own statement: the `insert` of one job per row of `source`
+ * (a CTE's name, or a select in parentheses, with `payload` and `run_at`), to be a CTE of that statement
+ * (a write, its jobs and more in one round trip without a transaction: forms' submission).
+ */
+export const jobsFrom = (source: RawBuilder<unknown>, job: Omit<NewJob, 'payload' | 'runAt'>) => jobsFromRows(source, jobDefaults(job))
+
+const jobDefaults = (job: Omit<NewJob, 'payload' | 'runAt'>) => ({
+  queue: job.queue ?? DEFAULT_QUEUE,
+  name: job.name,
+  maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+})
 
 /**
  * The default wait before the next attempt after `attempts` failed ones:

@@ -137,6 +137,14 @@ const MailPayload = Type.Object({
  * job to send it. Returns the job id.
  */
 export function queueMail<S extends TSchema>(db: Db, template: MailTemplate<S>, message: MailMessage<S>): Promise<number> {
+  return enqueueJob(db, { name: MAIL_SEND_JOB, payload: mailPayload(template, message) })
+}
+
+/**
+ * The payload of a `mail.send` job for `message`, checked as queueMail checks it (a TypeError when it is
+ * not valid): for a caller that queues its mails as part of a statement of its own (jobsFrom).
+ */
+export function mailPayload<S extends TSchema>(template: MailTemplate<S>, message: MailMessage<S>) {
   const payload = {
     to: message.to,
     subject: message.subject,
@@ -145,7 +153,7 @@ export function queueMail<S extends TSchema>(db: Db, template: MailTemplate<S>, 
     ...(message.replyTo !== undefined ? { reply_to: message.replyTo } : {}),
   }
   checkMail(payload, template, (problem) => new TypeError(`queueMail: ${problem}`))
-  return enqueueJob(db, { name: MAIL_SEND_JOB, payload })
+  return payload
 }
 
 /**

@@ -1,5 +1,9 @@
+import type { RawBuilder } from 'kysely'
+import { type ChangeTag, changeRecordAfter } from '#core/changes/changes.ts'
 import { type Db, sql } from '#core/db/database.ts'
 import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
+import { jobsFrom } from '#core/jobs/queue.ts'
+import { MAIL_SEND_JOB } from '#core/mail/mailer.ts'
 import type { FormField, SubmissionStatus } from './forms.schemas.ts'
 
 export type FormRow = {
@@ -106,16 +110,6 @@ export type SubmissionRow = {
 }
 const SUBMISSION_COLUMNS = sql`id, form_id, form_version, data, status, spam_reason, ip, user_agent, created_at, updated_at`
 
-export type NewSubmission = Omit<SubmissionRow, 'id' | 'updated_at'> & { search_text: string }
-
-export const insertSubmission = (db: Db, s: NewSubmission) =>
-  sql<SubmissionRow>`insert into form_submissions (form_id, form_version, data, status, spam_reason, ip, user_agent, search_text, created_at, updated_at)
-    values (${s.form_id}, ${s.form_version}, ${json(s.data)}, ${s.status}, ${s.spam_reason}, ${s.ip}, ${s.user_agent}, ${s.search_text},
-            ${s.created_at}, ${s.created_at})
-    returning ${SUBMISSION_COLUMNS}`
-    .execute(db)
-    .then((r) => r.rows[0] as SubmissionRow)
-
 export type FileRow = {
   id: number
   submission_id: number
@@ -128,12 +122,61 @@ export type FileRow = {
 }
 const FILE_COLUMNS = sql`id, submission_id, field, original_name, sha256, extension, mime_type, size_bytes::int as size_bytes`
 
-export const insertSubmissionFile = (db: Db, file: Omit<FileRow, 'id'>) =>
-  sql<FileRow>`insert into form_submission_files (submission_id, field, original_name, sha256, extension, mime_type, size_bytes)
-    values (${file.submission_id}, ${file.field}, ${file.original_name}, ${file.sha256}, ${file.extension}, ${file.mime_type}, ${file.size_bytes})
-    returning ${FILE_COLUMNS}`
+/** A submission to store, with what it sets off (storeSubmission). */
+export type SubmissionToStore = Omit<SubmissionRow, 'id' | 'status' | 'spam_reason' | 'updated_at'> & {
+  search_text: string
+  /** Why it is spam, when the checks before storing found it is; else null. */
+  spam: string | null
+  /** The render token to mark used when `spam` is null: already used, the submission is spam ('replayed'). */
+  token: { nonce: string; expiresAt: Date } | null
+  files: readonly Omit<FileRow, 'id' | 'submission_id'>[]
+  /** The in-flight notes of those files (insertPendingFiles), taken away with the stored rows. */
+  pendingFileIds: readonly number[]
+  /** `mail.send` payloads (mailPayload) for an accepted submission; the submission's id is appended to each one's data.url. */
+  mails: readonly unknown[]
+  /** More CTEs for an accepted submission (the webhook event), given the name of the CTE whose row it is. */
+  alsoWhenAccepted: (accepted: RawBuilder<unknown>) => RawBuilder<unknown>
+  changed: readonly ChangeTag[]
+}
+
+/**
+ * Stores a submission and everything it sets off in one statement, so one round trip with no
+ * transaction around it (issue 12's 2 ms): the render token marked used (a token already used makes it
+ * spam: `replayed`), the submission, its file rows, its in-flight file notes deleted, and when it is not
+ * spam its notification mails' jobs and `alsoWhenAccepted`, and its change record (decision 0011).
+ * A statement is atomic: when any part fails (a form deleted meanwhile) nothing is written.
+ */
+export const storeSubmission = (db: Db, s: SubmissionToStore) =>
+  sql<SubmissionRow>`with token_use as (
+      insert into form_token_uses (nonce, expires_at) select ${s.token?.nonce ?? null}::text, ${s.token?.expiresAt ?? null}::timestamptz
+       where ${s.token?.nonce ?? null}::text is not null
+      on conflict (nonce) do nothing returning nonce),
+    verdict as (
+      select coalesce(${s.spam}::text, case when ${s.token?.nonce ?? null}::text is not null and not exists (select 1 from token_use)
+                                            then 'replayed' end) as spam_reason),
+    submission as (
+      insert into form_submissions (form_id, form_version, data, status, spam_reason, ip, user_agent, search_text, created_at, updated_at)
+      values (${s.form_id}, ${s.form_version}, ${json(s.data)},
+              (select case when spam_reason is null then 'new' else 'spam' end from verdict), (select spam_reason from verdict),
+              ${s.ip}, ${s.user_agent}, ${s.search_text}, ${s.created_at}, ${s.created_at})
+      returning ${SUBMISSION_COLUMNS}),
+    accepted as (select id from submission where status = 'new'),
+    files as (
+      insert into form_submission_files (submission_id, field, original_name, sha256, extension, mime_type, size_bytes)
+      select submission.id, f.field, f.original_name, f.sha256, f.extension, f.mime_type, f.size_bytes
+        from submission, jsonb_to_recordset(${json(s.files)})
+          as f (field text, original_name text, sha256 text, extension text, mime_type text, size_bytes bigint)),
+    pending_done as (delete from form_pending_files where id = any(${s.pendingFileIds}::bigint[])),
+    mail_jobs as (${jobsFrom(
+      sql`(select jsonb_set(m.payload, '{data,url}', to_jsonb((m.payload #>> '{data,url}') || accepted.id)) as payload, now() as run_at
+             from accepted, jsonb_array_elements(${json(s.mails)}) as m (payload))`,
+      { name: MAIL_SEND_JOB },
+    )}),
+    ${s.alsoWhenAccepted(sql`accepted`)},
+    change as (${changeRecordAfter(sql`submission`, s.changed)})
+    select ${SUBMISSION_COLUMNS} from submission`
     .execute(db)
-    .then((r) => r.rows[0] as FileRow)
+    .then((r) => r.rows[0] as SubmissionRow)
 
 export const listFilesOf = (db: Db, submissionIds: readonly number[]) =>
   sql<FileRow>`select ${FILE_COLUMNS} from form_submission_files where submission_id = any(${submissionIds}) order by id`
@@ -182,12 +225,6 @@ export const deletePendingFiles = (db: Db, ids: readonly number[]) =>
 /** Deletes the in-flight notes older than `before` (their submission failed or its process died); returns their files. */
 export const deleteStalePendingFiles = (db: Db, before: Date) =>
   sql<PendingFile>`delete from form_pending_files where created_at < ${before} returning sha256, extension`.execute(db).then((r) => r.rows)
-
-/** Marks a render token used; false when it already was (a replay). */
-export const useRenderToken = (db: Db, nonce: string, expiresAt: Date) =>
-  sql`insert into form_token_uses (nonce, expires_at) values (${nonce}, ${expiresAt}) on conflict (nonce) do nothing`
-    .execute(db)
-    .then((r) => Number(r.numAffectedRows ?? 0n) === 1)
 
 export const SUBMISSION_SORT: Sort = { name: 'submissions', direction: 'desc', key: 'timestamptz' }
 

@@ -6,12 +6,12 @@ import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflictOnUnique, type FieldError, HttpError, invalid, notFound, tooManyRequests } from '#core/http/errors.ts'
 import type { Cursor } from '#core/http/pagination.ts'
-import { queueMail } from '#core/mail/mailer.ts'
-import { type LimitRule, takeLimit } from '#core/security/limiter.ts'
+import { mailPayload } from '#core/mail/mailer.ts'
+import { type LimitRule, takeLimits } from '#core/security/limiter.ts'
 import type { Deps } from '../../deps.ts'
 import type { MediaStore } from '../media/media.store.ts'
 import { ANONYMISE_IP_SETTING } from '../settings/settings.service.ts'
-import { queueFormSubmittedEvent } from '../webhooks/webhooks.events.ts'
+import { formSubmittedEvent } from '../webhooks/webhooks.events.ts'
 import { checkDefinition, type RawValue, validateValues } from './forms.fields.ts'
 import { scheduleRetention } from './forms.jobs.ts'
 import { subjectFor, submissionMail } from './forms.mail.ts'
@@ -31,8 +31,6 @@ import {
   insertForm,
   insertFormVersion,
   insertPendingFiles,
-  insertSubmission,
-  insertSubmissionFile,
   isFileKept,
   listFilesOf,
   listFilesOfForm,
@@ -42,8 +40,8 @@ import {
   type SubmissionFilter,
   type SubmissionRow,
   setSubmissionStatus,
+  storeSubmission,
   updateFormDefinition,
-  useRenderToken,
 } from './forms.queries.ts'
 import type { CreateFormBody, FormField, SubmissionStatus, UpdateFormBody } from './forms.schemas.ts'
 import type { RenderTokens, SpamReason } from './forms.spam.ts'
@@ -183,10 +181,11 @@ const loadFileType = async () => (await import('file-type')).fileTypeFromBuffer
  * Takes a visitor's submission of `form` (the one place a submission is
  * stored): rate limits (429), the spam traps, validation against the form's
  * own definition (422 naming each bad field; unknown fields dropped), file
- * types from the bytes, then one transaction that marks the render token used,
- * stores the submission with its files, queues the notification mails (not
- * for spam) and records the change `form:<id>` last. A later `form.submitted`
- * webhook event joins this transaction (issue 12, item 6).
+ * types from the bytes, then one statement (storeSubmission, its own
+ * transaction) that marks the render token used, stores the submission with
+ * its files, queues the notification mails and the `form.submitted` webhook
+ * event (not for spam) and records the change `form:<id>`. Three round trips
+ * in all with the form's lookup (decision 0021).
  *
  * Spam (the honeypot filled, a token missing, forged, too fast, too old or
  * replayed, a proof of work the form asks for missing or wrong) is stored with status `spam` and its reason, without mail; the
@@ -196,12 +195,16 @@ export async function submitForm(deps: SubmitDeps, form: PublicFormRow, input: S
   const { db } = deps
   const now = deps.clock()
   const limits = deps.limits ?? { perAddress: SUBMISSION_LIMITS.perAddress.limit, perForm: SUBMISSION_LIMITS.perForm.limit }
-  for (const [key, rule] of [
-    [`form-address:${form.id}:${input.ip}`, { ...SUBMISSION_LIMITS.perAddress, limit: limits.perAddress }],
-    [`form:${form.id}`, { ...SUBMISSION_LIMITS.perForm, limit: limits.perForm }],
-  ] as const) {
-    if (rule.limit > 0 && !(await takeLimit(db, { key, ...rule }, now))) throw tooManyRequests(rule.lockMs / 1000)
-  }
+  // One statement; the per-form key is not counted when the address is refused (one address could use up the form's budget).
+  const refused = await takeLimits(
+    db,
+    [
+      { key: `form-address:${form.id}:${input.ip}`, ...SUBMISSION_LIMITS.perAddress, limit: limits.perAddress },
+      { key: `form:${form.id}`, ...SUBMISSION_LIMITS.perForm, limit: limits.perForm },
+    ].filter((hit) => hit.limit > 0),
+    now,
+  )
+  if (refused) throw tooManyRequests(refused.lockMs / 1000)
 
   const honeypotFilled =
     typeof input.honeypot === 'string' ? input.honeypot !== '' : input.honeypot !== undefined && input.honeypot !== null
@@ -215,37 +218,30 @@ export async function submitForm(deps: SubmitDeps, form: PublicFormRow, input: S
   // A bot's submission is stored as spam whatever it holds (its valid values only); a person gets the errors.
   if (errors.length > 0 && spam === null) throw submissionInvalid(errors)
 
-  // The bytes go to the store before the transaction, noted as in flight first (migration 0046): when the
-  // transaction fails they are removed here, and when the process dies in between, by the retention job.
+  // The bytes go to the store before the submission's statement, noted as in flight first (migration 0046): when the
+  // statement fails they are removed here, and when the process dies in between, by the retention job.
   const pending = files.length > 0 ? await insertPendingFiles(db, files, now) : []
-  const ip = form.anonymise_ip ? anonymiseIp(input.ip) : input.ip
+  const data = { ...values, ...Object.fromEntries(files.map((file) => [file.field, file.original_name])) }
   try {
     for (const file of files) await deps.privateStore.put({ sha256: file.sha256, extension: file.extension }, file.bytes)
-    const submission = await db.transaction().execute(async (trx) => {
-      if (spam === null && !('spam' in token) && !(await useRenderToken(trx, token.nonce, token.expiresAt))) spam = 'replayed'
-      const row = await insertSubmission(trx, {
-        form_id: form.id,
-        form_version: form.version,
-        data: { ...values, ...Object.fromEntries(files.map((file) => [file.field, file.original_name])) },
-        status: spam === null ? 'new' : 'spam',
-        spam_reason: spam,
-        ip,
-        user_agent: input.userAgent?.slice(0, 500) ?? null,
-        search_text: searchTextOf(values),
-        created_at: now,
-      })
-      for (const file of files) {
-        const { bytes: _bytes, ...stored } = file
-        await insertSubmissionFile(trx, { ...stored, submission_id: row.id })
-      }
-      if (pending.length > 0) await deletePendingFiles(trx, pending)
-      if (spam === null) await queueNotifications(trx, deps.publicUrl, form, row, values)
-      // The form.submitted webhook event, in this transaction (issue 12, item 6; decision 0022).
-      if (spam === null) await queueFormSubmittedEvent(trx, form, row, now)
-      await recordChanges(trx, [tags.form(form.id)])
-      return row
+    const submission = await storeSubmission(db, {
+      form_id: form.id,
+      form_version: form.version,
+      data,
+      ip: form.anonymise_ip ? anonymiseIp(input.ip) : input.ip,
+      user_agent: input.userAgent?.slice(0, 500) ?? null,
+      search_text: searchTextOf(values),
+      created_at: now,
+      spam,
+      token: spam === null && !('spam' in token) ? token : null,
+      files: files.map(({ bytes: _bytes, ...stored }) => stored),
+      pendingFileIds: pending,
+      mails: spam === null ? notificationMails(deps.publicUrl, form, values) : [],
+      // The form.submitted webhook event, in the same statement (issue 12, item 6; decision 0022).
+      alsoWhenAccepted: (accepted) => formSubmittedEvent(form, { form_version: form.version, data, created_at: now }, accepted),
+      changed: [tags.form(form.id)],
     })
-    return { submission, spam }
+    return { submission, spam: submission.spam_reason as SpamReason | null }
   } catch (error) {
     if (pending.length > 0) {
       await deletePendingFiles(db, pending)
@@ -295,23 +291,25 @@ async function checkFiles(fields: readonly FormField[], uploads: readonly Upload
 
 const EmailAddress = Type.String({ format: 'email', maxLength: 254 })
 
-/** One mail per address in `notify_emails`, replying to the visitor's address when the form asks for one. */
-async function queueNotifications(trx: Db, publicUrl: string, form: FormRow, row: SubmissionRow, values: Record<string, unknown>) {
-  if (form.notify_emails.length === 0) return
+/**
+ * The payloads of one mail per address in `notify_emails`, replying to the visitor's address when the form
+ * asks for one. Each one's url ends where the submission's id goes (storeSubmission appends it).
+ */
+function notificationMails(publicUrl: string, form: FormRow, values: Record<string, unknown>) {
   const emailField = form.fields.find((field) => field.type === 'email' && typeof values[field.name] === 'string')
   const visitor = emailField ? (values[emailField.name] as string) : undefined
   const replyTo = visitor !== undefined && Value.Check(EmailAddress, visitor) ? visitor : undefined
   const lines = form.fields
     .filter((field) => values[field.name] !== undefined)
     .map((field) => ({ label: field.label, value: displayValue(values[field.name]).slice(0, 20_000) }))
-  for (const to of form.notify_emails) {
-    await queueMail(trx, submissionMail, {
+  return form.notify_emails.map((to) =>
+    mailPayload(submissionMail, {
       to,
       subject: subjectFor(form.name),
       ...(replyTo ? { replyTo } : {}),
-      data: { form_name: form.name, values: lines, url: `${publicUrl}/api/v1/forms/${form.id}/submissions/${row.id}` },
-    })
-  }
+      data: { form_name: form.name, values: lines, url: `${publicUrl}/api/v1/forms/${form.id}/submissions/` },
+    }),
+  )
 }
 
 export const displayValue = (value: unknown): string =>

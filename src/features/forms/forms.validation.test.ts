@@ -193,6 +193,26 @@ describe('abuse limits', () => {
       assert.equal((await post(open, unlimited.slug, '192.0.2.9')).statusCode, 201)
   })
 
+  test('posts refused for their address do not count against the form: one address cannot use up everyone’s budget', async (t) => {
+    const testApp = await buildFormsApp(t, { env: { FORM_LIMIT_PER_ADDRESS: '2', FORM_LIMIT_PER_FORM: '4' } })
+    const form = await createFormVia(testApp, contactForm())
+    const post = async (remoteAddress: string) =>
+      (
+        await testApp.app.inject({
+          method: 'POST',
+          url: `/api/v1/forms/${form.slug}/submissions`,
+          remoteAddress,
+          payload: { ...goodValues, consent: true, _token: await tokenFor(testApp, form.slug) },
+        })
+      ).statusCode
+    const flood: number[] = []
+    for (let i = 0; i < 7; i++) flood.push(await post('192.0.2.66'))
+    assert.deepEqual(flood, [201, 201, 429, 429, 429, 429, 429])
+    // The form has taken 2 of its 4: two more from others, then the form's own limit.
+    assert.deepEqual([await post('192.0.2.67'), await post('192.0.2.68'), await post('192.0.2.69')], [201, 201, 429])
+    assert.equal(await storedCount(testApp.database.db, form.id), 4)
+  })
+
   test('a url-encoded body over the limit is a 413, and nothing is stored', async (t) => {
     const testApp = await buildFormsApp(t)
     const form = await createFormVia(testApp, contactForm())

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import type { RawBuilder } from 'kysely'
 import type { Db } from '#core/db/database.ts'
 import { enqueueJob, enqueueJobsFrom } from '#core/jobs/queue.ts'
-import { deliveriesForEvent } from './webhooks.queries.ts'
+import { deliveriesForEvent, eventData, eventDeliveryCtes } from './webhooks.queries.ts'
 import type { WebhookEvent } from './webhooks.schemas.ts'
 
 /** The job that makes one attempt at one delivery (webhooks.jobs.ts). */
@@ -19,7 +20,7 @@ export type DeliverPayload = { delivery_id: number; attempt: number }
  */
 export async function enqueueWebhookEvent(trx: Db, type: WebhookEvent, data: Record<string, unknown>, now?: Date): Promise<void> {
   // The deliveries and their first attempts' jobs in one statement (due at the event's time).
-  await enqueueJobsFrom(trx, deliveriesForEvent({ id: randomUUID(), type, createdAt: now, data }), { name: DELIVER_JOB })
+  await enqueueJobsFrom(trx, deliveriesForEvent({ id: randomUUID(), type, createdAt: now, data: eventData(data) }), { name: DELIVER_JOB })
 }
 
 /** Queues attempt `attempt` of a delivery at `runAt`. */
@@ -78,25 +79,33 @@ export async function queueProductEvent(trx: Db, event: 'product.created' | 'pro
   await enqueueWebhookEvent(trx, event, data)
 }
 
-/** form.submitted for an accepted (non-spam) submission: the form, and the values sent (file fields as their file names). */
-export async function queueFormSubmittedEvent(
-  trx: Db,
+/**
+ * form.submitted for an accepted (non-spam) submission: the form, and the values sent (file fields as
+ * their file names). As CTEs of the statement that stores the submission (forms.queries.ts,
+ * storeSubmission), for the row of `accepted` (the name of its CTE: the stored row when it is not spam),
+ * so a submission, its mails and this event are one round trip; the submission's id is set there.
+ */
+export const formSubmittedEvent = (
   form: { id: number; slug: string; name: string },
-  submission: { id: number; form_version: number; data: unknown; created_at: Date },
-  now: Date,
-) {
-  await enqueueWebhookEvent(
-    trx,
-    'form.submitted',
+  submission: { form_version: number; data: unknown; created_at: Date },
+  accepted: RawBuilder<unknown>,
+) =>
+  eventDeliveryCtes(
     {
-      form: { id: Number(form.id), slug: form.slug, name: form.name },
-      submission: {
-        id: Number(submission.id),
-        form_version: submission.form_version,
-        data: submission.data,
-        created_at: submission.created_at.toISOString(),
+      id: randomUUID(),
+      type: 'form.submitted' satisfies WebhookEvent,
+      createdAt: submission.created_at,
+      data: {
+        form: { id: Number(form.id), slug: form.slug, name: form.name },
+        submission: {
+          id: null,
+          form_version: submission.form_version,
+          data: submission.data,
+          created_at: submission.created_at.toISOString(),
+        },
       },
+      idPath: ['submission', 'id'],
     },
-    now,
+    accepted,
+    DELIVER_JOB,
   )
-}

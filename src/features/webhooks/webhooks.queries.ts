@@ -1,5 +1,7 @@
+import type { RawBuilder } from 'kysely'
 import { type Db, sql } from '#core/db/database.ts'
 import { type Cursor, keyset, type Sort } from '#core/http/pagination.ts'
+import { jobsFrom } from '#core/jobs/queue.ts'
 
 export type SubscriptionRow = {
   id: number
@@ -102,32 +104,45 @@ export type DeliveryRow = {
 const DELIVERY_COLUMNS = sql`id, subscription_id, event_id, event_type, event_created_at, data, status, attempts, next_attempt_at,
   redelivery_of, created_at, updated_at`
 
-/** The transaction's time, for an event whose writer has no clock at hand. */
-
 export type NewEvent = { id: string; type: string; createdAt: Date; data: unknown }
 
 /**
- * One pending delivery of `event` to every active subscription that asked for
- * its type, in one statement; answers their ids (none without subscribers).
+ * The delivery rows of an event, one per active subscription that asked for it (and per row of `source`,
+ * a relation the statement has: one row by default), as a statement whose rows are the first attempt's
+ * job: `payload` (DeliverPayload) and `run_at` (enqueueJobsFrom). `data` is a jsonb expression, which may
+ * read `source`'s columns; `createdAt` undefined: the transaction's time (`now()`), without a round trip
+ * to ask for it.
  */
-/** `createdAt` undefined: the transaction's time (`now()`), without a round trip to ask for it. */
-/**
- * The delivery rows of an event, one per active subscription that asked for it, as a statement whose
- * rows are the first attempt's job: `payload` (DeliverPayload) and `run_at` (enqueueJobsFrom).
- */
-export const deliveriesForEvent = (event: Omit<NewEvent, 'createdAt'> & { createdAt: Date | undefined }) =>
-  // The data is sent as text and cast on the server (decision 0002).
+export const deliveriesForEvent = (
+  event: Omit<NewEvent, 'createdAt' | 'data'> & { createdAt: Date | undefined; data: RawBuilder<unknown> },
+  source: RawBuilder<unknown> = sql`(select 1)`,
+) =>
   sql`insert into webhook_deliveries (subscription_id, event_id, event_type, event_created_at, data, next_attempt_at, created_at)
-    select id, ${event.id}::uuid, ${event.type}, at.now, ${JSON.stringify(event.data)}::text::jsonb, at.now, at.now
-      from webhook_subscriptions, (select coalesce(${event.createdAt ?? null}::timestamptz, now()) as now) at
-     where status = 'active' and ${event.type} = any(events)
+    select s.id, ${event.id}::uuid, ${event.type}, at.now, ${event.data}, at.now, at.now
+      from webhook_subscriptions s, ${source} as source, (select coalesce(${event.createdAt ?? null}::timestamptz, now()) as now) at
+     where s.status = 'active' and ${event.type} = any(s.events)
     returning jsonb_build_object('delivery_id', id, 'attempt', 1) as payload, next_attempt_at as run_at`
+
+/** An event's data, sent as text and cast on the server (decision 0002). */
+export const eventData = (data: unknown) => sql`${JSON.stringify(data)}::text::jsonb`
+
+/**
+ * An event's deliveries and their first attempts' jobs (`jobName`) as two CTEs of a caller's statement,
+ * for each row of `source` (a CTE's name): a write, its event and more in one round trip. Each row's `id`
+ * (which the statement itself draws) is set into the event's data at `idPath`.
+ */
+export const eventDeliveryCtes = (event: NewEvent & { idPath: readonly string[] }, source: RawBuilder<unknown>, jobName: string) =>
+  sql`event_deliveries as (${deliveriesForEvent(
+    { ...event, data: sql`jsonb_set(${eventData(event.data)}, ${event.idPath}::text[], to_jsonb(source.id))` },
+    source,
+  )}),
+    event_jobs as (${jobsFrom(sql`event_deliveries`, { name: jobName })})`
 
 /** One pending delivery to one subscription (a ping, a redelivery), whatever its status and events. */
 export const insertDelivery = (db: Db, subscriptionId: number, event: NewEvent, redeliveryOf: number | null, now: Date) =>
   sql<DeliveryRow>`insert into webhook_deliveries
       (subscription_id, event_id, event_type, event_created_at, data, next_attempt_at, redelivery_of, created_at, updated_at)
-    values (${subscriptionId}, ${event.id}::uuid, ${event.type}, ${event.createdAt}, ${JSON.stringify(event.data)}::text::jsonb, ${now},
+    values (${subscriptionId}, ${event.id}::uuid, ${event.type}, ${event.createdAt}, ${eventData(event.data)}, ${now},
             ${redeliveryOf}, ${now}, ${now})
     returning ${DELIVERY_COLUMNS}`
     .execute(db)
