@@ -144,10 +144,10 @@ export async function startAdmin(
  * An editor's leave guard (admin/ui/leave-guard.tsx) as a user meets it. The tab shows the editor,
  * opened from its list by a link (so Back leads there). `edit` makes a change without saving it,
  * `edited` tells whether the form shows it, `save` saves and waits until it is saved; `away` is a
- * sidebar link elsewhere with its screen's heading. Checks, in order: a sidebar link asks, and
- * Cancel keeps the edits and the address; Back asks, Cancel keeps both, and Leave goes back to
- * the list; Forward opens the editor afresh; a sidebar link asks, Leave goes; a saved editor
- * leaves without asking.
+ * sidebar link elsewhere with its screen's heading. Checks, in order: a sidebar link asks (axe on
+ * the question, a screenshot `<screen>.png`), and Cancel keeps the edits and the address; Back
+ * asks, Cancel keeps both, and Leave goes back to the list; Forward opens the editor afresh; a
+ * sidebar link asks, Leave goes; a saved editor leaves without asking.
  */
 export async function assertLeaveGuard(
   tab: AdminTab,
@@ -172,6 +172,7 @@ export async function assertLeaveGuard(
   await sidebarLink.click()
   await question.waitFor()
   await assertAccessible(page, `${screen}: the leave question`)
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${screen}.png`) })
   await question.getByRole('button', { name: 'Cancel' }).click()
   await question.waitFor({ state: 'hidden' })
   assert.equal(page.url(), editorUrl, 'Cancel keeps the address')
