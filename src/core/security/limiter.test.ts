@@ -115,3 +115,16 @@ test('takeLimits: a refusal by a later key answers that key (the earlier ones we
   assert.equal(await takeLimit(db, second, clock()), true, 'the third hit reaches the limit of 3 and is allowed')
   assert.equal(await takeLimit(db, second, clock()), false)
 })
+
+test('takeLimits at the same time: a limit of 3 lets exactly 3 of 8 through, and only those 3 count on the shared key', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  const clock = testClock(TRICKY_HOURS[0])
+  const address = { key: newKey('address'), limit: 3, windowMs: 10 * MINUTE, lockMs: 10 * MINUTE }
+  const shared = { key: newKey('shared'), limit: 100, windowMs: 60 * MINUTE, lockMs: 5 * MINUTE }
+  const refusals = await Promise.all(Array.from({ length: 8 }, () => takeLimits(db, [address, shared], clock())))
+  assert.equal(refusals.filter((refused) => refused === undefined).length, 3)
+  assert.ok(refusals.every((refused) => refused === undefined || refused === address))
+  assert.equal((await readLimits(db, [shared], clock())).get(shared.key)?.hits, 3)
+  assert.equal(await checkLimit(db, [address.key], clock()), 600, 'the third hit locked the address')
+  assert.equal(await takeLimits(db, [address, shared], clock()), address)
+})

@@ -107,3 +107,90 @@ describe('storing a submission', () => {
     assert.deepEqual(await readChangesAfter(db, before), [])
   })
 })
+
+/** The active form.submitted subscriptions (this file's tests each add one): each accepted submission gets one delivery per. */
+const subscribers = async (db: Db) =>
+  (
+    await sql<{ n: number }>`select count(*)::int as n from webhook_subscriptions
+      where status = 'active' and 'form.submitted' = any(events)`.execute(db)
+  ).rows[0]?.n ?? 0
+
+describe('submissions at the same time', () => {
+  test('one token posted four times at once: exactly one is new (mailed, sent), the others are stored as replayed spam', async (t) => {
+    const testApp = await buildFormsApp(t)
+    const { db } = testApp.database
+    await subscribe(testApp)
+    const form = await createFormVia(testApp, contactForm({ notify_emails: ['owner@example.com'] }))
+    const token = await tokenFor(testApp, form.slug)
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        testApp.app.inject({
+          method: 'POST',
+          url: `/api/v1/forms/${form.slug}/submissions`,
+          payload: { ...goodValues, consent: true, _token: token },
+        }),
+      ),
+    )
+    assert.deepEqual(
+      answers.map((answer) => answer.statusCode),
+      [201, 201, 201, 201],
+      'a replay is answered as an accepted post',
+    )
+    const rows = await sql<{ id: number; status: string; spam_reason: string | null }>`select id::int as id, status, spam_reason
+      from form_submissions where form_id = ${form.id} order by status, id`.execute(db)
+    assert.deepEqual(
+      rows.rows.map((row) => [row.status, row.spam_reason]),
+      [
+        ['new', null],
+        ['spam', 'replayed'],
+        ['spam', 'replayed'],
+        ['spam', 'replayed'],
+      ],
+    )
+    const accepted = rows.rows[0]?.id
+    assert.deepEqual(await effectsOf(db, form.id), {
+      mails: [{ to: 'owner@example.com', url: `${testApp.deps.config.publicUrl}/api/v1/forms/${form.id}/submissions/${accepted}` }],
+      deliveries: Array.from({ length: await subscribers(db) }, () => ({ submission_id: accepted, jobs: 1 })),
+    })
+  })
+
+  test('six tokens posted at once: each mail and each webhook delivery names its own submission', async (t) => {
+    const testApp = await buildFormsApp(t)
+    const { db } = testApp.database
+    await subscribe(testApp)
+    const form = await createFormVia(testApp, contactForm({ notify_emails: ['owner@example.com'] }))
+    const tokens = await Promise.all([1, 2, 3, 4, 5, 6].map(() => tokenFor(testApp, form.slug)))
+    const answers = await Promise.all(
+      tokens.map((token, i) =>
+        testApp.app.inject({
+          method: 'POST',
+          url: `/api/v1/forms/${form.slug}/submissions`,
+          payload: { ...goodValues, name: `Visitor ${i}`, consent: true, _token: token },
+        }),
+      ),
+    )
+    assert.deepEqual(new Set(answers.map((answer) => answer.statusCode)), new Set([201]))
+    const rows = await sql<{ id: number; name: string }>`select id::int as id, data->>'name' as name from form_submissions
+      where form_id = ${form.id} and status = 'new' order by id`.execute(db)
+    assert.equal(rows.rows.length, 6)
+    const ids = rows.rows.map((row) => row.id)
+    const urlPrefix = `${testApp.deps.config.publicUrl}/api/v1/forms/${form.id}/submissions/`
+    const effects = await effectsOf(db, form.id)
+    assert.deepEqual(
+      effects.mails.map((mail) => Number(mail.url.slice(urlPrefix.length))).sort((a, b) => a - b),
+      ids,
+    )
+    // Each delivery carries its own submission's id and values, not another's; one per subscription, each with its job.
+    const each = await subscribers(db)
+    assert.equal(effects.deliveries.length, ids.length * each)
+    assert.ok(effects.deliveries.every((delivery) => delivery.jobs === 1))
+    const sent = await sql<{ id: number; name: string; deliveries: number }>`select (data #>> '{submission,id}')::int as id,
+        data #>> '{submission,data,name}' as name, count(*)::int as deliveries
+      from webhook_deliveries where event_type = 'form.submitted' and (data #>> '{form,id}')::bigint = ${form.id}
+      group by 1, 2 order by 1`.execute(db)
+    assert.deepEqual(
+      sent.rows,
+      rows.rows.map((row) => ({ ...row, deliveries: each })),
+    )
+  })
+})
