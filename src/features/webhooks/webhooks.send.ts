@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto'
-import http from 'node:http'
-import https from 'node:https'
 import { checkedLookup, RefusedAddressError, refusedLiteralHost } from './webhooks.address.ts'
 import type { ATTEMPT_OUTCOMES } from './webhooks.schemas.ts'
+
+// As require() gives them: an ES import of node:http loads Node's bundled
+// undici for its WebSocket getters, ~13 MB the server never uses (decision 0014).
+const http = process.getBuiltinModule('node:http')
+const https = process.getBuiltinModule('node:https')
 
 /** What a receiver computes to check a delivery: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (README, Webhooks). */
 export function signatureHeader(secret: string, unixSeconds: number, body: string): string {
