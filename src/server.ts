@@ -193,8 +193,6 @@ async function loadInSteps() {
     () => import('@fastify/helmet'),
     () => import('@fastify/compress'),
     () => import('handlebars'),
-    () => import('markdown-it'),
-    () => import('sanitize-html'),
     () => import('prom-client'),
   ]) {
     await load()

@@ -1,57 +1,19 @@
 import { randomBytes } from 'node:crypto'
-import MarkdownIt from 'markdown-it'
-import footnote from 'markdown-it-footnote'
-import sanitizeHtml from 'sanitize-html'
-import { transliterate } from 'transliteration'
+import { createRequire } from 'node:module'
+import type MarkdownIt from 'markdown-it'
+import type footnote from 'markdown-it-footnote'
+import type sanitizeHtml from 'sanitize-html'
+import type { transliterate } from 'transliteration'
 
-/**
- * Markdown → sanitised HTML (issue 4, part 3). Raw HTML in the source is off
- * (`html: false`, so it is shown as text), and the output still goes through an
- * allow-list: a bug or a plugin in the renderer must not be enough to let a
- * script, an event handler or a `javascript:`/`data:` URL through.
- */
-const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false }).use(footnote)
-
-// Every heading gets an id from its text (`## A heading` → `id="a-heading"`,
-// `section` when the text gives no slug), unique in the document: a repeat gets
-// -1, -2, … (the ids markdown-it-anchor gave). Linear in the number of headings
-// (issue 9, item 5): `next` remembers, per slug, the first number that may still
-// be free, where the plugin tried -1, -2, … from the start for every repeat and
-// looked every heading up again in the token list (a 50 KB body of equal
-// headings took 10 seconds). An id base-n can only come from base, so every
-// taken id is stepped over at most once.
-markdown.core.ruler.push('heading_ids', (state) => {
-  const taken = new Set<string>()
-  const next = new Map<string, number>()
-  const tokens = state.tokens
-  for (let i = 0; i < tokens.length; i++) {
-    const heading = tokens[i]
-    if (heading?.type !== 'heading_open') continue
-    const children = tokens[i + 1]?.children ?? []
-    let text = ''
-    for (const child of children) if (child.type === 'text' || child.type === 'code_inline') text += child.content
-    const base = slugify(text) || 'section'
-    let id = base
-    let n = next.get(base) ?? 1
-    while (taken.has(id)) id = `${base}-${n++}`
-    next.set(base, n)
-    taken.add(id)
-    heading.attrSet('id', id)
-  }
-})
-
-// Table column alignment (`| ---: |`) as a class, not markdown-it's inline
-// `style`: the site's Content-Security-Policy refuses inline styles, and the
-// theme styles `.align-left/.align-center/.align-right`.
-markdown.core.ruler.push('align_classes', (state) => {
-  for (const token of state.tokens) {
-    if (token.type !== 'th_open' && token.type !== 'td_open') continue
-    const align = /^text-align:(left|right|center)$/.exec(String(token.attrGet('style') ?? ''))?.[1]
-    if (!token.attrs) continue
-    token.attrs = token.attrs.filter(([name]) => name !== 'style')
-    if (align) token.attrSet('class', `align-${align}`)
-  }
-})
+// markdown-it, sanitize-html (with htmlparser2 and postcss) and transliteration
+// (a table of every script it knows) are ~7 MB of heap that only a write or a
+// preview uses: the public pages serve the stored HTML (decision 0019). So they
+// are loaded at the first call (decision 0014), with require(): renderMarkdown
+// and slugify stay synchronous for their many callers.
+const require = createRequire(import.meta.url)
+let markdown: ReturnType<typeof MarkdownIt> | undefined
+let sanitize: typeof sanitizeHtml | undefined
+let transliterateText: typeof transliterate | undefined
 
 /**
  * `[form:<slug>]` alone in a paragraph embeds that form (issue 12, item 2;
@@ -64,19 +26,77 @@ export const FORM_EMBED_ATTRIBUTE = 'data-plinth-form'
 export const FORM_EMBED_HTML = new RegExp(`<div ${FORM_EMBED_ATTRIBUTE}="([a-z0-9]+(?:-[a-z0-9]+)*)"></div>`, 'g')
 const FORM_TAG = /^\[form:([a-z0-9]+(?:-[a-z0-9]+)*)\]$/
 
-markdown.core.ruler.push('form_embeds', (state) => {
-  const tokens = state.tokens
-  for (let i = 0; i + 2 < tokens.length; i++) {
-    const inline = tokens[i + 1]
-    if (tokens[i]?.type !== 'paragraph_open' || inline?.type !== 'inline' || tokens[i + 2]?.type !== 'paragraph_close') continue
-    const only = inline.children?.length === 1 ? inline.children[0] : undefined
-    const slug = only?.type === 'text' ? FORM_TAG.exec(inline.content.trim())?.[1] : undefined
-    if (slug === undefined || slug.length > 100) continue
-    const placeholder = new state.Token('html_block', '', 0)
-    placeholder.content = `<div ${FORM_EMBED_ATTRIBUTE}="${slug}"></div>\n`
-    tokens.splice(i, 3, placeholder)
-  }
-})
+/**
+ * Markdown → sanitised HTML (issue 4, part 3). Raw HTML in the source is off
+ * (`html: false`, so it is shown as text), and the output still goes through an
+ * allow-list: a bug or a plugin in the renderer must not be enough to let a
+ * script, an event handler or a `javascript:`/`data:` URL through.
+ */
+function markdownRenderer(): ReturnType<typeof MarkdownIt> {
+  if (markdown) return markdown
+  const MarkdownItClass = require('markdown-it') as typeof MarkdownIt
+  const renderer = new MarkdownItClass({ html: false, linkify: true, typographer: false }).use(
+    require('markdown-it-footnote') as typeof footnote,
+  )
+
+  // Every heading gets an id from its text (`## A heading` → `id="a-heading"`,
+  // `section` when the text gives no slug), unique in the document: a repeat gets
+  // -1, -2, … (the ids markdown-it-anchor gave). Linear in the number of headings
+  // (issue 9, item 5): `next` remembers, per slug, the first number that may still
+  // be free, where the plugin tried -1, -2, … from the start for every repeat and
+  // looked every heading up again in the token list (a 50 KB body of equal
+  // headings took 10 seconds). An id base-n can only come from base, so every
+  // taken id is stepped over at most once.
+  renderer.core.ruler.push('heading_ids', (state) => {
+    const taken = new Set<string>()
+    const next = new Map<string, number>()
+    const tokens = state.tokens
+    for (let i = 0; i < tokens.length; i++) {
+      const heading = tokens[i]
+      if (heading?.type !== 'heading_open') continue
+      const children = tokens[i + 1]?.children ?? []
+      let text = ''
+      for (const child of children) if (child.type === 'text' || child.type === 'code_inline') text += child.content
+      const base = slugify(text) || 'section'
+      let id = base
+      let n = next.get(base) ?? 1
+      while (taken.has(id)) id = `${base}-${n++}`
+      next.set(base, n)
+      taken.add(id)
+      heading.attrSet('id', id)
+    }
+  })
+
+  // Table column alignment (`| ---: |`) as a class, not markdown-it's inline
+  // `style`: the site's Content-Security-Policy refuses inline styles, and the
+  // theme styles `.align-left/.align-center/.align-right`.
+  renderer.core.ruler.push('align_classes', (state) => {
+    for (const token of state.tokens) {
+      if (token.type !== 'th_open' && token.type !== 'td_open') continue
+      const align = /^text-align:(left|right|center)$/.exec(String(token.attrGet('style') ?? ''))?.[1]
+      if (!token.attrs) continue
+      token.attrs = token.attrs.filter(([name]) => name !== 'style')
+      if (align) token.attrSet('class', `align-${align}`)
+    }
+  })
+
+  // `[form:<slug>]` alone in a paragraph: the placeholder (FORM_EMBED_ATTRIBUTE above).
+  renderer.core.ruler.push('form_embeds', (state) => {
+    const tokens = state.tokens
+    for (let i = 0; i + 2 < tokens.length; i++) {
+      const inline = tokens[i + 1]
+      if (tokens[i]?.type !== 'paragraph_open' || inline?.type !== 'inline' || tokens[i + 2]?.type !== 'paragraph_close') continue
+      const only = inline.children?.length === 1 ? inline.children[0] : undefined
+      const slug = only?.type === 'text' ? FORM_TAG.exec(inline.content.trim())?.[1] : undefined
+      if (slug === undefined || slug.length > 100) continue
+      const placeholder = new state.Token('html_block', '', 0)
+      placeholder.content = `<div ${FORM_EMBED_ATTRIBUTE}="${slug}"></div>\n`
+      tokens.splice(i, 3, placeholder)
+    }
+  })
+  markdown = renderer
+  return renderer
+}
 
 const ALLOWED = {
   allowedTags: [
@@ -139,7 +159,8 @@ const ALLOWED = {
 } satisfies sanitizeHtml.IOptions
 
 export function renderMarkdown(source: string): string {
-  return sanitizeHtml(markdown.render(source), ALLOWED)
+  sanitize ??= require('sanitize-html') as typeof sanitizeHtml
+  return sanitize(markdownRenderer().render(source), ALLOWED)
 }
 
 /**
@@ -151,7 +172,8 @@ export function renderMarkdown(source: string): string {
  * when nothing is left (emoji, punctuation): see slugOrRandom.
  */
 export function slugify(text: string, maxLength = 200): string {
-  return transliterate(text.normalize('NFKC'))
+  transliterateText ??= (require('transliteration') as { transliterate: typeof transliterate }).transliterate
+  return transliterateText(text.normalize('NFKC'))
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
