@@ -1,10 +1,10 @@
 import type { Transporter } from 'nodemailer'
 import { type Static, type TSchema, Type } from 'typebox'
-import { Value } from 'typebox/value'
 import type { Db } from '#core/db/database.ts'
 import { escapeHtml } from '#core/escape-html.ts'
 import { replaceJobPayload } from '#core/jobs/jobs.queries.ts'
 import { enqueueJob, type JobHandlers, UnrecoverableJobError } from '#core/jobs/queue.ts'
+import { typeboxValue } from '#core/typebox-value.ts'
 import { saveOutboxMessage } from './mail.queries.ts'
 
 /**
@@ -163,8 +163,9 @@ export function mailPayload<S extends TSchema>(template: MailTemplate<S>, messag
  */
 function renderMail(message: unknown, templates: MailTemplates) {
   const fail = (problem: string) => new UnrecoverableJobError(problem)
-  const template = Value.Check(MailPayload, message) ? templates.find(message.template) : undefined
-  if (!template) throw fail(Value.Check(MailPayload, message) ? `unknown mail template "${message.template}"` : invalidMessage(message))
+  const template = typeboxValue().Check(MailPayload, message) ? templates.find(message.template) : undefined
+  if (!template)
+    throw fail(typeboxValue().Check(MailPayload, message) ? `unknown mail template "${message.template}"` : invalidMessage(message))
   checkMail(message, template, fail)
   return {
     template,
@@ -182,14 +183,14 @@ function checkMail(
   template: MailTemplate,
   fail: (problem: string) => Error,
 ): asserts message is Static<typeof MailPayload> {
-  if (!Value.Check(MailPayload, message)) throw fail(invalidMessage(message))
-  if (!Value.Check(template.data, message.data)) {
+  if (!typeboxValue().Check(MailPayload, message)) throw fail(invalidMessage(message))
+  if (!typeboxValue().Check(template.data, message.data)) {
     throw fail(`invalid data for mail template "${template.name}": ${firstError(template.data, message.data)}`)
   }
 }
 
 function firstError(schema: TSchema, value: unknown): string {
-  const [error] = Value.Errors(schema, value)
+  const [error] = typeboxValue().Errors(schema, value)
   return error ? `${error.instancePath || '/'} ${error.message}` : 'does not match its schema'
 }
 

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { type Challenge, createChallenge, verifySolution } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/sha'
 import { Type } from 'typebox'
-import { Value } from 'typebox/value'
 import type { SecretBox } from '#core/security/secret-box.ts'
+import { typeboxValue } from '#core/typebox-value.ts'
 import type { FormRow } from './forms.queries.ts'
 import { nonceOf, type RenderTokens, type SpamReason } from './forms.spam.ts'
 
@@ -104,7 +104,7 @@ export function proofOfWork(secrets: Pick<SecretBox, 'deriveKey'>): ProofOfWork 
       } catch {
         return 'pow_invalid'
       }
-      if (!Value.Check(Payload, decoded) || tokenNonce === undefined || decoded.challenge.parameters.data.token !== tokenNonce)
+      if (!typeboxValue().Check(Payload, decoded) || tokenNonce === undefined || decoded.challenge.parameters.data.token !== tokenNonce)
         return 'pow_invalid'
       const result = await verifySolution({
         challenge: decoded.challenge as unknown as Challenge,

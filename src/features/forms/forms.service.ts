@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
 import { Type } from 'typebox'
-import { Value } from 'typebox/value'
 import { recordChanges, tags } from '#core/changes/changes.ts'
 import type { Db } from '#core/db/database.ts'
 import { conflictOnUnique, type FieldError, HttpError, invalid, notFound, tooManyRequests } from '#core/http/errors.ts'
 import type { Cursor } from '#core/http/pagination.ts'
 import { mailPayload } from '#core/mail/mailer.ts'
 import { type LimitRule, takeLimits } from '#core/security/limiter.ts'
+import { typeboxValue } from '#core/typebox-value.ts'
 import type { Deps } from '../../deps.ts'
 import type { MediaStore } from '../media/media.store.ts'
 import { ANONYMISE_IP_SETTING } from '../settings/settings.service.ts'
@@ -298,7 +298,7 @@ const EmailAddress = Type.String({ format: 'email', maxLength: 254 })
 function notificationMails(publicUrl: string, form: FormRow, values: Record<string, unknown>) {
   const emailField = form.fields.find((field) => field.type === 'email' && typeof values[field.name] === 'string')
   const visitor = emailField ? (values[emailField.name] as string) : undefined
-  const replyTo = visitor !== undefined && Value.Check(EmailAddress, visitor) ? visitor : undefined
+  const replyTo = visitor !== undefined && typeboxValue().Check(EmailAddress, visitor) ? visitor : undefined
   const lines = form.fields
     .filter((field) => values[field.name] !== undefined)
     .map((field) => ({ label: field.label, value: displayValue(values[field.name]).slice(0, 20_000) }))
