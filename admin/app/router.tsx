@@ -36,6 +36,8 @@ export const mayLeave = (): Promise<boolean> => (leaveCheck ? leaveCheck() : Pro
 // leaving after all is one step back (`passNext`), and the screen is never drawn for the other address.
 let passNext = false
 let asking = false
+/** Counts navigate()'s moves: a Back answered "leave" takes no step when the same answer already moved (a link asked first). */
+let moves = 0
 addEventListener('popstate', () => {
   const to = addressNow()
   if (passNext || to === shown || (!leaveCheck && !asking)) {
@@ -48,9 +50,10 @@ addEventListener('popstate', () => {
   history.pushState(null, '', shown)
   if (asking) return
   asking = true
+  const movesBefore = moves
   void mayLeave().then((leave) => {
     asking = false
-    if (!leave) return
+    if (!leave || moves !== movesBefore) return
     passNext = true
     history.back()
   })
@@ -61,6 +64,7 @@ export function navigate(to: string, options: { replace?: boolean } = {}) {
   if (options.replace) history.replaceState(null, '', to)
   else history.pushState(null, '', to)
   shown = addressNow()
+  moves += 1
   notify()
 }
 

@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { sql } from '../../../src/core/db/database.ts'
 import { createPost, logIn, TEST_PASSWORD } from '../../factories.ts'
-import { type AdminHarness, assertLeaveGuard, startAdmin } from './harness.ts'
+import { type AdminHarness, assertLeaveGuard, assertNoProblems, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
 let admin: AdminHarness
@@ -332,6 +332,40 @@ describe('the admin: content and media', () => {
     assert.equal(await title.inputValue(), 'Not saved')
     const me = await page.evaluate(`fetch('/api/v1/auth/me').then((response) => response.status)`)
     assert.equal(me, 200, 'still signed in')
+  })
+
+  test('a link asks, Back while it asks, then Leave: the link is followed, and Back from there is the editor once', async () => {
+    const editor = await admin.user('editor', { name: 'Lou Leaving' })
+    const post = await createPost(admin.testApp.database.db, { id: editor.id, role: 'editor' }, { title: 'Asked twice', published: true })
+    const tab = await admin.page()
+    const { page } = tab
+    await signInTo(page, editor.email, '/admin/posts', 'Posts')
+    await page.getByRole('link', { name: 'Asked twice', exact: true }).click()
+    const editorHeading = page.getByRole('heading', { level: 1, name: 'Edit post' })
+    await editorHeading.waitFor()
+    const editorUrl = page.url()
+    await page.getByLabel('Title', { exact: true }).fill('Left unsaved')
+    const question = page.getByRole('dialog', { name: 'Leave without saving?' })
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Media', exact: true }).click()
+    await question.waitFor()
+    // Back while the link's question is open: the same question, one answer for both.
+    await page.goBack()
+    await page.waitForURL(editorUrl)
+    assert.ok(await question.isVisible(), 'still asking')
+    await question.getByRole('button', { name: 'Leave' }).click()
+    await question.waitFor({ state: 'hidden' })
+    // Back from where the link went is the editor's address (put back once); were Back's step also taken, the
+    // link's screen would have been left for the editor already, and this Back would reach the list.
+    await page.goBack()
+    await page.getByRole('heading', { level: 1, name: /^(Edit post|Posts)$/ }).waitFor()
+    assert.equal(page.url(), editorUrl)
+    await editorHeading.waitFor()
+    assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Asked twice', 'the editor opens afresh')
+    await page.goForward()
+    await page.getByRole('heading', { level: 1, name: 'Media' }).waitFor()
+    assert.equal(new URL(page.url()).pathname, '/admin/media')
+    assert.equal((await postById(post.id))?.title, 'Asked twice')
+    assertNoProblems(tab, 'post-editor-leave-twice')
   })
 
   test('an author writes a draft that autosaves, and sees no Publish button', async () => {
