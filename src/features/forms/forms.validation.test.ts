@@ -193,6 +193,38 @@ describe('abuse limits', () => {
       assert.equal((await post(open, unlimited.slug, '192.0.2.9')).statusCode, 201)
   })
 
+  test('at the exact limits: N posts pass, the next is 429 with its own lock in Retry-After (600 s an address, 300 s the form), and the lock ends', async (t) => {
+    const testApp = await buildFormsApp(t, { env: { FORM_LIMIT_PER_ADDRESS: '2', FORM_LIMIT_PER_FORM: '3' } })
+    const form = await createFormVia(testApp, contactForm())
+    // The token first (tokenFor moves the clock past the minimum fill time), then the post at `at`, when given.
+    const post = async (remoteAddress: string, at?: number) => {
+      const token = await tokenFor(testApp, form.slug)
+      if (at !== undefined) testApp.clock.advance(at - testApp.clock().getTime())
+      const response = await testApp.app.inject({
+        method: 'POST',
+        url: `/api/v1/forms/${form.slug}/submissions`,
+        remoteAddress,
+        payload: { ...goodValues, consent: true, _token: token },
+      })
+      return [response.statusCode, response.headers['retry-after']]
+    }
+    assert.deepEqual(
+      [await post('192.0.2.21'), await post('192.0.2.21')],
+      [
+        [201, undefined],
+        [201, undefined],
+      ],
+    )
+    assert.deepEqual(await post('192.0.2.21'), [429, String(SUBMISSION_LIMITS.perAddress.lockMs / 1000)])
+    assert.deepEqual(await post('192.0.2.22'), [201, undefined], 'the form’s third: its limit reached, still allowed')
+    const lockedAt = testApp.clock().getTime()
+    assert.deepEqual(await post('192.0.2.23'), [429, String(SUBMISSION_LIMITS.perForm.lockMs / 1000)])
+    const lockEnds = lockedAt + SUBMISSION_LIMITS.perForm.lockMs
+    assert.equal((await post('192.0.2.24', lockEnds - 1000))[0], 429, 'a second before the form’s lock ends')
+    assert.deepEqual(await post('192.0.2.25', lockEnds), [201, undefined], 'the form’s lock has ended')
+    assert.equal(await storedCount(testApp.database.db, form.id), 4)
+  })
+
   test('posts refused for their address do not count against the form: one address cannot use up everyone’s budget', async (t) => {
     const testApp = await buildFormsApp(t, { env: { FORM_LIMIT_PER_ADDRESS: '2', FORM_LIMIT_PER_FORM: '4' } })
     const form = await createFormVia(testApp, contactForm())
