@@ -27,8 +27,7 @@ export function encodeFor(
   forms: CompressedForms,
   options: { brotliQuality: number; vary?: string },
 ): string | Buffer {
-  if (Buffer.byteLength(body) < COMPRESS_FROM_BYTES) return body
-  reply.header('vary', options.vary ? `${options.vary}, Accept-Encoding` : 'Accept-Encoding')
+  if (!varyByEncoding(reply, body, options.vary)) return body
   const encoding = acceptedEncoding(request.headers['accept-encoding'])
   if (encoding === 'identity') return body
   reply.header('content-encoding', encoding)
@@ -38,6 +37,16 @@ export function encodeFor(
   }
   forms.gzip ??= gzipSync(body)
   return forms.gzip
+}
+
+/**
+ * Sets `Vary: Accept-Encoding` (after `vary`, the answer's own) when `body` is large enough to
+ * be sent compressed, and answers whether it is. A 304 sends the Vary its 200 would (RFC 9110 §15.4.5).
+ */
+export function varyByEncoding(reply: FastifyReply, body: string, vary?: string): boolean {
+  if (Buffer.byteLength(body) < COMPRESS_FROM_BYTES) return false
+  reply.header('vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding')
+  return true
 }
 
 /** br, else gzip, else identity, from Accept-Encoding (a coding with q=0 is refused; `*` accepts br). */

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { LRUCache } from 'lru-cache'
 import type { ChangeTag } from '#core/changes/changes.ts'
-import { BROTLI_QUALITY_PER_RESPONSE, type CompressedForms, encodeFor } from './compression.ts'
+import { BROTLI_QUALITY_PER_RESPONSE, type CompressedForms, encodeFor, varyByEncoding } from './compression.ts'
 import { ifNoneMatch } from './etag.ts'
 
 /** How long shared caches and browsers may reuse an anonymous page, and serve it stale while they refetch it. */
@@ -54,7 +54,10 @@ export function sendPublicPage(request: FastifyRequest, reply: FastifyReply, pag
   const etag = `W/"${hash('sha1', page.body, 'base64url')}"`
   reply.header('etag', etag)
   reply.header('cache-control', `public, max-age=${PUBLIC_MAX_AGE_SECONDS}, stale-while-revalidate=${STALE_WHILE_REVALIDATE_SECONDS}`)
-  if ((page.status ?? 200) === 200 && ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send()
+  if ((page.status ?? 200) === 200 && ifNoneMatch(request.headers['if-none-match'], etag)) {
+    varyByEncoding(reply, page.body)
+    return reply.code(304).send()
+  }
   const kept = compressedPages.get(etag)
   const forms: CompressedForms = { ...kept }
   const body = encodeFor(request, reply, page.body, forms, { brotliQuality: BROTLI_QUALITY_PER_RESPONSE })

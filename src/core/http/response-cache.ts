@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LRUCache } from 'lru-cache'
 import type { ChangeFeed } from '#core/changes/changes.ts'
-import { type CompressedForms, encodeFor } from './compression.ts'
+import { type CompressedForms, encodeFor, varyByEncoding } from './compression.ts'
 import { ifNoneMatch } from './etag.ts'
 
 declare module 'fastify' {
@@ -139,7 +139,10 @@ export function registerResponseCache(
       return
     }
     reply.headers(entry.headers)
-    if (entry.etag !== undefined && ifNoneMatch(request.headers['if-none-match'], entry.etag)) return reply.code(304).send()
+    if (entry.etag !== undefined && ifNoneMatch(request.headers['if-none-match'], entry.etag)) {
+      varyByEncoding(reply, entry.identity, entry.headers.vary)
+      return reply.code(304).send()
+    }
     return reply.code(200).send(choose(request, reply, entry))
   })
 

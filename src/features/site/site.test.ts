@@ -264,6 +264,8 @@ describe('caching headers', () => {
     const again = await get(testApp, url, { 'if-none-match': etag })
     assert.equal(again.statusCode, 304)
     assert.equal(again.body, '')
+    assert.equal(again.headers.vary, first.headers.vary) // the Vary its 200 has (Accept-Encoding)
+    assert.equal(again.headers.vary, 'Accept-Encoding')
     assert.equal((await get(testApp, url, { 'if-none-match': 'W/"other"' })).statusCode, 200)
 
     // A change to the post changes the tag.
