@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
 import type MarkdownIt from 'markdown-it'
 import type footnote from 'markdown-it-footnote'
 import type sanitizeHtml from 'sanitize-html'
 import type { transliterate } from 'transliteration'
+import { lazyRequire } from '#core/lazy-require.ts'
 
 // markdown-it, sanitize-html (with htmlparser2 and postcss) and transliteration
 // (a table of every script it knows) are ~7 MB of heap that only a write or a
 // preview uses: the public pages serve the stored HTML (decision 0019). So they
-// are loaded at the first call (decision 0014), with require(): renderMarkdown
+// are loaded at the first call (decision 0014), synchronously: renderMarkdown
 // and slugify stay synchronous for their many callers.
-const require = createRequire(import.meta.url)
+const markdownIt = lazyRequire<typeof MarkdownIt>('markdown-it')
+const markdownItFootnote = lazyRequire<typeof footnote>('markdown-it-footnote')
+const sanitize = lazyRequire<typeof sanitizeHtml>('sanitize-html')
+const transliteration = lazyRequire<{ transliterate: typeof transliterate }>('transliteration')
 let markdown: ReturnType<typeof MarkdownIt> | undefined
-let sanitize: typeof sanitizeHtml | undefined
-let transliterateText: typeof transliterate | undefined
 
 /**
  * `[form:<slug>]` alone in a paragraph embeds that form (issue 12, item 2;
@@ -34,10 +35,8 @@ const FORM_TAG = /^\[form:([a-z0-9]+(?:-[a-z0-9]+)*)\]$/
  */
 function markdownRenderer(): ReturnType<typeof MarkdownIt> {
   if (markdown) return markdown
-  const MarkdownItClass = require('markdown-it') as typeof MarkdownIt
-  const renderer = new MarkdownItClass({ html: false, linkify: true, typographer: false }).use(
-    require('markdown-it-footnote') as typeof footnote,
-  )
+  const MarkdownItClass = markdownIt()
+  const renderer = new MarkdownItClass({ html: false, linkify: true, typographer: false }).use(markdownItFootnote())
 
   // Every heading gets an id from its text (`## A heading` → `id="a-heading"`,
   // `section` when the text gives no slug), unique in the document: a repeat gets
@@ -159,8 +158,7 @@ const ALLOWED = {
 } satisfies sanitizeHtml.IOptions
 
 export function renderMarkdown(source: string): string {
-  sanitize ??= require('sanitize-html') as typeof sanitizeHtml
-  return sanitize(markdownRenderer().render(source), ALLOWED)
+  return sanitize()(markdownRenderer().render(source), ALLOWED)
 }
 
 /**
@@ -172,8 +170,8 @@ export function renderMarkdown(source: string): string {
  * when nothing is left (emoji, punctuation): see slugOrRandom.
  */
 export function slugify(text: string, maxLength = 200): string {
-  transliterateText ??= (require('transliteration') as { transliterate: typeof transliterate }).transliterate
-  return transliterateText(text.normalize('NFKC'))
+  return transliteration()
+    .transliterate(text.normalize('NFKC'))
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

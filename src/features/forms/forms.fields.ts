@@ -1,5 +1,6 @@
-import { RE2JS } from 're2js'
+import type { RE2JS } from 're2js'
 import type { FieldError } from '#core/http/errors.ts'
+import { lazyRequire } from '#core/lazy-require.ts'
 import type { FieldType, FormField } from './forms.schemas.ts'
 
 /**
@@ -26,12 +27,15 @@ export const TOKEN_FIELD = '_token'
  * linear in the input, whatever the pattern, so a definition cannot make a
  * submission hang the process (decision 0021). Back-references and look-around,
  * which need backtracking, fail to compile and are refused when the form is saved.
+ * re2js (a 257 KB module) is required at the first pattern, not at start: most
+ * forms have none (decision 0014).
  */
+const re2js = lazyRequire<typeof import('re2js')>('re2js')
 const compiled = new Map<string, RE2JS>()
 function compilePattern(pattern: string): RE2JS {
   let re = compiled.get(pattern)
   if (re === undefined) {
-    re = RE2JS.compile(pattern)
+    re = re2js().RE2JS.compile(pattern)
     if (compiled.size > 1000) compiled.clear()
     compiled.set(pattern, re)
   }
