@@ -377,6 +377,13 @@ test('stop() gives up on a job that outlives its timeout, aborts its signal, and
   assert.equal(job.last_error, 'abandoned at shutdown')
 })
 
+test('stop() right after start returns at once, though the loops were in their first statements (no interval slept out)', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  // The release loop's interval is half the lease: 30 s here, far beyond stop()'s timeout.
+  const worker = startJobWorker({ db, log, clock: systemClock, queue: newQueue(), handlers: {}, leaseMs: MINUTE, pollMs: MINUTE })
+  assert.equal(await worker.stop(5000), true)
+})
+
 test('finding the next runnable job can use the partial index', async () => {
   const { db } = (await sharedTestDatabase()).database
   const plan = await db.transaction().execute(async (trx) => {

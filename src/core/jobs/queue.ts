@@ -170,9 +170,14 @@ export function startJobWorker(options: JobWorkerOptions): JobWorker {
   const sleepers = new Set<() => void>()
   let stopping = false
 
-  /** Waits `ms`, or less when the worker stops. */
+  /**
+   * Waits `ms`, or less when the worker stops; not at all once it is stopping (a loop that was in
+   * a statement when stop() woke the sleepers would otherwise sleep its whole interval, 30 s for the
+   * release loop, past stop()'s timeout).
+   */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (stopping) return resolve()
       const wake = () => {
         clearTimeout(timer)
         sleepers.delete(wake)
