@@ -240,7 +240,8 @@ export async function storePreparedImage(db: Db, store: MediaStore, actor: Media
   })
 }
 
-const FORMAT_ORDER = ['avif', 'webp', 'jpg', 'png'] as const
+/** Best compression first: AVIF, WebP, then the original formats. */
+const FORMAT_RANK = { avif: 0, webp: 1, jpg: 2, png: 3 } as const
 const VARIANT_TYPES = { avif: 'image/avif', webp: 'image/webp', jpg: 'image/jpeg', png: 'image/png' } as const
 
 export const mediaUrl = (key: MediaKey) => `/media/${key.sha256}.${key.extension}`
@@ -252,14 +253,15 @@ export const mediaUrl = (key: MediaKey) => `/media/${key.sha256}.${key.extension
  * media without variants (PDF, GIF).
  */
 export function srcsetOf(variants: Pick<MediaVariantRow, 'format' | 'width' | 'sha256'>[]): { type: string; srcset: string }[] {
-  return FORMAT_ORDER.flatMap((format) => {
-    const ofFormat = variants.filter((v) => v.format === format).sort((a, b) => a.width - b.width)
-    if (ofFormat.length === 0) return []
-    return [
-      {
-        type: VARIANT_TYPES[format],
-        srcset: ofFormat.map((v) => `${mediaUrl({ sha256: v.sha256, extension: v.format })} ${v.width}w`).join(', '),
-      },
-    ]
-  })
+  // Every page of cards calls this for each card: one sort, one pass, no per-format filtering.
+  const sorted = [...variants].sort((a, b) => FORMAT_RANK[a.format] - FORMAT_RANK[b.format] || a.width - b.width)
+  const sources: { type: string; srcset: string }[] = []
+  let format: string | undefined
+  for (const v of sorted) {
+    const item = `${mediaUrl({ sha256: v.sha256, extension: v.format })} ${v.width}w`
+    if (v.format === format) (sources.at(-1) as { srcset: string }).srcset += `, ${item}`
+    else sources.push({ type: VARIANT_TYPES[v.format], srcset: item })
+    format = v.format
+  }
+  return sources
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import { type ChangeTag, tags } from '#core/changes/changes.ts'
 import { publicPath } from '../content/content.service.ts'
 import { mediaUrl, srcsetOf } from '../media/media.service.ts'
@@ -21,9 +22,23 @@ export function siteView(site: SiteJson) {
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>()
+/** Days already written out, by language and UTC day: a page of cards writes ten, mostly the same few. */
+const writtenDays = new LRUCache<string, string>({ max: 2000 })
 
 /** "November 24, 2026" in the site's language (formatters are made once per language: they are slow to build). */
 export function displayDate(value: Date, language: string): string {
+  const key = `${language} ${Math.floor(value.getTime() / DAY_MS)}`
+  let written = writtenDays.get(key)
+  if (written === undefined) {
+    written = formatFor(language).format(value)
+    writtenDays.set(key, written)
+  }
+  return written
+}
+
+const DAY_MS = 86_400_000
+
+function formatFor(language: string): Intl.DateTimeFormat {
   let format = dateFormats.get(language)
   if (!format) {
     try {
@@ -33,7 +48,7 @@ export function displayDate(value: Date, language: string): string {
     }
     dateFormats.set(language, format)
   }
-  return format.format(value)
+  return format
 }
 
 const ORIGINAL_TYPES: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' }
