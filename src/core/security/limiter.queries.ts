@@ -16,37 +16,39 @@ export const findLockedUntil = (db: Db, keys: readonly string[], now: Date) =>
 export type Hit = { key: string; windowStartedBefore: Date }
 
 /**
- * The upsert that counts `hit` at `now` when `when` holds: returns the count after this hit and whether the
- * key was locked at `now`, read in the same statement (so under the row's lock: concurrent hits on one key
- * see each other).
+ * The upsert that counts `hit` at `now` when `when` holds: returns the count after this hit and the end of
+ * the key's lock when one is in force at `now` (null otherwise), read in the same statement (so under the
+ * row's lock: concurrent hits on one key see each other).
  */
 const countHitStatement = (hit: Hit, now: Date, when: RawBuilder<unknown>) =>
   sql`insert into login_throttle as t (key, failures, window_started_at) select ${hit.key}::text, 1, ${now}::timestamptz where ${when}
     on conflict (key) do update set
       failures = case when t.window_started_at <= ${hit.windowStartedBefore} then 1 else t.failures + 1 end,
       window_started_at = case when t.window_started_at <= ${hit.windowStartedBefore} then ${now} else t.window_started_at end
-    returning failures as hits, coalesce(locked_until > ${now}, false) as locked`
+    returning failures as hits, case when locked_until > ${now} then locked_until end as locked_until`
 
-const counted = (row: { hits: number; locked: boolean } | undefined) => ({ hits: Number(row?.hits ?? 0), locked: row?.locked === true })
+type CountedRow = { hits: number; locked_until: Date | null }
+
+const counted = (row: CountedRow | undefined) => ({ hits: Number(row?.hits ?? 0), lockedUntil: row?.locked_until ?? null })
 
 /** Counts one hit on a key (countHitStatement). */
 export const countHit = (db: Db, hit: Hit, now: Date) =>
-  sql<{ hits: number; locked: boolean }>`${countHitStatement(hit, now, sql`true`)}`.execute(db).then((r) => counted(r.rows[0]))
+  sql<CountedRow>`${countHitStatement(hit, now, sql`true`)}`.execute(db).then((r) => counted(r.rows[0]))
 
 /**
  * Counts hits on several keys in one statement, in order: a key is counted only when the one before it
  * was counted and allowed (not locked, and its count after the hit within `limit`). Returns the counts
- * made, in order: fewer than `hits` when one was refused. The keys must differ.
+ * made and the locks in force, in order: fewer than `hits` when one was refused. The keys must differ.
  */
 export const countHitsInOrder = (db: Db, hits: readonly (Hit & { limit: number })[], now: Date) => {
   const step = (i: number) => sql.id(`hit_${i}`)
   const steps = hits.map((hit, i) => {
     const before = hits[i - 1]
-    const when = before ? sql`coalesce((select not locked and hits <= ${before.limit} from ${step(i - 1)}), false)` : sql`true`
+    const when = before ? sql`coalesce((select locked_until is null and hits <= ${before.limit} from ${step(i - 1)}), false)` : sql`true`
     return sql`${step(i)} as (${countHitStatement(hit, now, when)})`
   })
-  const results = hits.map((_, i) => sql`select ${i}::int as i, hits, locked from ${step(i)}`)
-  return sql<{ i: number; hits: number; locked: boolean }>`with ${sql.join(steps)} ${sql.join(results, sql` union all `)} order by i`
+  const results = hits.map((_, i) => sql`select ${i}::int as i, hits, locked_until from ${step(i)}`)
+  return sql<CountedRow & { i: number }>`with ${sql.join(steps)} ${sql.join(results, sql` union all `)} order by i`
     .execute(db)
     .then((r) => r.rows.map(counted))
 }

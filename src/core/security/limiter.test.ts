@@ -87,7 +87,7 @@ test('takeLimits counts its keys in order and stops at the first refusal: a refu
   assert.deepEqual(await hitsOf(), [0, 2])
   assert.equal(await checkLimit(db, [address.key], clock()), 600)
   for (let i = 0; i < 4; i++) {
-    assert.equal(await takeLimits(db, [address, shared], clock()), address, `refused ${i + 1}: the address is locked`)
+    assert.equal((await takeLimits(db, [address, shared], clock()))?.hit, address, `refused ${i + 1}: the address is locked`)
   }
   assert.equal(
     (await readLimits(db, [shared], clock())).get(shared.key)?.hits,
@@ -104,16 +104,16 @@ test('takeLimits: a refusal by a later key answers that key (the earlier ones we
   const others = [0, 1].map((i) => ({ key: newKey(`narrow${i}`), limit: 3, windowMs: MINUTE, lockMs: MINUTE }))
   const [first, second] = others as [(typeof others)[0], (typeof others)[0]]
   assert.equal(await takeLimits(db, [first, wide], clock()), undefined, 'the hit that reaches the wide limit is still allowed')
-  assert.equal(await takeLimits(db, [second, wide], clock()), wide, 'the wide key is locked now')
+  assert.deepEqual(await takeLimits(db, [second, wide], clock()), { hit: wide, lockedSeconds: 60 }, 'the wide key is locked now')
   const state = await readLimits(db, [first, second], clock())
   assert.deepEqual([state.get(first.key)?.hits, state.get(second.key)?.hits], [1, 1])
   assert.equal(await takeLimits(db, [], clock()), undefined)
   await assert.rejects(takeLimits(db, [first, first], clock()), /different keys/)
   await assert.rejects(takeLimits(db, [{ ...first, windowMs: LIMIT_KEPT_MS + 1 }], clock()), /may not exceed/)
-  // takeLimit is takeLimits with one key.
-  assert.equal(await takeLimit(db, second, clock()), true)
-  assert.equal(await takeLimit(db, second, clock()), true, 'the third hit reaches the limit of 3 and is allowed')
-  assert.equal(await takeLimit(db, second, clock()), false)
+  // takeLimit is takeLimits with one key, answering the seconds left of a refusal (0: allowed).
+  assert.equal(await takeLimit(db, second, clock()), 0)
+  assert.equal(await takeLimit(db, second, clock()), 0, 'the third hit reaches the limit of 3 and is allowed')
+  assert.equal(await takeLimit(db, second, clock()), 60)
 })
 
 test('takeLimits at the same time: a limit of 3 lets exactly 3 of 8 through, and only those 3 count on the shared key', async () => {
@@ -123,8 +123,44 @@ test('takeLimits at the same time: a limit of 3 lets exactly 3 of 8 through, and
   const shared = { key: newKey('shared'), limit: 100, windowMs: 60 * MINUTE, lockMs: 5 * MINUTE }
   const refusals = await Promise.all(Array.from({ length: 8 }, () => takeLimits(db, [address, shared], clock())))
   assert.equal(refusals.filter((refused) => refused === undefined).length, 3)
-  assert.ok(refusals.every((refused) => refused === undefined || refused === address))
+  // Refused by the lock, or (counted before the lock was written) past the limit and locking again: 600 s either way.
+  assert.ok(refusals.every((refused) => refused === undefined || (refused.hit === address && refused.lockedSeconds === 600)))
   assert.equal((await readLimits(db, [shared], clock())).get(shared.key)?.hits, 3)
   assert.equal(await checkLimit(db, [address.key], clock()), 600, 'the third hit locked the address')
-  assert.equal(await takeLimits(db, [address, shared], clock()), address)
+  assert.equal((await takeLimits(db, [address, shared], clock()))?.hit, address)
+})
+
+for (const start of TRICKY_HOURS) {
+  test(`at ${start}: a refused take answers the seconds its key's lock has left: all of it at once, half half-way, 1 a second before the end; then allowed`, async () => {
+    const { db } = (await sharedTestDatabase()).database
+    const clock = testClock(start)
+    // A limit of 5: the four refused hits below count, and stay under it (a fifth would lock afresh: next test).
+    const hit = { key: newKey('left'), limit: 5, windowMs: 10 * MINUTE, lockMs: 10 * MINUTE }
+    for (let i = 0; i < 4; i++) assert.equal(await takeLimit(db, hit, clock()), 0, `hit ${i + 1}`)
+    clock.advance(MINUTE)
+    assert.equal(await takeLimit(db, hit, clock()), 0, 'the hit that reaches the limit is allowed and locks the key')
+    const lockEnds = clock().getTime() + hit.lockMs
+    assert.equal(await takeLimit(db, hit, clock()), 600, 'refused at the moment of the lock: all of it')
+    assert.deepEqual(await takeLimits(db, [{ ...hit, key: newKey('before') }, hit], clock()), { hit, lockedSeconds: 600 })
+    clock.set(new Date(lockEnds - 5 * MINUTE - 400))
+    assert.equal(await takeLimit(db, hit, clock()), 301, 'half-way (and 0.4 s), rounded up')
+    clock.set(new Date(lockEnds - 1000))
+    assert.equal(await takeLimit(db, hit, clock()), 1, 'a second before the end')
+    assert.equal(await checkLimit(db, [hit.key], clock()), 1, 'checkLimit says the same')
+    clock.set(new Date(lockEnds))
+    assert.equal(await takeLimit(db, hit, clock()), 0, 'the lock has ended: allowed')
+    assert.deepEqual((await readLimits(db, [hit], clock())).get(hit.key), { hits: 1, lockedSeconds: 0 }, 'a new window')
+  })
+}
+
+test('takeLimit: a refused hit that reaches the limit again locks the key afresh, and answers the whole new lock', async () => {
+  const { db } = (await sharedTestDatabase()).database
+  const clock = testClock(TRICKY_HOURS[1])
+  const hit = { key: newKey('again'), limit: 2, windowMs: 10 * MINUTE, lockMs: 10 * MINUTE }
+  assert.deepEqual([await takeLimit(db, hit, clock()), await takeLimit(db, hit, clock())], [0, 0])
+  clock.advance(MINUTE)
+  assert.equal(await takeLimit(db, hit, clock()), 540, 'the first refusal: 9 minutes left')
+  clock.advance(MINUTE)
+  assert.equal(await takeLimit(db, hit, clock()), 600, 'the second refused hit is the second of its window: locked again')
+  assert.equal(await checkLimit(db, [hit.key], clock()), 600)
 })

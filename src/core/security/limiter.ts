@@ -40,8 +40,7 @@ export const pruneIdleLimits = (db: Db, now: Date) => deleteIdleLimitKeys(db, ne
 
 /** Whole seconds until the longest lock among `keys` ends, or 0 when none is locked at `now`. */
 export async function checkLimit(db: Db, keys: readonly string[], now: Date): Promise<number> {
-  const lockedUntil = await findLockedUntil(db, keys, now)
-  return lockedUntil ? secondsBetween(now, new Date(lockedUntil)) : 0
+  return secondsLeft(now, await findLockedUntil(db, keys, now))
 }
 
 /**
@@ -56,24 +55,36 @@ export async function hitLimit(db: Db, hit: LimitRule & { key: string }, now: Da
 }
 
 /**
- * Counts one hit on `key` and answers whether it is allowed: the key was not
- * locked and this hit is within `limit`. Decided by the counting statement
- * itself, so two callers at the same moment cannot both take the last hit (a
- * check, then a count, lets both through). For "may this happen now" limits
- * such as mails an anonymous caller can trigger.
+ * Counts one hit on `key` and answers 0 when it is allowed (the key was not
+ * locked and this hit is within `limit`); when it is refused, the whole
+ * seconds left of the key's lock (at least 1), for a 429's Retry-After:
+ *
+ *   const wait = await takeLimit(db, { key, ...RULE }, now)
+ *   if (wait > 0) throw tooManyRequests(wait)
+ *
+ * Decided by the counting statement itself, so two callers at the same moment
+ * cannot both take the last hit (a check, then a count, lets both through).
+ * For "may this happen now" limits such as mails an anonymous caller can
+ * trigger. Refused hits count too: one that reaches `limit` again locks the
+ * key afresh, and its answer is that new lock's length.
  */
-export async function takeLimit(db: Db, hit: LimitRule & { key: string }, now: Date): Promise<boolean> {
-  return (await takeLimits(db, [hit], now)) === undefined
+export async function takeLimit(db: Db, hit: LimitRule & { key: string }, now: Date): Promise<number> {
+  return (await takeLimits(db, [hit], now))?.lockedSeconds ?? 0
 }
 
 /**
  * takeLimit on several keys in order, in one statement, stopping at the first
  * refusal: the keys after a refused one are not counted. Returns the refused
- * hit, or undefined when every one was allowed. Order them from the narrowest
- * to the widest (per address, then per form): one caller who is refused then
- * never uses up the budget everyone shares. The keys must differ.
+ * hit with the whole seconds its key's lock has left (as takeLimit), or
+ * undefined when every one was allowed. Order them from the narrowest to the
+ * widest (per address, then per form): one caller who is refused then never
+ * uses up the budget everyone shares. The keys must differ.
  */
-export async function takeLimits<H extends LimitRule & { key: string }>(db: Db, hits: readonly H[], now: Date): Promise<H | undefined> {
+export async function takeLimits<H extends LimitRule & { key: string }>(
+  db: Db,
+  hits: readonly H[],
+  now: Date,
+): Promise<{ hit: H; lockedSeconds: number } | undefined> {
   if (hits.length === 0) return undefined
   for (const hit of hits) checkWindow(hit)
   if (new Set(hits.map((hit) => hit.key)).size !== hits.length) throw new Error('takeLimits needs different keys')
@@ -82,12 +93,15 @@ export async function takeLimits<H extends LimitRule & { key: string }>(db: Db, 
     hits.map((hit) => ({ key: hit.key, windowStartedBefore: windowStart(hit, now), limit: hit.limit })),
     now,
   )
-  // The counts stop at the refused hit, if any: the last one counted.
-  let refused: H | undefined
-  for (const [i, { hits: count, locked }] of counts.entries()) {
+  // The counts stop at the refused hit, if any: the last one counted. Its lock is the one in force when
+  // it was counted, or the one it sets itself (a hit past the limit always reaches it); at least 1 s, so
+  // that a refusal is never read as 0 (allowed), even under a rule without a lock.
+  let refused: { hit: H; lockedSeconds: number } | undefined
+  for (const [i, { hits: count, lockedUntil }] of counts.entries()) {
     const hit = hits[i] as H
-    await lockIfReached(db, hit, count, now)
-    if (locked || count > hit.limit) refused = hit
+    const lockedNow = await lockIfReached(db, hit, count, now)
+    const left = secondsLeft(now, lockedUntil)
+    if (left > 0 || count > hit.limit) refused = { hit, lockedSeconds: Math.max(1, lockedNow || left) }
   }
   return refused
 }
@@ -104,7 +118,7 @@ async function lockIfReached(db: Db, hit: LimitRule & { key: string }, hits: num
   if (hits < hit.limit) return 0
   const lockedUntil = new Date(now.getTime() + hit.lockMs)
   await lockKey(db, hit.key, now, lockedUntil)
-  return secondsBetween(now, lockedUntil)
+  return secondsLeft(now, lockedUntil)
 }
 
 /**
@@ -130,11 +144,7 @@ export async function readLimits(
   for (const rule of rules) {
     const row = rows.get(rule.key)
     const inWindow = row !== undefined && new Date(row.window_started_at).getTime() > now.getTime() - rule.windowMs
-    const lockedUntil = row?.locked_until ? new Date(row.locked_until) : undefined
-    states.set(rule.key, {
-      hits: inWindow ? Number(row.failures) : 0,
-      lockedSeconds: lockedUntil && lockedUntil > now ? secondsBetween(now, lockedUntil) : 0,
-    })
+    states.set(rule.key, { hits: inWindow ? Number(row.failures) : 0, lockedSeconds: secondsLeft(now, row?.locked_until) })
   }
   return states
 }
@@ -142,4 +152,9 @@ export async function readLimits(
 /** Forgets a key's hits and lock (a successful login clears its account's failures). */
 export const clearLimit = (db: Db, key: string) => deleteLimitKey(db, key)
 
-const secondsBetween = (from: Date, to: Date) => Math.max(0, Math.ceil((to.getTime() - from.getTime()) / 1000))
+/**
+ * The whole seconds from `now` until a lock that ends at `lockedUntil` ends, rounded up (so at least 1 while
+ * it is in force); 0 when there is no lock or it has ended. Every answer of the limiter in seconds is this.
+ */
+const secondsLeft = (now: Date, lockedUntil: Date | null | undefined) =>
+  lockedUntil ? Math.max(0, Math.ceil((new Date(lockedUntil).getTime() - now.getTime()) / 1000)) : 0

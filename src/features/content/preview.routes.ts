@@ -46,8 +46,8 @@ export function previewRoutes(app: AppInstance, deps: { db: Db; clock: Clock }) 
     },
     async (request) => {
       const user = (request.actor as Actor).user
-      const allowed = await takeLimit(deps.db, { key: `preview:user:${user.id}`, ...PREVIEW_LIMIT }, deps.clock())
-      if (!allowed) throw tooManyRequests(PREVIEW_LIMIT.lockMs / 1000)
+      const wait = await takeLimit(deps.db, { key: `preview:user:${user.id}`, ...PREVIEW_LIMIT }, deps.clock())
+      if (wait > 0) throw tooManyRequests(wait)
       return { body_html: renderMarkdown(request.body.body) }
     },
   )

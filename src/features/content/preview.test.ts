@@ -103,7 +103,7 @@ describe('POST /api/v1/preview', () => {
     assert.equal(notJson.statusCode, 400)
   })
 
-  test(`at most ${PREVIEW_LIMIT.limit} previews a minute per writer, then 429 for a minute; others are not held up`, async (t) => {
+  test(`at most ${PREVIEW_LIMIT.limit} previews a minute per writer, then 429 for a minute (Retry-After: the seconds left); others are not held up`, async (t) => {
     const clock = testClock('2026-03-14T10:00:00Z')
     const testApp = await buildTestApp(t, { clock })
     const busy = await signedIn(testApp, 'author')
@@ -115,10 +115,16 @@ describe('POST /api/v1/preview', () => {
     const refused = await preview(testApp, busy.headers, { body: 'one more' })
     assert.equal(refused.statusCode, 429, refused.body)
     assert.equal(refused.json().code, 'too_many_requests')
-    assert.equal(refused.headers['retry-after'], '60')
+    assert.equal(refused.headers['retry-after'], '60', 'refused as the lock begins: all of it')
     assert.equal((await preview(testApp, other.headers, { body: 'me' })).statusCode, 200)
 
-    clock.advance(PREVIEW_LIMIT.lockMs + 1000)
+    const lockEnds = clock().getTime() + PREVIEW_LIMIT.lockMs
+    clock.set(new Date(lockEnds - 30_000))
+    assert.equal((await preview(testApp, busy.headers, { body: 'half-way' })).headers['retry-after'], '30')
+    clock.set(new Date(lockEnds - 1000))
+    const last = await preview(testApp, busy.headers, { body: 'a second before the end' })
+    assert.deepEqual([last.statusCode, last.headers['retry-after']], [429, '1'])
+    clock.set(new Date(lockEnds))
     assert.equal((await preview(testApp, busy.headers, { body: 'later' })).statusCode, 200)
   })
 })

@@ -204,7 +204,7 @@ export async function submitForm(deps: SubmitDeps, form: PublicFormRow, input: S
     ].filter((hit) => hit.limit > 0),
     now,
   )
-  if (refused) throw tooManyRequests(refused.lockMs / 1000)
+  if (refused) throw tooManyRequests(refused.lockedSeconds)
 
   const honeypotFilled =
     typeof input.honeypot === 'string' ? input.honeypot !== '' : input.honeypot !== undefined && input.honeypot !== null

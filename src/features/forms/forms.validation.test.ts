@@ -193,13 +193,14 @@ describe('abuse limits', () => {
       assert.equal((await post(open, unlimited.slug, '192.0.2.9')).statusCode, 201)
   })
 
-  test('at the exact limits: N posts pass, the next is 429 with its own lock in Retry-After (600 s an address, 300 s the form), and the lock ends', async (t) => {
-    const testApp = await buildFormsApp(t, { env: { FORM_LIMIT_PER_ADDRESS: '2', FORM_LIMIT_PER_FORM: '3' } })
+  test('at the exact limits: N posts pass, the next is 429 with the seconds its lock has left in Retry-After (all of it as the lock begins, half half-way, 1 a second before its end), and the lock ends', async (t) => {
+    const testApp = await buildFormsApp(t, { env: { FORM_LIMIT_PER_ADDRESS: '3', FORM_LIMIT_PER_FORM: '5' } })
     const form = await createFormVia(testApp, contactForm())
-    // The token first (tokenFor moves the clock past the minimum fill time), then the post at `at`, when given.
-    const post = async (remoteAddress: string, at?: number) => {
-      const token = await tokenFor(testApp, form.slug)
-      if (at !== undefined) testApp.clock.advance(at - testApp.clock().getTime())
+    // Render tokens are taken first (tokenFor moves the clock past the minimum fill time); a post is sent at `at`
+    // when given, else at once. Refused posts count too: each key below is refused fewer times than its limit.
+    const token = () => tokenFor(testApp, form.slug)
+    const post = async (remoteAddress: string, token: string, at?: number) => {
+      if (at !== undefined) testApp.clock.set(new Date(at))
       const response = await testApp.app.inject({
         method: 'POST',
         url: `/api/v1/forms/${form.slug}/submissions`,
@@ -208,21 +209,32 @@ describe('abuse limits', () => {
       })
       return [response.statusCode, response.headers['retry-after']]
     }
+    const allowed = [201, undefined]
+    const address = '192.0.2.21'
+    const [first, second, third, fourth] = [await token(), await token(), await token(), await token()]
     assert.deepEqual(
-      [await post('192.0.2.21'), await post('192.0.2.21')],
-      [
-        [201, undefined],
-        [201, undefined],
-      ],
+      [await post(address, first), await post(address, second), await post(address, third)],
+      [allowed, allowed, allowed],
+      'the third reaches the address’s limit: allowed, and locks the address',
     )
-    assert.deepEqual(await post('192.0.2.21'), [429, String(SUBMISSION_LIMITS.perAddress.lockMs / 1000)])
-    assert.deepEqual(await post('192.0.2.22'), [201, undefined], 'the form’s third: its limit reached, still allowed')
-    const lockedAt = testApp.clock().getTime()
-    assert.deepEqual(await post('192.0.2.23'), [429, String(SUBMISSION_LIMITS.perForm.lockMs / 1000)])
-    const lockEnds = lockedAt + SUBMISSION_LIMITS.perForm.lockMs
-    assert.equal((await post('192.0.2.24', lockEnds - 1000))[0], 429, 'a second before the form’s lock ends')
-    assert.deepEqual(await post('192.0.2.25', lockEnds), [201, undefined], 'the form’s lock has ended')
-    assert.equal(await storedCount(testApp.database.db, form.id), 4)
+    const addressLockEnds = testApp.clock().getTime() + SUBMISSION_LIMITS.perAddress.lockMs
+    assert.deepEqual(await post(address, fourth), [429, '600'], 'refused as the address’s lock begins: all of it')
+
+    const [fourthOfForm, fifthOfForm, sixthOfForm] = [await token(), await token(), await token()]
+    assert.deepEqual(
+      [await post('192.0.2.22', fourthOfForm), await post('192.0.2.23', fifthOfForm)],
+      [allowed, allowed],
+      'the form’s fifth reaches its limit: allowed, and locks the form',
+    )
+    const formLockEnds = testApp.clock().getTime() + SUBMISSION_LIMITS.perForm.lockMs
+    assert.deepEqual(await post('192.0.2.24', sixthOfForm), [429, '300'], 'refused as the form’s lock begins: all of it')
+    assert.deepEqual(await post('192.0.2.25', await token(), formLockEnds - 150_000), [429, '150'], 'half-way through the form’s lock')
+    assert.deepEqual(await post('192.0.2.26', await token(), formLockEnds - 1000), [429, '1'], 'a second before the form’s lock ends')
+    assert.deepEqual(await post('192.0.2.27', await token(), formLockEnds), allowed, 'the form’s lock has ended')
+
+    assert.deepEqual(await post(address, await token(), addressLockEnds - 1000), [429, '1'], 'a second before the address’s lock ends')
+    assert.deepEqual(await post(address, await token(), addressLockEnds), allowed, 'the address’s lock has ended')
+    assert.equal(await storedCount(testApp.database.db, form.id), 7)
   })
 
   test('posts refused for their address do not count against the form: one address cannot use up everyone’s budget', async (t) => {

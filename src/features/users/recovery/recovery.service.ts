@@ -91,7 +91,7 @@ export async function mayMailAnonymously(db: Db, request: { email: string; ip: s
   )
     return false
   let allowed = true
-  for (const hit of hits) if (!(await takeLimit(db, hit, now))) allowed = false
+  for (const hit of hits) if ((await takeLimit(db, hit, now)) > 0) allowed = false
   return allowed
 }
 
