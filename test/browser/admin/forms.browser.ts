@@ -15,6 +15,7 @@ import { sql } from '../../../src/core/db/database.ts'
 import { createForm } from '../../../src/features/forms/forms.service.ts'
 import { MIN_FILL_MS } from '../../../src/features/forms/forms.spam.ts'
 import { TEST_PASSWORD } from '../../factories.ts'
+import { waitFor } from '../../wait-for.ts'
 import { type AdminHarness, type AdminTab, assertLeaveGuard, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
@@ -126,7 +127,11 @@ describe('the Forms screens', () => {
     await page.getByRole('button', { name: 'Move up “Topic”' }).focus()
     await page.keyboard.press('Enter')
     await page.getByRole('group', { name: 'Field 3: Topic' }).waitFor()
-    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Move up “Topic”')
+    // Focus comes back in an effect, after the paint that shows the move: wait for it.
+    await waitFor(
+      'focus on the moved field’s button',
+      async () => (await page.evaluate('document.activeElement?.textContent')) === 'Move up “Topic”' || undefined,
+    )
     await page.getByText('Moved “Topic” to position 3 of 4.').waitFor()
 
     await page.getByRole('button', { name: 'Create form' }).click()
