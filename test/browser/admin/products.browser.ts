@@ -12,6 +12,7 @@ import sharp from 'sharp'
 import { sql } from '../../../src/core/db/database.ts'
 import { makeProduct, signedIn, unique } from '../../../src/features/products/products.testing.ts'
 import { TEST_PASSWORD } from '../../factories.ts'
+import { waitFor } from '../../wait-for.ts'
 import { type AdminHarness, assertLeaveGuard, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
@@ -162,7 +163,11 @@ describe('the admin: products', () => {
     await page.getByRole('status').filter({ hasText: 'Image moved to position 2 of 2.' }).waitFor()
     assert.equal(await page.getByLabel('Alt text of image 1').inputValue(), 'The shirt from the front')
     // Focus stays with the moved image, so the keyboard can keep moving it.
-    await page.waitForFunction('document.activeElement?.getAttribute("aria-label") === "Move image 2 up"', undefined, { timeout: 5000 })
+    // Polled from Node: waitForFunction's string predicate, once it has to poll in the page, is refused by the admin's CSP.
+    await waitFor(
+      'focus on the moved image’s button',
+      async () => (await page.evaluate('document.activeElement?.getAttribute("aria-label")')) === 'Move image 2 up' || undefined,
+    )
 
     await page.getByRole('button', { name: 'Add an option' }).click()
     await page.getByLabel('Option 1 name').fill('size')
