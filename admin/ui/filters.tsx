@@ -9,7 +9,10 @@ export function queryChoice<K extends string>(query: URLSearchParams, name: stri
   return (Object.keys(choices) as K[]).find((value) => value === query.get(name))
 }
 
-/** A select bound to the query parameter `name`: `any` (none) and each of `choices` (value → label), in order. */
+/**
+ * A select bound to the query parameter `name`: `any` (none; left out when not given, as for a
+ * sort, which always has a value) and each of `choices` (value → label), in order.
+ */
 export function QuerySelect<K extends string>({
   label,
   name,
@@ -19,7 +22,7 @@ export function QuerySelect<K extends string>({
 }: {
   label: string
   name: string
-  any: string
+  any?: string
   choices: Record<K, string>
   value: K | undefined
 }) {
@@ -31,7 +34,7 @@ export function QuerySelect<K extends string>({
       value={value ?? ''}
       onChange={(event) => setQuery({ [name]: event.currentTarget.value || undefined })}
     >
-      <option value="">{any}</option>
+      {any !== undefined && <option value="">{any}</option>}
       {(Object.keys(choices) as K[]).map((choice) => (
         <option value={choice} key={choice}>
           {choices[choice]}

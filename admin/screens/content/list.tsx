@@ -23,7 +23,7 @@ export default function ContentList() {
   const kind = kindOf(where.path)
   const query = where.query
   const status = queryChoice(query, 'status', STATUS_LABELS)
-  const sort = (Object.keys(SORTS) as (keyof typeof SORTS)[]).find((value) => value === query.get('sort')) ?? 'newest'
+  const sort = queryChoice(query, 'sort', SORTS) ?? 'newest'
   const authorParam = query.get('author') ?? ''
   // 'me', or (editors) any author's id.
   const author = authorParam === 'me' ? me?.id : /^[1-9]\d{0,15}$/.test(authorParam) ? Number(authorParam) : undefined
@@ -71,13 +71,7 @@ export default function ContentList() {
             <option value="me">Me</option>
           </Field>
         )}
-        <Field as="select" label="Order" name="sort" value={sort} onChange={(event) => setQuery({ sort: event.currentTarget.value })}>
-          {Object.entries(SORTS).map(([value, label]) => (
-            <option value={value} key={value}>
-              {label}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Order" name="sort" choices={SORTS} value={sort} />
       </form>
       <FormError message={list.problem?.message} />
       {list.loading && list.items.length === 0 ? (

@@ -17,7 +17,6 @@ import {
   loadCategoryTree,
   type Product,
   type ProductQuery,
-  type ProductSort,
   SORTS,
   STATUS_LABELS,
   siteMoney,
@@ -36,7 +35,7 @@ export default function ProductList() {
   }, [])
 
   const q = query.get('q') ?? ''
-  const sort = (Object.keys(SORTS) as ProductSort[]).find((value) => value === query.get('sort')) ?? '-created_at'
+  const sort = queryChoice(query, 'sort', SORTS) ?? '-created_at'
   const status = queryChoice(query, 'status', STATUS_LABELS)
   const category = query.get('category') ?? ''
   const stock = query.get('in_stock')
@@ -122,13 +121,7 @@ export default function ProductList() {
           error={max && 'error' in max ? max.error : undefined}
           onInput={(event) => setTypedMax(event.currentTarget.value)}
         />
-        <Field as="select" label="Order" name="sort" value={sort} onChange={(event) => setQuery({ sort: event.currentTarget.value })}>
-          {Object.entries(SORTS).map(([value, label]) => (
-            <option value={value} key={value}>
-              {label}
-            </option>
-          ))}
-        </Field>
+        <QuerySelect label="Order" name="sort" choices={SORTS} value={sort} />
       </form>
       <FormError message={problem?.message ?? list.problem?.message} />
       {list.loading && list.items.length === 0 ? (

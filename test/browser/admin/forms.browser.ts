@@ -16,7 +16,7 @@ import { createForm } from '../../../src/features/forms/forms.service.ts'
 import { MIN_FILL_MS } from '../../../src/features/forms/forms.spam.ts'
 import { TEST_PASSWORD } from '../../factories.ts'
 import { waitFor } from '../../wait-for.ts'
-import { type AdminHarness, type AdminTab, assertLeaveGuard, startAdmin } from './harness.ts'
+import { type AdminHarness, type AdminTab, assertFits360, assertLeaveGuard, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
 let admin: AdminHarness
@@ -46,15 +46,6 @@ async function signInTo(page: Page, email: string, next: string, heading: string
   await page.getByLabel('Password').fill(TEST_PASSWORD)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('heading', { level: 1, name: heading }).waitFor()
-}
-
-/** At 360 px wide the screen scrolls down only: nothing makes the page wider than the window. */
-async function assertFits360(page: Page, screen: string) {
-  const viewport = page.viewportSize()
-  await page.setViewportSize({ width: 360, height: 800 })
-  const width = await page.evaluate('document.documentElement.scrollWidth')
-  if (viewport) await page.setViewportSize(viewport)
-  assert.ok(Number(width) <= 360, `${screen}: the page is ${width} px wide at 360`)
 }
 
 /** The builder's card of field `n` (1-based): a fieldset whose legend is "Field n: …". */

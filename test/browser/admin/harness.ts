@@ -235,3 +235,12 @@ export async function assertAccessible(page: Page, where: string) {
     )
   assert.deepEqual(bad, [], `${where}: axe found serious or critical violations`)
 }
+
+/** At 360 px wide the screen scrolls down only: nothing makes the page wider than the window. */
+export async function assertFits360(page: Page, screen: string) {
+  const viewport = page.viewportSize()
+  await page.setViewportSize({ width: 360, height: 800 })
+  const width = await page.evaluate('document.documentElement.scrollWidth')
+  if (viewport) await page.setViewportSize(viewport)
+  assert.ok(Number(width) <= 360, `${screen}: the page is ${width} px wide at 360`)
+}

@@ -13,7 +13,7 @@ import { sql } from '../../../src/core/db/database.ts'
 import { makeProduct, signedIn, unique } from '../../../src/features/products/products.testing.ts'
 import { TEST_PASSWORD } from '../../factories.ts'
 import { waitFor } from '../../wait-for.ts'
-import { type AdminHarness, assertLeaveGuard, startAdmin } from './harness.ts'
+import { type AdminHarness, assertFits360, assertLeaveGuard, startAdmin } from './harness.ts'
 
 const cleanups: (() => unknown)[] = []
 let admin: AdminHarness
@@ -47,15 +47,6 @@ async function fieldError(page: Page, name: string): Promise<string> {
   const error = page.locator(`#field-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}-error`)
   await error.waitFor()
   return (await error.textContent()) ?? ''
-}
-
-/** At 360 px wide the screen scrolls down only: nothing makes the page wider than the window. */
-async function assertFits360(page: Page, screen: string) {
-  const viewport = page.viewportSize()
-  await page.setViewportSize({ width: 360, height: 800 })
-  const width = await page.evaluate('document.documentElement.scrollWidth')
-  if (viewport) await page.setViewportSize(viewport)
-  assert.ok(Number(width) <= 360, `${screen}: the page is ${width} px wide at 360`)
 }
 
 describe('the admin: products', () => {
@@ -231,6 +222,17 @@ describe('the admin: products', () => {
     await page.getByLabel('Price from (EUR)').fill('13')
     await page.getByText('No products match these filters.').waitFor()
     await page.getByLabel('Price from (EUR)').fill('12.50')
+    await row.waitFor()
+    // The order: a choice always made (no "any"), kept in the URL.
+    const order = page.getByLabel('Order')
+    assert.deepEqual(await order.locator('option').allTextContents(), [
+      'Newest first',
+      'Name, A to Z',
+      'Price, low to high',
+      'Price, high to low',
+    ])
+    await order.selectOption('price')
+    await page.waitForURL(/sort=price/)
     await row.waitFor()
     await admin.check(tab, 'products')
     await assertFits360(page, 'products')
